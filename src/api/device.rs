@@ -1,0 +1,144 @@
+//! `io.stimd.Stimd1.Device`: state, fault, board facts, effective limits, emergency stop.
+
+use super::StimdError;
+use crate::safety::limits::Limits;
+use crate::session::{SessionHandle, Status};
+use std::collections::HashMap;
+use tokio::sync::watch;
+use zbus::interface;
+use zbus::object_server::SignalEmitter;
+use zbus::zvariant::{OwnedValue, Value};
+
+pub struct Device {
+    pub session: SessionHandle,
+    pub status: watch::Receiver<Status>,
+    pub board: String,
+    pub channels: u32,
+    pub limits: Limits,
+    pub session_max_s: u32,
+}
+
+fn owned(v: Value<'_>) -> OwnedValue {
+    // Plain numbers always convert; fall back to a zero rather than fail a property read.
+    v.try_into().unwrap_or_else(|_| OwnedValue::from(0u32))
+}
+
+/// The effective limits as `a{sv}`.
+pub fn limits_dict(l: &Limits, session_max_s: u32) -> HashMap<String, OwnedValue> {
+    HashMap::from([
+        (
+            "peak_current_ua".into(),
+            owned(Value::U32(l.peak_current.0)),
+        ),
+        ("rms_current_ua".into(), owned(Value::U32(l.rms_current.0))),
+        (
+            "current_density_ua_per_cm2".into(),
+            owned(Value::U32(l.current_density_ua_per_cm2)),
+        ),
+        (
+            "charge_per_phase_nc".into(),
+            owned(Value::U64(l.charge_per_phase.0)),
+        ),
+        (
+            "min_phase_width_us".into(),
+            owned(Value::U32(l.min_phase_width.0)),
+        ),
+        (
+            "max_phase_width_us".into(),
+            owned(Value::U32(l.max_phase_width.0)),
+        ),
+        ("min_rate_hz".into(), owned(Value::F64(l.min_rate.0))),
+        ("max_rate_hz".into(), owned(Value::F64(l.max_rate.0))),
+        (
+            "rise_rate_ua_per_s".into(),
+            owned(Value::U32(l.rise_rate_ua_per_s)),
+        ),
+        (
+            "intensity_step_ua".into(),
+            owned(Value::U32(l.intensity_step.0)),
+        ),
+        (
+            "electrode_area_cm2".into(),
+            owned(Value::F64(l.electrode_area.0)),
+        ),
+        ("session_max_s".into(), owned(Value::U32(session_max_s))),
+    ])
+}
+
+#[interface(
+    name = "io.stimd.Stimd1.Device",
+    proxy(
+        default_service = "io.stimd.Stimd1",
+        default_path = "/io/stimd/Stimd1",
+        gen_blocking = false
+    )
+)]
+impl Device {
+    /// Output to zero at once and end any session. Always allowed, idempotent.
+    async fn emergency_stop(&self) -> Result<(), StimdError> {
+        Ok(self.session.emergency_stop().await?)
+    }
+
+    /// Clears a latched fault; succeeds only once its cause is gone.
+    async fn acknowledge_fault(&self) -> Result<(), StimdError> {
+        Ok(self.session.acknowledge_fault().await?)
+    }
+
+    /// `idle`, `running`, `paused` or `fault`.
+    #[zbus(property)]
+    fn state(&self) -> String {
+        self.status.borrow().state.as_str().to_string()
+    }
+
+    /// The latched fault: code and message; empty strings when none.
+    #[zbus(property)]
+    fn fault(&self) -> (String, String) {
+        self.status.borrow().fault.clone()
+    }
+
+    /// `sim` or `linux`.
+    #[zbus(property(emits_changed_signal = "const"))]
+    fn board(&self) -> String {
+        self.board.clone()
+    }
+
+    #[zbus(property(emits_changed_signal = "const"))]
+    fn version(&self) -> String {
+        env!("CARGO_PKG_VERSION").to_string()
+    }
+
+    #[zbus(property(emits_changed_signal = "const"))]
+    fn channels(&self) -> u32 {
+        self.channels
+    }
+
+    /// The effective limits (µA, µs, Hz, nC, cm², s).
+    #[zbus(property(emits_changed_signal = "const"))]
+    fn limits(&self) -> HashMap<String, OwnedValue> {
+        limits_dict(&self.limits, self.session_max_s)
+    }
+
+    /// Battery charge in percent, −1 when unknown.
+    #[zbus(property)]
+    fn battery(&self) -> i32 {
+        self.status.borrow().battery
+    }
+
+    /// A safety fault tripped: output is off and the fault is latched.
+    #[zbus(signal)]
+    pub async fn fault_raised(
+        emitter: &SignalEmitter<'_>,
+        code: &str,
+        message: &str,
+    ) -> zbus::Result<()>;
+
+    /// A requested intensity was reduced to a limit (µA; limit name).
+    #[zbus(signal)]
+    pub async fn clamped(
+        emitter: &SignalEmitter<'_>,
+        channel: u32,
+        requested_ua: u32,
+        applied_ua: u32,
+        limit: &str,
+    ) -> zbus::Result<()>;
+}

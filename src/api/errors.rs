@@ -1,0 +1,57 @@
+//! Typed D-Bus errors (`io.stimd.Stimd1.Error.*`): a client can tell each failure apart.
+
+use crate::session::SessionError;
+
+#[derive(Debug, zbus::DBusError)]
+#[zbus(prefix = "io.stimd.Stimd1.Error")]
+pub enum StimdError {
+    /// A transport error (client side only).
+    #[zbus(error)]
+    ZBus(zbus::Error),
+    /// An argument has the wrong type, is out of range, or is unknown.
+    InvalidArgument(String),
+    /// No program has this id.
+    UnknownProgram(String),
+    /// The request needs a running session.
+    NotRunning(String),
+    /// A session is already running.
+    AlreadyRunning(String),
+    /// A latched fault blocks the request.
+    FaultActive(String),
+    /// The caller may not do this.
+    NotPermitted(String),
+    /// The history could not answer.
+    HistoryUnavailable(String),
+    /// An internal failure.
+    Failed(String),
+}
+
+impl From<SessionError> for StimdError {
+    fn from(e: SessionError) -> Self {
+        match e {
+            SessionError::InvalidArgument(m) => StimdError::InvalidArgument(m),
+            SessionError::UnknownProgram(m) => StimdError::UnknownProgram(m),
+            SessionError::NotRunning(m) => StimdError::NotRunning(m),
+            SessionError::AlreadyRunning(m) => StimdError::AlreadyRunning(m),
+            SessionError::FaultActive(m) => StimdError::FaultActive(m),
+            SessionError::Failed(m) => StimdError::Failed(m),
+        }
+    }
+}
+
+impl StimdError {
+    /// The D-Bus error name's last part, e.g. `InvalidArgument`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            StimdError::ZBus(_) => "ZBus",
+            StimdError::InvalidArgument(_) => "InvalidArgument",
+            StimdError::UnknownProgram(_) => "UnknownProgram",
+            StimdError::NotRunning(_) => "NotRunning",
+            StimdError::AlreadyRunning(_) => "AlreadyRunning",
+            StimdError::FaultActive(_) => "FaultActive",
+            StimdError::NotPermitted(_) => "NotPermitted",
+            StimdError::HistoryUnavailable(_) => "HistoryUnavailable",
+            StimdError::Failed(_) => "Failed",
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! The D-Bus API v1 (`io.stimd.Stimd1`): one object, one interface per concern, typed errors,
+//! and the task that turns status changes and events into signals.
+//!
+//! The interface structs only translate: they validate argument types, call the session
+//! manager or the history through their handles and map errors. No business logic, no board
+//! access. Each `#[interface]` also generates the client proxy `stimctl` and the tests use.
+
+pub mod device;
+pub mod errors;
+pub mod history;
+pub mod options;
+pub mod session;
+pub mod signals;
+pub mod sim;
+
+pub use errors::StimdError;
+
+/// The well-known bus name.
+pub const BUS_NAME: &str = "io.stimd.Stimd1";
+/// The one object path.
+pub const OBJECT_PATH: &str = "/io/stimd/Stimd1";
+
+/// Which bus to use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bus {
+    System,
+    Session,
+    Address(String),
+}
+
+impl std::str::FromStr for Bus {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Bus, Self::Err> {
+        Ok(match s {
+            "system" => Bus::System,
+            "session" => Bus::Session,
+            other => Bus::Address(other.to_string()),
+        })
+    }
+}
+
+impl Bus {
+    /// A connection builder for this bus.
+    pub fn builder(&self) -> zbus::Result<zbus::connection::Builder<'static>> {
+        Ok(match self {
+            Bus::System => zbus::connection::Builder::system()?,
+            Bus::Session => zbus::connection::Builder::session()?,
+            Bus::Address(a) => zbus::connection::Builder::address(a.as_str())?,
+        })
+    }
+}

@@ -1,0 +1,131 @@
+//! `io.stimd.Stimd1.Session`: start, stop and steer a session; its live properties.
+
+use super::{options, StimdError};
+use crate::session::{SessionHandle, Status};
+use std::collections::HashMap;
+use tokio::sync::watch;
+use zbus::interface;
+use zbus::object_server::SignalEmitter;
+use zbus::zvariant::OwnedValue;
+
+/// Longest program id accepted.
+const MAX_ID_LEN: usize = 64;
+
+pub struct Session {
+    pub session: SessionHandle,
+    pub status: watch::Receiver<Status>,
+}
+
+#[interface(
+    name = "io.stimd.Stimd1.Session",
+    proxy(
+        default_service = "io.stimd.Stimd1",
+        default_path = "/io/stimd/Stimd1",
+        gen_blocking = false
+    )
+)]
+impl Session {
+    /// Starts `program`. Options: `channels` au, `duration` u (s), `intensity` au (µA target per
+    /// channel, reached by ramping from zero), `profile` s, `placement` s, `keepalive` u (s).
+    async fn start(
+        &self,
+        program: &str,
+        options: HashMap<String, OwnedValue>,
+    ) -> Result<u64, StimdError> {
+        if program.chars().count() > MAX_ID_LEN {
+            return Err(StimdError::InvalidArgument(format!(
+                "program id is {} characters long (allowed: at most {MAX_ID_LEN})",
+                program.chars().count()
+            )));
+        }
+        let o = options::start_options(&options)?;
+        Ok(self.session.start(program.to_string(), o).await?)
+    }
+
+    /// Ends the running session; does nothing when none runs.
+    async fn stop(&self) -> Result<(), StimdError> {
+        Ok(self.session.stop().await?)
+    }
+
+    /// Output to zero; the session clock keeps running.
+    async fn pause(&self) -> Result<(), StimdError> {
+        Ok(self.session.pause().await?)
+    }
+
+    /// Ramps back from zero to the targets.
+    async fn resume(&self) -> Result<(), StimdError> {
+        Ok(self.session.resume().await?)
+    }
+
+    /// Sets a channel's target (µA); returns the target applied after every limit.
+    async fn set_intensity(&self, channel: u32, microamps: u32) -> Result<u32, StimdError> {
+        Ok(self.session.set_intensity(channel, microamps).await?)
+    }
+
+    /// Moves a channel's target by whole intensity steps; returns the target applied.
+    async fn step_intensity(&self, channel: u32, steps: i32) -> Result<u32, StimdError> {
+        Ok(self.session.step_intensity(channel, steps).await?)
+    }
+
+    /// Keeps a session started with `keepalive` going.
+    async fn keepalive(&self) -> Result<(), StimdError> {
+        Ok(self.session.keepalive().await?)
+    }
+
+    /// The running session's id, 0 when none.
+    #[zbus(property)]
+    fn id(&self) -> u64 {
+        self.status.borrow().session_id
+    }
+
+    #[zbus(property)]
+    fn program(&self) -> String {
+        self.status.borrow().program.clone()
+    }
+
+    #[zbus(property)]
+    fn profile(&self) -> String {
+        self.status.borrow().profile.clone()
+    }
+
+    /// Seconds since the start.
+    #[zbus(property)]
+    fn elapsed(&self) -> u32 {
+        self.status.borrow().elapsed_s
+    }
+
+    /// Seconds until the session ends by itself.
+    #[zbus(property)]
+    fn remaining(&self) -> u32 {
+        self.status.borrow().remaining_s
+    }
+
+    /// The actual intensity per channel, µA.
+    #[zbus(property)]
+    fn intensity(&self) -> Vec<u32> {
+        self.status.borrow().intensity.clone()
+    }
+
+    /// The target per channel, µA.
+    #[zbus(property)]
+    fn target(&self) -> Vec<u32> {
+        self.status.borrow().target.clone()
+    }
+
+    /// Whether current flows through each channel's electrodes.
+    #[zbus(property)]
+    fn contact(&self) -> Vec<bool> {
+        self.status.borrow().contact.clone()
+    }
+
+    /// The running segment's mode.
+    #[zbus(property)]
+    fn segment(&self) -> String {
+        self.status.borrow().segment.clone()
+    }
+
+    /// A session ended: `completed`, `stopped`, `emergency_stop`, `keepalive_lost`,
+    /// `contact_lost`, `battery_low` or `fault:<code>`.
+    #[zbus(signal)]
+    pub async fn ended(emitter: &SignalEmitter<'_>, id: u64, reason: &str) -> zbus::Result<()>;
+}

@@ -1,0 +1,202 @@
+//! `stimctl`: command-line client of stimd, built on the proxies generated from the daemon's
+//! own interface code.
+
+use clap::{Parser, Subcommand};
+use std::collections::HashMap;
+use std::process::ExitCode;
+use stimd::api::device::DeviceProxy;
+use stimd::api::session::SessionProxy;
+use stimd::api::{Bus, StimdError};
+use zbus::zvariant::{OwnedValue, Value};
+
+#[derive(Parser)]
+#[command(
+    name = "stimctl",
+    version,
+    about = "Control the stimd stimulator daemon"
+)]
+struct Cli {
+    /// `system`, `session` or a D-Bus address.
+    #[arg(long, global = true, default_value = "system", env = "STIMCTL_BUS")]
+    bus: Bus,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Device and session state.
+    Status,
+    /// Start a program (intensity ramps up from zero to the target).
+    Start {
+        /// Program id, e.g. `low-back`.
+        program: String,
+        /// Target intensity in mA for every channel.
+        #[arg(long)]
+        intensity: Option<f64>,
+        /// Session length in minutes.
+        #[arg(long)]
+        duration: Option<u32>,
+    },
+    /// Set a channel's target intensity in mA (channels count from 0).
+    Set { channel: u32, milliamps: f64 },
+    /// Stop the session.
+    Stop,
+    /// Emergency stop: output to zero at once.
+    Estop,
+    /// Acknowledge a latched fault once its cause is gone.
+    Ack,
+}
+
+fn milliamps_to_ua(arg: &str, ma: f64) -> Result<u32, String> {
+    if !(0.0..=100.0).contains(&ma) || !ma.is_finite() {
+        return Err(format!(
+            "{arg} = {ma} mA is out of range (allowed: 0..=100 mA)"
+        ));
+    }
+    Ok((ma * 1000.0).round() as u32)
+}
+
+fn ma(ua: u32) -> String {
+    format!("{:.1} mA", f64::from(ua) / 1000.0)
+}
+
+fn describe(e: impl Into<StimdError>) -> String {
+    match e.into() {
+        StimdError::ZBus(zbus::Error::MethodError(name, msg, _)) => {
+            format!("{}: {}", name.as_str(), msg.unwrap_or_default())
+        }
+        StimdError::ZBus(e) => format!("cannot reach stimd: {e}"),
+        other => format!("{}: {}", other.kind(), other_message(&other)),
+    }
+}
+
+fn other_message(e: &StimdError) -> String {
+    match e {
+        StimdError::InvalidArgument(m)
+        | StimdError::UnknownProgram(m)
+        | StimdError::NotRunning(m)
+        | StimdError::AlreadyRunning(m)
+        | StimdError::FaultActive(m)
+        | StimdError::NotPermitted(m)
+        | StimdError::HistoryUnavailable(m)
+        | StimdError::Failed(m) => m.clone(),
+        StimdError::ZBus(e) => e.to_string(),
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let conn = cli
+        .bus
+        .builder()
+        .map_err(|e| format!("cannot reach the bus: {e}"))?
+        .build()
+        .await
+        .map_err(|e| format!("cannot reach the bus: {e}"))?;
+    let device = DeviceProxy::new(&conn).await.map_err(|e| e.to_string())?;
+    let session = SessionProxy::new(&conn).await.map_err(|e| e.to_string())?;
+    match cli.command {
+        Cmd::Status => {
+            let state = device.state().await.map_err(describe)?;
+            let (code, message) = device.fault().await.map_err(describe)?;
+            println!("state:     {state}");
+            if !code.is_empty() {
+                println!("fault:     {code}: {message}");
+            }
+            println!(
+                "board:     {} (stimd {})",
+                device.board().await.map_err(describe)?,
+                device.version().await.map_err(describe)?
+            );
+            let id = session.id().await.map_err(describe)?;
+            if id != 0 {
+                println!(
+                    "session:   {id} ({})",
+                    session.program().await.map_err(describe)?
+                );
+                println!(
+                    "elapsed:   {} s, remaining {} s",
+                    session.elapsed().await.map_err(describe)?,
+                    session.remaining().await.map_err(describe)?
+                );
+                let actual = session.intensity().await.map_err(describe)?;
+                let target = session.target().await.map_err(describe)?;
+                for (ch, (a, t)) in actual.iter().zip(&target).enumerate() {
+                    println!("channel {ch}: {} (target {})", ma(*a), ma(*t));
+                }
+            }
+        }
+        Cmd::Start {
+            program,
+            intensity,
+            duration,
+        } => {
+            let channels = device.channels().await.map_err(describe)?;
+            let mut options: HashMap<String, OwnedValue> = HashMap::new();
+            if let Some(m) = intensity {
+                let ua = milliamps_to_ua("--intensity", m)?;
+                let v = Value::from(vec![ua; channels as usize]);
+                options.insert(
+                    "intensity".into(),
+                    v.try_into()
+                        .map_err(|e: zbus::zvariant::Error| e.to_string())?,
+                );
+            }
+            if let Some(min) = duration {
+                let secs = min
+                    .checked_mul(60)
+                    .ok_or(format!("--duration = {min} min is too large"))?;
+                options.insert("duration".into(), OwnedValue::from(secs));
+            }
+            let id = session.start(&program, options).await.map_err(describe)?;
+            println!("session {id} started: {program}");
+        }
+        Cmd::Set { channel, milliamps } => {
+            let ua = milliamps_to_ua("MILLIAMPS", milliamps)?;
+            let applied = session.set_intensity(channel, ua).await.map_err(describe)?;
+            if applied < ua {
+                println!(
+                    "channel {channel}: target {} (limited from {})",
+                    ma(applied),
+                    ma(ua)
+                );
+            } else {
+                println!("channel {channel}: target {}", ma(applied));
+            }
+        }
+        Cmd::Stop => {
+            session.stop().await.map_err(describe)?;
+            println!("stopped");
+        }
+        Cmd::Estop => {
+            device.emergency_stop().await.map_err(describe)?;
+            println!("emergency stop: output off");
+        }
+        Cmd::Ack => {
+            device.acknowledge_fault().await.map_err(describe)?;
+            println!("fault acknowledged");
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("stimctl: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("stimctl: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

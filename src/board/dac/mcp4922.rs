@@ -1,0 +1,150 @@
+//! Microchip MCP4922: 12-bit dual DAC, one 16-bit frame per channel write.
+//!
+//! Frame: bit 15 channel (0 = A, 1 = B), bit 14 BUF, bit 13 GA (1 = 1×), bit 12 SHDN
+//! (1 = active), bits 11..0 the code.
+
+use super::code_for;
+use crate::board::{BoardError, Dac};
+use embedded_hal::spi::{Error as _, SpiDevice};
+
+pub const BITS: u32 = 12;
+
+/// Driver errors.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Error<SPI> {
+    /// The SPI bus failed.
+    Spi(SPI),
+    /// The chip has channels 0 and 1 only.
+    NoSuchChannel(usize),
+}
+
+/// One write command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Command {
+    pub channel: u8,
+    pub buffered: bool,
+    pub code: u16,
+}
+
+impl Command {
+    /// The two bytes sent on the bus, MSB first.
+    pub fn frame(self) -> [u8; 2] {
+        let word = u16::from(self.channel & 1) << 15
+            | u16::from(self.buffered) << 14
+            | 1 << 13 // gain 1×
+            | 1 << 12 // output active
+            | (self.code & 0x0FFF);
+        word.to_be_bytes()
+    }
+
+    /// Decodes a frame (as the simulated board does).
+    pub fn parse(frame: [u8; 2]) -> Option<Command> {
+        let word = u16::from_be_bytes(frame);
+        let active = word & (1 << 12) != 0;
+        active.then_some(Command {
+            channel: (word >> 15) as u8,
+            buffered: word & (1 << 14) != 0,
+            code: word & 0x0FFF,
+        })
+    }
+}
+
+/// An MCP4922 on an SPI device.
+pub struct Mcp4922<SPI> {
+    spi: SPI,
+    buffered: bool,
+}
+
+impl<SPI: SpiDevice> Mcp4922<SPI> {
+    pub fn new(spi: SPI) -> Self {
+        Mcp4922 {
+            spi,
+            buffered: false,
+        }
+    }
+
+    /// Writes a raw code to a channel.
+    pub fn write_code(&mut self, channel: usize, code: u16) -> Result<(), Error<SPI::Error>> {
+        if channel > 1 {
+            return Err(Error::NoSuchChannel(channel));
+        }
+        let frame = Command {
+            channel: channel as u8,
+            buffered: self.buffered,
+            code,
+        }
+        .frame();
+        self.spi.write(&frame).map_err(Error::Spi)
+    }
+}
+
+impl<SPI: SpiDevice + Send> Dac for Mcp4922<SPI> {
+    fn set_current(&mut self, channel: usize, microamps: i32) -> Result<(), BoardError> {
+        self.write_code(channel, code_for(microamps, BITS))
+            .map_err(|e| match e {
+                Error::Spi(e) => BoardError::Spi(e.kind()),
+                Error::NoSuchChannel(_) => BoardError::Spi(embedded_hal::spi::ErrorKind::Other),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use embedded_hal_mock::eh1::spi::{Mock, Transaction};
+
+    #[test]
+    fn writes_one_frame_per_channel_in_a_transaction() {
+        let expect = [
+            Transaction::transaction_start(),
+            Transaction::write_vec(vec![0x38, 0x00]), // A, gain 1×, active, 2048
+            Transaction::transaction_end(),
+            Transaction::transaction_start(),
+            Transaction::write_vec(vec![0xBF, 0xFF]), // B, full scale
+            Transaction::transaction_end(),
+        ];
+        let mut spi = Mock::new(&expect);
+        let mut dac = Mcp4922::new(spi.clone());
+        dac.set_current(0, 0).unwrap();
+        dac.set_current(1, 100_000).unwrap();
+        spi.done();
+    }
+
+    #[test]
+    fn frame_round_trips() {
+        let c = Command {
+            channel: 1,
+            buffered: true,
+            code: 0x0ABC,
+        };
+        assert_eq!(Command::parse(c.frame()), Some(c));
+    }
+
+    /// embedded-hal-mock's SPI mock cannot fail a transfer, so a one-line failing bus stands in.
+    struct BrokenBus;
+    impl embedded_hal::spi::ErrorType for BrokenBus {
+        type Error = embedded_hal::spi::ErrorKind;
+    }
+    impl SpiDevice for BrokenBus {
+        fn transaction(
+            &mut self,
+            _: &mut [embedded_hal::spi::Operation<'_, u8>],
+        ) -> Result<(), Self::Error> {
+            Err(embedded_hal::spi::ErrorKind::ModeFault)
+        }
+    }
+
+    #[test]
+    fn bus_error_surfaces() {
+        let mut dac = Mcp4922::new(BrokenBus);
+        assert_eq!(
+            dac.write_code(0, 0),
+            Err(Error::Spi(embedded_hal::spi::ErrorKind::ModeFault))
+        );
+        assert_eq!(
+            dac.set_current(0, 0),
+            Err(BoardError::Spi(embedded_hal::spi::ErrorKind::ModeFault))
+        );
+        assert_eq!(dac.write_code(2, 0), Err(Error::NoSuchChannel(2)));
+    }
+}

@@ -1,0 +1,77 @@
+//! The hardware boundary: the traits the engine and the supervisor drive, and the boards that
+//! implement them (`sim` here; the `linux` backend uses the same DAC drivers over spidev).
+//!
+//! Owns device access. Only `engine` (DAC, contact sense) and `safety` (interlock, HV enable,
+//! overcurrent) hold these handles; nothing else may touch the board.
+
+pub mod dac;
+pub mod sim;
+
+use embedded_hal::digital::{InputPin, OutputPin};
+
+/// A failed board operation. Carries no heap data so the engine can handle it in its loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BoardError {
+    #[error("SPI transfer failed ({0:?})")]
+    Spi(embedded_hal::spi::ErrorKind),
+    #[error("GPIO line failed ({0:?})")]
+    Gpio(embedded_hal::digital::ErrorKind),
+}
+
+/// The pulse DAC: a bipolar current source per channel, mid-scale = 0 mA.
+pub trait Dac: Send {
+    /// Sets `channel` to `microamps` (sign = polarity), rounded towards zero.
+    fn set_current(&mut self, channel: usize, microamps: i32) -> Result<(), BoardError>;
+}
+
+/// A digital input, `true` when active.
+pub trait Sense: Send {
+    fn is_active(&mut self) -> Result<bool, BoardError>;
+}
+
+/// A digital output.
+pub trait Drive: Send {
+    fn set(&mut self, on: bool) -> Result<(), BoardError>;
+}
+
+fn gpio_err(e: impl embedded_hal::digital::Error) -> BoardError {
+    BoardError::Gpio(e.kind())
+}
+
+impl<P: InputPin + Send> Sense for P {
+    fn is_active(&mut self) -> Result<bool, BoardError> {
+        self.is_high().map_err(gpio_err)
+    }
+}
+
+impl<P: OutputPin + Send> Drive for P {
+    fn set(&mut self, on: bool) -> Result<(), BoardError> {
+        if on { self.set_high() } else { self.set_low() }.map_err(gpio_err)
+    }
+}
+
+/// The engine's part of a board.
+pub struct EngineIo {
+    pub dac: Box<dyn Dac>,
+    /// Current-sense comparator per channel: active while current flows during a pulse.
+    pub contacts: Vec<Box<dyn Sense>>,
+}
+
+/// The supervisor's part of a board: the output-enable path and the fault inputs.
+pub struct SafetyIo {
+    /// Retriggerable monostable: output is cut in hardware if it stops toggling for 10 ms.
+    pub interlock: Box<dyn Drive>,
+    /// Boost converter for the compliance voltage.
+    pub hv_enable: Box<dyn Drive>,
+    /// Latched overcurrent comparator.
+    pub overcurrent: Box<dyn Sense>,
+}
+
+/// A board, split into the parts each thread owns.
+pub struct Board {
+    pub name: &'static str,
+    pub engine: EngineIo,
+    pub safety: SafetyIo,
+    /// Present only on the simulated board: scripted contact, battery and fault injection.
+    pub sim: Option<sim::SimHandle>,
+}

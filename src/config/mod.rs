@@ -1,0 +1,221 @@
+//! Configuration: built-in defaults → the TOML file → `STIMD__…` environment variables, then
+//! validation of every value against the compiled-in ceilings.
+//!
+//! Owns the configuration schema and its checks. Never raises a limit above a ceiling: a value
+//! out of range stops start-up with the key, the value and the allowed range.
+
+mod validate;
+
+use crate::safety::limits::Limits;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+pub use validate::Problem;
+
+/// The default configuration file.
+pub const DEFAULT_PATH: &str = "/etc/stimd/stimd.toml";
+
+/// The whole configuration, as read from the file and the environment.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub device: DeviceConfig,
+    pub limits: LimitsConfig,
+    pub electrodes: ElectrodesConfig,
+    pub engine: EngineConfig,
+    pub supervisor: SupervisorConfig,
+    pub sim: SimConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeviceConfig {
+    /// Output channels in use (1 or 2).
+    pub channels: u32,
+    /// Language of program names: `nl` or `en`.
+    pub locale: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    pub peak_current_ua: u32,
+    pub rms_current_ua: u32,
+    pub current_density_ua_per_cm2: u32,
+    pub charge_per_phase_nc: u64,
+    pub min_phase_width_us: u32,
+    pub max_phase_width_us: u32,
+    pub min_rate_hz: f64,
+    pub max_rate_hz: f64,
+    pub rise_rate_ua_per_s: u32,
+    pub intensity_step_ua: u32,
+    pub session_default_min: u32,
+    pub session_max_min: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ElectrodesConfig {
+    /// Area of the smallest electrode in use, cm².
+    pub area_cm2: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineConfig {
+    /// How long before a pulse onset the engine stops sleeping and starts to spin, µs.
+    pub lead_us: u32,
+    /// SCHED_FIFO priority of the pulse engine thread.
+    pub rt_priority: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SupervisorConfig {
+    /// Loop period of the supervisor while armed; the interlock toggles once per loop, µs.
+    pub period_us: u32,
+    /// SCHED_FIFO priority of the supervisor thread (above the engine's).
+    pub rt_priority: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SimConfig {
+    /// Electrode load of the simulated board, Ω.
+    pub load_ohms: u32,
+}
+
+impl Default for DeviceConfig {
+    fn default() -> Self {
+        DeviceConfig {
+            channels: 2,
+            locale: "nl".into(),
+        }
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            peak_current_ua: 60_000,
+            rms_current_ua: 50_000,
+            current_density_ua_per_cm2: 2_000,
+            charge_per_phase_nc: 25_000,
+            min_phase_width_us: 50,
+            max_phase_width_us: 400,
+            min_rate_hz: 1.0,
+            max_rate_hz: 150.0,
+            rise_rate_ua_per_s: 2_000,
+            intensity_step_ua: 500,
+            session_default_min: 30,
+            session_max_min: 60,
+        }
+    }
+}
+
+impl Default for ElectrodesConfig {
+    fn default() -> Self {
+        ElectrodesConfig { area_cm2: 25.0 }
+    }
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            lead_us: 100,
+            rt_priority: 80,
+        }
+    }
+}
+
+impl Default for SupervisorConfig {
+    fn default() -> Self {
+        SupervisorConfig {
+            period_us: 500,
+            rt_priority: 90,
+        }
+    }
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig { load_ohms: 1_000 }
+    }
+}
+
+/// Why the configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration {path}: {message}")]
+    Read { path: String, message: String },
+    #[error("invalid configuration:\n{}", format_problems(.0))]
+    Invalid(Vec<Problem>),
+}
+
+fn format_problems(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("  {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl Config {
+    /// Loads defaults, then `path` (a missing file is fine), then `STIMD__SECTION__KEY`
+    /// variables from `env` (pass `std::env::vars()` in production), and validates the result.
+    pub fn load(
+        path: &Path,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let read_err = |e: config::ConfigError| ConfigError::Read {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        let env: config::Map<String, String> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("STIMD__"))
+            .collect();
+        let defaults = config::Config::try_from(&Config::default()).map_err(read_err)?;
+        let built = config::Config::builder()
+            .add_source(defaults)
+            .add_source(
+                config::File::from(path)
+                    .format(config::FileFormat::Toml)
+                    .required(false),
+            )
+            .add_source(
+                config::Environment::with_prefix("STIMD")
+                    .separator("__")
+                    .try_parsing(true)
+                    .source(Some(env)),
+            )
+            .build()
+            .map_err(read_err)?;
+        let cfg: Config = built.try_deserialize().map_err(read_err)?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Checks every value against its allowed range; reports all problems at once.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let problems = validate::problems(self);
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::Invalid(problems))
+        }
+    }
+
+    /// The effective limits this configuration sets.
+    pub fn limits(&self) -> Result<Limits, ConfigError> {
+        self.validate()?;
+        Ok(validate::limits_of(self))
+    }
+
+    /// The configuration as TOML, as `--check-config` prints it.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,110 @@
+use super::*;
+use std::io::Write;
+
+fn load_str(toml: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let mut f = tempfile();
+    f.1.write_all(toml.as_bytes()).unwrap();
+    let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+    let r = Config::load(&f.0, env);
+    let _ = std::fs::remove_file(&f.0);
+    r
+}
+
+fn tempfile() -> (std::path::PathBuf, std::fs::File) {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let p = std::env::temp_dir().join(format!(
+        "stimd-cfg-{}-{}.toml",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let f = std::fs::File::create(&p).unwrap();
+    (p, f)
+}
+
+#[test]
+fn defaults_are_valid_and_missing_file_is_fine() {
+    let c = Config::load(Path::new("/nonexistent/stimd.toml"), Vec::new()).unwrap();
+    assert_eq!(c, Config::default());
+}
+
+#[test]
+fn file_overrides_defaults_and_env_overrides_file() {
+    let c = load_str(
+        "[limits]\npeak_current_ua = 40000\nrise_rate_ua_per_s = 1000\n",
+        &[("STIMD__LIMITS__PEAK_CURRENT_UA", "30000"), ("OTHER", "x")],
+    )
+    .unwrap();
+    assert_eq!(c.limits.peak_current_ua, 30_000);
+    assert_eq!(c.limits.rise_rate_ua_per_s, 1_000);
+    assert_eq!(c.limits.rms_current_ua, 50_000);
+}
+
+#[test]
+fn value_above_ceiling_names_key_value_and_range() {
+    let e = load_str("[limits]\npeak_current_ua = 150000\n", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("limits.peak_current_ua = 150000"), "{e}");
+    assert!(e.contains("1..=100000"), "{e}");
+}
+
+#[test]
+fn env_above_ceiling_is_refused() {
+    let e = load_str("", &[("STIMD__LIMITS__RISE_RATE_UA_PER_S", "9000")])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("limits.rise_rate_ua_per_s = 9000"), "{e}");
+    assert!(e.contains("1..=5000"), "{e}");
+}
+
+#[test]
+fn every_problem_is_listed() {
+    let e = load_str(
+        "[limits]\ncharge_per_phase_nc = 50000\nmax_rate_hz = 250.0\nsession_max_min = 200\n",
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    for key in [
+        "limits.charge_per_phase_nc",
+        "limits.max_rate_hz",
+        "limits.session_max_min",
+    ] {
+        assert!(e.contains(key), "{key} missing in {e}");
+    }
+}
+
+#[test]
+fn unknown_key_is_refused_by_name() {
+    let e = load_str("[limits]\npeak_curent_ua = 1\n", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("peak_curent_ua"), "{e}");
+}
+
+#[test]
+fn wrong_type_is_refused() {
+    let e = load_str("[limits]\npeak_current_ua = \"lots\"\n", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("peak_current_ua"), "{e}");
+}
+
+#[test]
+fn nan_and_inverted_ranges_are_refused() {
+    let mut c = Config::default();
+    c.electrodes.area_cm2 = f64::NAN;
+    c.limits.min_phase_width_us = 300;
+    c.limits.max_phase_width_us = 200;
+    let e = c.validate().unwrap_err().to_string();
+    assert!(e.contains("electrodes.area_cm2"), "{e}");
+    assert!(e.contains("limits.max_phase_width_us = 200"), "{e}");
+}
+
+#[test]
+fn example_file_is_valid_and_equals_defaults() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/stimd.toml");
+    let c = Config::load(&path, Vec::new()).unwrap();
+    assert_eq!(c, Config::default());
+}

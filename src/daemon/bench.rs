@@ -1,0 +1,216 @@
+//! `stimd bench timing`: runs the real engine and supervisor on the sim board and prints the
+//! pulse-onset and phase-width errors, the CPU they cost and the RSS, beside `cyclictest`
+//! run on the same machine in the same invocation. A benchmark prints figures; it does not
+//! pass or fail.
+
+use crate::board::sim;
+use crate::config::Config;
+use crate::engine::{self, EngineSettings};
+use crate::pulse::Setpoint;
+use crate::safety::limits::Shape;
+use crate::safety::supervisor::{Supervisor, SupervisorSettings};
+use crate::shared::Shared;
+use crate::units::{Hertz, MicroAmps, Micros};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct TimingArgs {
+    /// Pulse rate, Hz.
+    #[arg(long, default_value_t = 150.0)]
+    pub rate: f64,
+    /// Phase width, µs.
+    #[arg(long, default_value_t = 200)]
+    pub phase: u32,
+    /// Channels (1 or 2).
+    #[arg(long, default_value_t = 2)]
+    pub channels: usize,
+    /// Seconds to run the engine (and cyclictest).
+    #[arg(long, default_value_t = 60)]
+    pub seconds: u64,
+    /// Skip cyclictest.
+    #[arg(long)]
+    pub no_cyclictest: bool,
+}
+
+fn cpu_seconds() -> f64 {
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `ru` is a valid, writable rusage.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    t(ru.ru_utime) + t(ru.ru_stime)
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.to_string())
+        })
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}
+
+/// Runs cyclictest for `seconds` on one SCHED_FIFO thread; returns its summary lines.
+fn cyclictest(seconds: u64) -> String {
+    let out = Command::new("cyclictest")
+        .args(["-m", "-q", "-p", "80", "-i", "1000", "-h", "5000", "-D"])
+        .arg(format!("{seconds}s"))
+        .output();
+    match out {
+        Err(e) => format!("cyclictest not available ({e}); install rt-tests"),
+        Ok(o) => {
+            let text = String::from_utf8_lossy(&o.stdout);
+            let mut hist: Vec<(u64, u64)> = Vec::new();
+            let mut max = String::new();
+            for line in text.lines() {
+                if let Some(rest) = line.strip_prefix("# Max Latencies:") {
+                    max = rest.trim().to_string();
+                } else if !line.starts_with('#') {
+                    let mut it = line.split_whitespace();
+                    if let (Some(a), Some(b)) = (it.next(), it.next()) {
+                        if let (Ok(us), Ok(n)) = (a.parse(), b.parse()) {
+                            hist.push((us, n));
+                        }
+                    }
+                }
+            }
+            let total: u64 = hist.iter().map(|h| h.1).sum();
+            let q = |p: f64| {
+                let rank = ((p * total as f64).ceil() as u64).max(1);
+                let mut seen = 0;
+                hist.iter()
+                    .find(|(_, n)| {
+                        seen += n;
+                        seen >= rank
+                    })
+                    .map_or(0, |h| h.0)
+            };
+            format!(
+                "cyclictest latency (µs): p50 {} p99 {} p99.9 {} max {} ({} samples)",
+                q(0.5),
+                q(0.99),
+                q(0.999),
+                max,
+                total
+            )
+        }
+    }
+}
+
+pub fn timing(a: &TimingArgs) -> Result<(), String> {
+    let channels = a.channels.clamp(1, 2);
+    let cfg = Config::default();
+    let mut limits = cfg.limits().map_err(|e| e.to_string())?;
+    limits.max_rate = Hertz(200.0);
+    println!(
+        "stimd bench timing: {} channel(s), {} Hz, {} µs phases, {} s",
+        channels, a.rate, a.phase, a.seconds
+    );
+    if !a.no_cyclictest {
+        println!("running cyclictest for {} s …", a.seconds);
+        println!("{}", cyclictest(a.seconds));
+    }
+    let _ = engine::rt::try_mlockall();
+    let board = sim::build(cfg.sim.load_ohms, None).map_err(|e| e.to_string())?;
+    let shared = Arc::new(Shared::new());
+    let stop = Arc::new(AtomicBool::new(false));
+    let (trip_tx, mut trip_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (_sup_tx, sup_rx) = std::sync::mpsc::channel();
+    let mut sup = Supervisor::new(
+        board.safety,
+        shared.clone(),
+        limits,
+        SupervisorSettings {
+            period_ns: 500_000,
+            rt_priority: cfg.supervisor.rt_priority,
+            channels,
+        },
+        trip_tx,
+        sup_rx,
+    );
+    sup.make_safe()?;
+    let eng = engine::spawn(
+        board.engine,
+        shared.clone(),
+        EngineSettings {
+            lead: Micros(cfg.engine.lead_us),
+            rt_priority: cfg.engine.rt_priority,
+            channels,
+        },
+        stop.clone(),
+    )
+    .map_err(|e| e.to_string())?;
+    std::thread::sleep(Duration::from_millis(50));
+    let sup = sup.spawn(stop.clone()).map_err(|e| e.to_string())?;
+
+    // Idle CPU first.
+    let (c0, t0) = (cpu_seconds(), Instant::now());
+    std::thread::sleep(Duration::from_secs(5));
+    let idle = (cpu_seconds() - c0) / t0.elapsed().as_secs_f64() * 100.0;
+
+    // Arm and ramp to 20 mA within the rise limit, then measure.
+    shared.armed.store(true, Ordering::Release);
+    let shape = Shape {
+        phase: Micros(a.phase),
+        rate: Hertz(a.rate),
+    };
+    for step in 1..=20u32 {
+        for ch in 0..channels {
+            shared.set_setpoint(ch, Setpoint::new(MicroAmps(step * 50), shape));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    shared.stats.onset_error.reset();
+    shared.stats.phase_error.reset();
+    shared.stats.spin_ns.store(0, Ordering::Relaxed);
+    let (c0, t0) = (cpu_seconds(), Instant::now());
+    std::thread::sleep(Duration::from_secs(a.seconds));
+    let secs = t0.elapsed().as_secs_f64();
+    let running = (cpu_seconds() - c0) / secs * 100.0;
+    let spin = shared.stats.spin_ns.load(Ordering::Relaxed) as f64 / 1e9 / secs * 100.0;
+    shared.zero_all();
+    shared.armed.store(false, Ordering::Release);
+    stop.store(true, Ordering::Release);
+    let _ = eng.join();
+    let _ = sup.join();
+    if let Ok(trip) = trip_rx.try_recv() {
+        println!(
+            "NOTE: the supervisor tripped during the run: {} ({})",
+            trip.code.as_str(),
+            trip.message
+        );
+    }
+    let st = &shared.stats;
+    let pulses: u64 = (0..channels)
+        .map(|c| shared.telemetry[c].pulses.load(Ordering::Relaxed))
+        .sum();
+    println!(
+        "pulses delivered: {pulses} ({:.2} per second per channel)",
+        pulses as f64 / secs / channels as f64
+    );
+    println!(
+        "onset error (µs):       p50 {} p99 {} p99.9 {} max {:.1}",
+        st.onset_error.quantile_us(0.5),
+        st.onset_error.quantile_us(0.99),
+        st.onset_error.quantile_us(0.999),
+        st.onset_error.max_us()
+    );
+    println!(
+        "phase-width error (µs): p50 {} p99 {} p99.9 {} max {:.1}",
+        st.phase_error.quantile_us(0.5),
+        st.phase_error.quantile_us(0.99),
+        st.phase_error.quantile_us(0.999),
+        st.phase_error.max_us()
+    );
+    println!(
+        "CPU: idle {idle:.2} % of one core; running {running:.1} % (of which spinning {spin:.1} %)"
+    );
+    println!("RSS high-water mark: {:.1} MiB", rss_kib() as f64 / 1024.0);
+    println!("(histogram buckets are 1 µs wide; a quantile is the bucket's upper edge)");
+    Ok(())
+}

@@ -1,0 +1,234 @@
+//! Wiring: builds the board, starts the engine, the supervisor, the history and the session
+//! manager in a safe order, serves D-Bus, tells systemd when it is ready, and shuts down with
+//! the output off.
+//!
+//! Owns start-up order and shutdown. Never decides anything about stimulation itself.
+
+pub mod bench;
+
+use crate::api::{self, Bus};
+use crate::board::{self, Board};
+use crate::config::Config;
+use crate::engine::{self, EngineSettings};
+use crate::history::HistoryHandle;
+use crate::safety::supervisor::{Supervisor, SupervisorSettings};
+use crate::session::{Manager, SessionHandle, Status};
+use crate::shared::Shared;
+use crate::units::Micros;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc, watch};
+
+/// Which board to drive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BoardKind {
+    Sim,
+    Linux,
+}
+
+/// What the daemon needs to start.
+pub struct Options {
+    pub config: Config,
+    pub board: BoardKind,
+    pub bus: Bus,
+    pub state_dir: PathBuf,
+    pub trace: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error("board: {0}")]
+    Board(String),
+    #[error("cannot start a thread: {0}")]
+    Thread(#[from] std::io::Error),
+    #[error("D-Bus: {0}")]
+    Bus(#[from] zbus::Error),
+    #[error("{0}")]
+    Startup(String),
+}
+
+fn build_board(o: &Options) -> Result<Board, DaemonError> {
+    match o.board {
+        BoardKind::Sim => board::sim::build(o.config.sim.load_ohms, o.trace.as_deref())
+            .map_err(|e| DaemonError::Board(format!("sim: {e}"))),
+        BoardKind::Linux => Err(DaemonError::Board(
+            "the linux board backend is not available in this build yet (see issue 7); use --board sim".into(),
+        )),
+    }
+}
+
+/// Runs the daemon until SIGTERM or SIGINT.
+pub async fn run(o: Options) -> Result<(), DaemonError> {
+    let limits = o
+        .config
+        .limits()
+        .map_err(|e| DaemonError::Startup(e.to_string()))?;
+    let channels = o.config.device.channels as usize;
+    let board = build_board(&o)?;
+    let board_name = board.name;
+    let sim = board.sim.clone();
+    let shared = Arc::new(Shared::new());
+    let stop = Arc::new(AtomicBool::new(false));
+
+    // 1. Output stage off before anything can pulse.
+    let (trip_tx, trip_rx) = mpsc::unbounded_channel();
+    let (sup_tx, sup_rx) = std::sync::mpsc::channel();
+    let mut supervisor = Supervisor::new(
+        board.safety,
+        shared.clone(),
+        limits.clone(),
+        SupervisorSettings {
+            period_ns: u64::from(o.config.supervisor.period_us) * 1_000,
+            rt_priority: o.config.supervisor.rt_priority,
+            channels,
+        },
+        trip_tx,
+        sup_rx,
+    );
+    supervisor
+        .make_safe()
+        .map_err(|e| DaemonError::Board(format!("cannot switch the output stage off: {e}")))?;
+    if let Err(e) = engine::rt::try_mlockall() {
+        tracing::warn!("mlockall not permitted ({e}); memory may be paged out");
+    } else {
+        tracing::info!("memory locked (mlockall)");
+    }
+
+    // 2. Engine, and its first heartbeat, before the supervisor watches it.
+    let engine = engine::spawn(
+        board.engine,
+        shared.clone(),
+        EngineSettings {
+            lead: Micros(o.config.engine.lead_us),
+            rt_priority: o.config.engine.rt_priority,
+            channels,
+        },
+        stop.clone(),
+    )?;
+    wait_for_heartbeat(&shared).await?;
+    let supervisor = supervisor.spawn(stop.clone())?;
+
+    // 3. History (a failure only loses history), then the session manager.
+    let (history, max_id) = HistoryHandle::open(&o.state_dir);
+    let next_id = (max_id + 1).max(1);
+    let (status_tx, status_rx) = watch::channel(Status::default());
+    let (events_tx, _) = broadcast::channel(256);
+    let (req_tx, req_rx) = mpsc::channel(64);
+    let session = SessionHandle::new(req_tx);
+    let battery_sim = sim.clone();
+    let manager = Manager::new(
+        shared.clone(),
+        limits.clone(),
+        channels,
+        o.config.limits.session_default_min * 60,
+        o.config.limits.session_max_min * 60,
+        history.clone(),
+        sup_tx,
+        status_tx,
+        events_tx.clone(),
+        next_id,
+        Box::new(move || battery_sim.as_ref().map_or(-1, |s| s.battery())),
+    );
+    let manager_task = tokio::spawn(manager.run(req_rx, trip_rx));
+
+    // 4. D-Bus.
+    let device = api::device::Device {
+        session: session.clone(),
+        status: status_rx.clone(),
+        board: board_name.to_string(),
+        channels: channels as u32,
+        limits: limits.clone(),
+        session_max_s: o.config.limits.session_max_min * 60,
+    };
+    let mut builder = o
+        .bus
+        .builder()?
+        .serve_at(api::OBJECT_PATH, device)?
+        .serve_at(
+            api::OBJECT_PATH,
+            api::session::Session {
+                session: session.clone(),
+                status: status_rx.clone(),
+            },
+        )?
+        .serve_at(
+            api::OBJECT_PATH,
+            api::history::History {
+                history: history.clone(),
+            },
+        )?;
+    if let Some(sim) = sim {
+        builder = builder.serve_at(
+            api::OBJECT_PATH,
+            api::sim::Sim {
+                sim,
+                channels: channels as u32,
+            },
+        )?;
+    }
+    let conn = builder.name(api::BUS_NAME)?.build().await?;
+    tokio::spawn(api::signals::publish(
+        conn.clone(),
+        status_rx,
+        events_tx.subscribe(),
+    ));
+
+    // 5. Ready: the output is off and the name is owned.
+    let _ = sd_notify::notify(&[
+        sd_notify::NotifyState::Ready,
+        sd_notify::NotifyState::Status("disarmed, ready"),
+    ]);
+    tracing::info!(board = board_name, bus = ?o.bus, state_dir = %o.state_dir.display(), "stimd ready (disarmed)");
+
+    wait_for_signal().await;
+    tracing::info!("shutting down: output off");
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+    shared.zero_all();
+    shared.armed.store(false, Ordering::Release);
+    let _ = session.stop().await;
+    drop(conn);
+    stop.store(true, Ordering::Release);
+    let _ = tokio::task::spawn_blocking(move || {
+        let _ = engine.join();
+        let _ = supervisor.join();
+    })
+    .await;
+    manager_task.abort();
+    // Give the history thread a moment to commit the session's end.
+    drop(session);
+    drop(history);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    Ok(())
+}
+
+async fn wait_for_heartbeat(shared: &Shared) -> Result<(), DaemonError> {
+    for _ in 0..200 {
+        if shared.engine_heartbeat_ns.load(Ordering::Acquire) != 0 {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Err(DaemonError::Startup(
+        "the pulse engine did not start within 1 s".into(),
+    ))
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        _ => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

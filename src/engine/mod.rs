@@ -1,0 +1,255 @@
+//! The pulse engine: one real-time thread that turns setpoints into DAC writes on time.
+//!
+//! Sleeps to absolute deadlines (`clock_nanosleep` ABSTIME) until a short lead before each
+//! onset, spins to the onset, writes phase 1, spins the phase width, writes phase 2, spins,
+//! writes zero. Wakes at least every 10 ms for its heartbeat. Reads setpoints lock-free and
+//! publishes telemetry for the supervisor. Never allocates, locks or logs inside its loop; on
+//! the trip flag or a board error it writes zero and stops pulsing.
+
+pub mod rt;
+pub mod stats;
+
+use crate::board::EngineIo;
+use crate::clock::{now_ns, sleep_until_ns, spin_until_ns};
+use crate::pulse::{Schedule, Setpoint};
+use crate::safety::fault::FaultCode;
+use crate::safety::limits::ceiling;
+use crate::shared::Shared;
+use crate::units::Micros;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// The engine wakes at least this often, pulse or not.
+pub const HEARTBEAT_NS: u64 = 10_000_000;
+
+/// Engine settings.
+#[derive(Debug, Clone, Copy)]
+pub struct EngineSettings {
+    pub lead: Micros,
+    pub rt_priority: u32,
+    pub channels: usize,
+}
+
+/// Starts the engine thread. It runs until `stop` is set.
+pub fn spawn(
+    io: EngineIo,
+    shared: Arc<Shared>,
+    settings: EngineSettings,
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("pulse-engine".into())
+        .stack_size(256 * 1024)
+        .spawn(move || {
+            match rt::try_sched_fifo(settings.rt_priority) {
+                Ok(()) => tracing::info!(priority = settings.rt_priority, "pulse engine: SCHED_FIFO granted"),
+                Err(e) => tracing::warn!("pulse engine: SCHED_FIFO not permitted ({e}); running without real-time priority"),
+            }
+            prefault_stack();
+            Engine::new(io, shared, settings).run(&stop);
+        })
+}
+
+/// Touches the stack once so the loop never takes a page fault on it.
+fn prefault_stack() {
+    let mut buf = [0u8; 64 * 1024];
+    std::hint::black_box(&mut buf);
+}
+
+struct Engine {
+    io: EngineIo,
+    shared: Arc<Shared>,
+    settings: EngineSettings,
+    schedules: [Option<Schedule>; ceiling::CHANNELS],
+    dac_nonzero: [bool; ceiling::CHANNELS],
+    halted: bool,
+}
+
+impl Engine {
+    fn new(io: EngineIo, shared: Arc<Shared>, settings: EngineSettings) -> Engine {
+        Engine {
+            io,
+            shared,
+            settings: EngineSettings {
+                channels: settings.channels.min(ceiling::CHANNELS),
+                ..settings
+            },
+            schedules: [None; ceiling::CHANNELS],
+            dac_nonzero: [false; ceiling::CHANNELS],
+            halted: false,
+        }
+    }
+
+    fn run(&mut self, stop: &AtomicBool) {
+        self.write_zero_all();
+        let origin = now_ns();
+        while !stop.load(Ordering::Acquire) {
+            let now = now_ns();
+            self.shared
+                .engine_heartbeat_ns
+                .store(now, Ordering::Release);
+            if self.shared.tripped.load(Ordering::Acquire) || self.halted {
+                // Keep asserting zero; clear the halt once the supervisor has cleared the trip
+                // and the DAC answers again.
+                self.schedules = [None; ceiling::CHANNELS];
+                self.write_zero_all();
+                if !self.shared.tripped.load(Ordering::Acquire)
+                    && self.shared.dac_ok.load(Ordering::Acquire)
+                {
+                    self.halted = false;
+                    self.shared.engine_fault.store(0, Ordering::Release);
+                }
+                sleep_until_ns(now + HEARTBEAT_NS);
+                continue;
+            }
+            let (channel, onset) = self.next_event(now, origin);
+            let wake = onset.min(now + HEARTBEAT_NS);
+            sleep_until_ns(wake.saturating_sub(u64::from(self.settings.lead.0) * 1000));
+            let Some(ch) = channel.filter(|_| wake == onset) else {
+                continue;
+            };
+            let spin_start = now_ns();
+            spin_until_ns(onset);
+            // Re-read: a setpoint lowered or a trip while we slept wins.
+            let sp = self.shared.setpoint(ch);
+            if !sp.is_active() || self.shared.tripped.load(Ordering::Acquire) {
+                continue;
+            }
+            self.pulse(ch, sp, onset);
+            self.shared
+                .stats
+                .spin_ns
+                .fetch_add(now_ns() - spin_start, Ordering::Relaxed);
+            if let Some(s) = self.schedules[ch].as_mut() {
+                s.advance(now_ns(), sp.period);
+            }
+        }
+        self.write_zero_all();
+    }
+
+    /// The next pulse due (channel, onset), or no channel and a heartbeat deadline. Channels
+    /// that became active get a schedule; inactive ones lose theirs.
+    fn next_event(&mut self, now: u64, origin: u64) -> (Option<usize>, u64) {
+        let mut best: (Option<usize>, u64) = (None, now + HEARTBEAT_NS);
+        for ch in 0..self.settings.channels {
+            let sp = self.shared.setpoint(ch);
+            if !sp.is_active() {
+                self.schedules[ch] = None;
+                self.shared.telemetry[ch]
+                    .commanded
+                    .store(0, Ordering::Release);
+                continue;
+            }
+            let sched = self.schedules[ch].get_or_insert_with(|| {
+                // Align to the common origin so channels keep their half-period offset.
+                let p = sp.period.as_nanos().max(1);
+                let k = now.saturating_sub(origin) / p + 1;
+                Schedule::start(origin + k * p, ch, sp.period)
+            });
+            if sched.next_onset_ns() < best.1 {
+                best = (Some(ch), sched.next_onset_ns());
+            }
+        }
+        best
+    }
+
+    /// One symmetric biphasic pulse, spinning through the phases.
+    fn pulse(&mut self, ch: usize, sp: Setpoint, onset: u64) {
+        // A clone of the Arc (no allocation) so telemetry can be used while `self` writes.
+        let shared = Arc::clone(&self.shared);
+        let tel = &shared.telemetry[ch];
+        let sp = Setpoint {
+            amplitude: sp.amplitude.min(ceiling::PEAK_CURRENT),
+            ..sp
+        };
+        tel.commanded.store(sp.pack(), Ordering::Release);
+        tel.pulses.fetch_add(1, Ordering::AcqRel);
+        let [(a1, w1), (a2, w2)] = sp.phases();
+        // Each phase starts when its frame has landed (the DAC latches at the end of the
+        // transfer), so the times are taken after each write.
+        if !self.write(ch, a1) {
+            return;
+        }
+        let p1 = now_ns();
+        let contact = self.io.contacts.get_mut(ch).map(|c| c.is_active());
+        spin_until_ns(p1 + w1.as_nanos());
+        if !self.write(ch, a2) {
+            return;
+        }
+        let p2 = now_ns();
+        spin_until_ns(p2 + w2.as_nanos());
+        let zeroed = self.write(ch, 0);
+        let p3 = now_ns();
+        let stats = &shared.stats;
+        stats.onset_error.record_ns(p1.saturating_sub(onset));
+        stats
+            .phase_error
+            .record_ns((p2 - p1).abs_diff(w1.as_nanos()));
+        if zeroed {
+            stats
+                .phase_error
+                .record_ns((p3 - p2).abs_diff(w2.as_nanos()));
+        }
+        match contact {
+            Some(Ok(true)) => tel.contact_misses.store(0, Ordering::Release),
+            Some(Ok(false)) => {
+                tel.contact_misses.fetch_add(1, Ordering::AcqRel);
+            }
+            Some(Err(_)) => self.fail(FaultCode::GpioError),
+            None => {}
+        }
+    }
+
+    /// Writes a current; on failure records the fault and halts. Returns success.
+    fn write(&mut self, ch: usize, microamps: i32) -> bool {
+        match self.io.dac.set_current(ch, microamps) {
+            Ok(()) => {
+                let tel = &self.shared.telemetry[ch];
+                let nonzero = microamps != 0;
+                if nonzero {
+                    tel.nonzero_since_ns.store(now_ns(), Ordering::Release);
+                } else if self.dac_nonzero[ch] {
+                    tel.nonzero_since_ns.store(0, Ordering::Release);
+                }
+                self.dac_nonzero[ch] = nonzero;
+                self.shared.dac_ok.store(true, Ordering::Release);
+                true
+            }
+            Err(_) => {
+                self.shared.dac_ok.store(false, Ordering::Release);
+                self.fail(FaultCode::SpiError);
+                false
+            }
+        }
+    }
+
+    fn fail(&mut self, code: FaultCode) {
+        self.shared
+            .engine_fault
+            .store(code as u32, Ordering::Release);
+        self.halted = true;
+        // Best effort: if the bus still answers, the output is at zero now.
+        for ch in 0..self.settings.channels {
+            let _ = self.io.dac.set_current(ch, 0);
+        }
+    }
+
+    fn write_zero_all(&mut self) {
+        let mut ok = true;
+        for ch in 0..self.settings.channels {
+            ok &= self.write_quiet(ch);
+        }
+        self.shared.dac_ok.store(ok, Ordering::Release);
+    }
+
+    fn write_quiet(&mut self, ch: usize) -> bool {
+        let ok = self.io.dac.set_current(ch, 0).is_ok();
+        if ok {
+            self.dac_nonzero[ch] = false;
+            self.shared.telemetry[ch]
+                .nonzero_since_ns
+                .store(0, Ordering::Release);
+        }
+        ok
+    }
+}

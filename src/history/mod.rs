@@ -1,0 +1,194 @@
+//! The usage history: a SQLite file (WAL, `synchronous=FULL`, migrated by `user_version`)
+//! written by a thread of its own.
+//!
+//! Owns every database access. Writers send records through a bounded queue and never wait:
+//! when the queue is full or the database fails, the record is dropped and a warning is
+//! logged and counted — the safety path is never blocked or delayed by the disk.
+
+mod schema;
+mod store;
+
+use serde::Serialize;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
+pub use store::Store;
+use tokio::sync::oneshot;
+
+/// A session row as `History.Sessions` returns it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionRow {
+    pub id: u64,
+    pub program: String,
+    pub profile: String,
+    pub placement: String,
+    pub start: i64,
+    /// 0 while running.
+    pub end: i64,
+    pub end_reason: String,
+    pub channels: Vec<u32>,
+    pub max_intensity: Vec<u32>,
+}
+
+/// A fault row as `History.Faults` returns it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FaultRow {
+    pub time: i64,
+    pub code: String,
+    pub message: String,
+    pub session_id: u64,
+}
+
+/// A clamp record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClampRow {
+    pub time: i64,
+    pub session_id: u64,
+    pub channel: u32,
+    pub requested: u32,
+    pub applied: u32,
+    pub limit: String,
+}
+
+pub(crate) enum Op {
+    Started(SessionRow),
+    Progress {
+        id: u64,
+        time: i64,
+        max_intensity: Vec<u32>,
+    },
+    Ended {
+        id: u64,
+        end: i64,
+        reason: String,
+        max_intensity: Vec<u32>,
+    },
+    Fault(FaultRow),
+    Clamp(ClampRow),
+    Sessions {
+        since: i64,
+        until: i64,
+        limit: u32,
+        reply: oneshot::Sender<Result<Vec<SessionRow>, String>>,
+    },
+    Faults {
+        since: i64,
+        limit: u32,
+        reply: oneshot::Sender<Result<Vec<FaultRow>, String>>,
+    },
+}
+
+const QUEUE: usize = 1024;
+
+/// A cloneable, never-blocking handle on the history thread.
+#[derive(Clone)]
+pub struct HistoryHandle {
+    tx: mpsc::SyncSender<Op>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl HistoryHandle {
+    /// Opens (or creates) `dir/history.sqlite`, closes sessions a crash left open as
+    /// `interrupted`, and starts the writer thread. Returns the handle and the highest
+    /// session id on record. If the database cannot be opened the daemon still runs: the
+    /// error is logged and every history call fails with it.
+    pub fn open(dir: &Path) -> (HistoryHandle, u64) {
+        let path = dir.join("history.sqlite");
+        let (store, max_id) = match Store::open(&path) {
+            Ok(mut s) => {
+                match s.close_interrupted() {
+                    Ok(0) => {}
+                    Ok(n) => tracing::warn!("history: {n} session(s) cut short by a crash or power loss marked interrupted"),
+                    Err(e) => tracing::warn!("history: cannot close interrupted sessions: {e}"),
+                }
+                let max = s.max_session_id().unwrap_or(0);
+                (Ok(s), max)
+            }
+            Err(e) => {
+                tracing::error!(
+                    "history: cannot open {}: {e}; running without history",
+                    path.display()
+                );
+                (Err(e.to_string()), 0)
+            }
+        };
+        let (tx, rx) = mpsc::sync_channel(QUEUE);
+        let dropped = Arc::new(AtomicU64::new(0));
+        let spawned = std::thread::Builder::new()
+            .name("history".into())
+            .spawn(move || store::serve(store, rx));
+        if let Err(e) = spawned {
+            tracing::error!("history: cannot start its thread: {e}");
+        }
+        (HistoryHandle { tx, dropped }, max_id)
+    }
+
+    fn send(&self, op: Op) {
+        if self.tx.try_send(op).is_err() {
+            let n = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            tracing::warn!("history: queue full or writer gone; {n} record(s) dropped so far");
+        }
+    }
+
+    pub fn session_started(&self, row: SessionRow) {
+        self.send(Op::Started(row));
+    }
+    pub fn session_progress(&self, id: u64, time: i64, max_intensity: Vec<u32>) {
+        self.send(Op::Progress {
+            id,
+            time,
+            max_intensity,
+        });
+    }
+    pub fn session_ended(&self, id: u64, end: i64, reason: String, max_intensity: Vec<u32>) {
+        self.send(Op::Ended {
+            id,
+            end,
+            reason,
+            max_intensity,
+        });
+    }
+    pub fn fault(&self, row: FaultRow) {
+        self.send(Op::Fault(row));
+    }
+    pub fn clamp(&self, row: ClampRow) {
+        self.send(Op::Clamp(row));
+    }
+
+    /// Sessions started in `[since, until]` (0 = unbounded), newest first, at most `limit`
+    /// (0 = all).
+    pub async fn sessions(
+        &self,
+        since: i64,
+        until: i64,
+        limit: u32,
+    ) -> Result<Vec<SessionRow>, String> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .try_send(Op::Sessions {
+                since,
+                until,
+                limit,
+                reply,
+            })
+            .map_err(|_| busy())?;
+        rx.await.map_err(|_| busy())?
+    }
+
+    /// Faults since `since` (0 = unbounded), newest first, at most `limit` (0 = all).
+    pub async fn faults(&self, since: i64, limit: u32) -> Result<Vec<FaultRow>, String> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .try_send(Op::Faults {
+                since,
+                limit,
+                reply,
+            })
+            .map_err(|_| busy())?;
+        rx.await.map_err(|_| busy())?
+    }
+}
+
+fn busy() -> String {
+    "the history is busy or unavailable".into()
+}

@@ -1,0 +1,49 @@
+//! Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+
+/// Each entry migrates from version `i` to `i + 1`. Never edit a shipped entry: add one.
+pub const MIGRATIONS: &[&str] = &[
+    // v1: sessions, faults, clamps.
+    "CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        program TEXT NOT NULL,
+        profile TEXT NOT NULL,
+        placement TEXT NOT NULL DEFAULT '',
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL DEFAULT 0,
+        last_seen INTEGER NOT NULL,
+        end_reason TEXT NOT NULL DEFAULT '',
+        channels TEXT NOT NULL,
+        max_intensity TEXT NOT NULL
+    );
+    CREATE INDEX sessions_start ON sessions(start);
+    CREATE TABLE faults (
+        id INTEGER PRIMARY KEY,
+        time INTEGER NOT NULL,
+        code TEXT NOT NULL,
+        message TEXT NOT NULL,
+        session_id INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX faults_time ON faults(time);
+    CREATE TABLE clamps (
+        id INTEGER PRIMARY KEY,
+        time INTEGER NOT NULL,
+        session_id INTEGER NOT NULL,
+        channel INTEGER NOT NULL,
+        requested_ua INTEGER NOT NULL,
+        applied_ua INTEGER NOT NULL,
+        limit_name TEXT NOT NULL
+    );",
+];
+
+pub fn migrate(conn: &mut rusqlite::Connection) -> rusqlite::Result<()> {
+    let version: usize =
+        conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+        tracing::info!("history: schema migrated to version {}", i + 1);
+    }
+    Ok(())
+}

@@ -1,0 +1,19 @@
+//! stimd: the daemon inside a TENS/EMS electrotherapy stimulator.
+//!
+//! Layers, top to bottom: `api` (D-Bus) → `session` (requests, limits, ramp) → lock-free
+//! `shared` state → `engine` (real-time pulses) and `safety` (supervisor) → `board`.
+//! `program`, `pulse`, `units` and `safety::limits` are pure and tested without threads.
+
+pub mod api;
+pub mod board;
+pub mod clock;
+pub mod config;
+pub mod daemon;
+pub mod engine;
+pub mod history;
+pub mod program;
+pub mod pulse;
+pub mod safety;
+pub mod session;
+pub mod shared;
+pub mod units;

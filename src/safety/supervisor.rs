@@ -1,0 +1,315 @@
+//! The safety supervisor thread: independent of every client, above the engine in priority.
+//!
+//! Each loop it reads what the engine actually commanded and checks it against the limits and
+//! the rise envelope, watches the engine heartbeat, the stuck-phase timer, engine-reported
+//! board errors and the overcurrent input, toggles the interlock while output is armed and
+//! healthy, and pets systemd's watchdog only while every thread is alive. A trip cuts output
+//! through the hardware path first (interlock stopped, HV off), then raises the trip flag for
+//! the engine, then tells the session manager; it stays latched until acknowledged with the
+//! cause gone.
+
+use super::envelope::Envelope;
+use super::fault::{FaultCode, Trip};
+use super::limits::Limits;
+use crate::board::SafetyIo;
+use crate::clock::{now_ns, sleep_until_ns};
+use crate::safety::limits::ceiling;
+use crate::shared::Shared;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use tokio::sync::{mpsc as tmpsc, oneshot};
+
+/// An engine heartbeat older than this trips (the engine beats every 10 ms).
+pub const ENGINE_HEARTBEAT_TIMEOUT_NS: u64 = 15_000_000;
+/// Loop period while output is off.
+pub const IDLE_PERIOD_NS: u64 = 5_000_000;
+/// The session manager counts as alive while its heartbeat is younger than this.
+pub const MANAGER_TIMEOUT_NS: u64 = 2_000_000_000;
+
+/// Requests to the supervisor.
+pub enum Command {
+    /// Clear the latched fault if its cause is gone; the reply says why not otherwise.
+    Acknowledge(oneshot::Sender<Result<(), String>>),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct SupervisorSettings {
+    pub period_ns: u64,
+    pub rt_priority: u32,
+    pub channels: usize,
+}
+
+pub struct Supervisor {
+    io: SafetyIo,
+    shared: Arc<Shared>,
+    limits: Limits,
+    settings: SupervisorSettings,
+    trips: tmpsc::UnboundedSender<Trip>,
+    commands: mpsc::Receiver<Command>,
+    output_on: bool,
+    interlock_level: bool,
+    latched: Option<FaultCode>,
+    envelopes: [Envelope; ceiling::CHANNELS],
+    seen_pulses: [u64; ceiling::CHANNELS],
+    watchdog: Option<(u64, u64)>,
+}
+
+impl Supervisor {
+    pub fn new(
+        io: SafetyIo,
+        shared: Arc<Shared>,
+        limits: Limits,
+        settings: SupervisorSettings,
+        trips: tmpsc::UnboundedSender<Trip>,
+        commands: mpsc::Receiver<Command>,
+    ) -> Supervisor {
+        let rate = limits.rise_rate_ua_per_s;
+        let watchdog = sd_notify::watchdog_enabled().map(|d| ((d.as_nanos() / 2) as u64, 0u64));
+        Supervisor {
+            io,
+            shared,
+            limits,
+            settings,
+            trips,
+            commands,
+            output_on: false,
+            interlock_level: false,
+            latched: None,
+            envelopes: [Envelope::armed(0, rate); ceiling::CHANNELS],
+            seen_pulses: [0; ceiling::CHANNELS],
+            watchdog,
+        }
+    }
+
+    /// Puts the output stage in its safe state. Called before anything else can run.
+    pub fn make_safe(&mut self) -> Result<(), String> {
+        let a = self.io.interlock.set(false);
+        let b = self.io.hv_enable.set(false);
+        self.output_on = false;
+        a.and(b).map_err(|e| e.to_string())
+    }
+
+    /// Runs the loop on a new thread until `stop` is set; output is off when it returns.
+    pub fn spawn(mut self, stop: Arc<AtomicBool>) -> std::io::Result<std::thread::JoinHandle<()>> {
+        std::thread::Builder::new()
+            .name("safety-supervisor".into())
+            .stack_size(256 * 1024)
+            .spawn(move || {
+                match crate::engine::rt::try_sched_fifo(self.settings.rt_priority) {
+                    Ok(()) => tracing::info!(priority = self.settings.rt_priority, "safety supervisor: SCHED_FIFO granted"),
+                    Err(e) => tracing::warn!("safety supervisor: SCHED_FIFO not permitted ({e}); running without real-time priority"),
+                }
+                let mut next = now_ns();
+                while !stop.load(Ordering::Acquire) {
+                    let now = now_ns();
+                    self.step(now);
+                    let period = if self.output_on { self.settings.period_ns } else { IDLE_PERIOD_NS };
+                    next = (next + period).max(now);
+                    sleep_until_ns(next);
+                }
+                self.cut_output();
+                let _ = self.make_safe();
+            })
+    }
+
+    /// One supervision cycle at monotonic time `now`.
+    pub fn step(&mut self, now: u64) {
+        while let Ok(cmd) = self.commands.try_recv() {
+            match cmd {
+                Command::Acknowledge(reply) => {
+                    let _ = reply.send(self.acknowledge(now));
+                }
+            }
+        }
+        if self.latched.is_none() {
+            if let Some((code, message)) = self.check(now) {
+                self.trip(code, message);
+            }
+        }
+        self.drive_output(now);
+        self.pet_watchdog(now);
+    }
+
+    fn drive_output(&mut self, now: u64) {
+        let want = self.shared.armed.load(Ordering::Acquire) && self.latched.is_none();
+        if want && !self.output_on {
+            if let Err(e) = self.io.hv_enable.set(true) {
+                return self.trip(FaultCode::GpioError, format!("hv_enable: {e}"));
+            }
+            for env in &mut self.envelopes {
+                *env = Envelope::armed(now, self.limits.rise_rate_ua_per_s);
+            }
+            self.output_on = true;
+        } else if !want && self.output_on {
+            self.cut_output();
+        }
+        if self.output_on {
+            self.interlock_level = !self.interlock_level;
+            if let Err(e) = self.io.interlock.set(self.interlock_level) {
+                self.trip(FaultCode::GpioError, format!("interlock: {e}"));
+            }
+        }
+    }
+
+    /// Finds the first violated rule, if any.
+    fn check(&mut self, now: u64) -> Option<(FaultCode, String)> {
+        let shared = Arc::clone(&self.shared);
+        let s = &shared;
+        let hb = s.engine_heartbeat_ns.load(Ordering::Acquire);
+        if now.saturating_sub(hb) > ENGINE_HEARTBEAT_TIMEOUT_NS {
+            let ms = now.saturating_sub(hb) / 1_000_000;
+            return Some((
+                FaultCode::EngineHeartbeat,
+                format!("no engine heartbeat for {ms} ms (limit 15 ms)"),
+            ));
+        }
+        if let Some(code) = FaultCode::from_u32(s.engine_fault.load(Ordering::Acquire)) {
+            return Some((code, format!("engine reported {}", code.as_str())));
+        }
+        match self.io.overcurrent.is_active() {
+            Ok(true) => return Some((FaultCode::Overcurrent, "overcurrent input active".into())),
+            Ok(false) => {}
+            Err(e) => return Some((FaultCode::GpioError, format!("overcurrent input: {e}"))),
+        }
+        let stuck_ns = self.limits.max_phase_width.as_nanos() + 1_000_000;
+        for ch in 0..self.settings.channels {
+            let tel = &s.telemetry[ch];
+            let since = tel.nonzero_since_ns.load(Ordering::Acquire);
+            if since != 0 && now.saturating_sub(since) > stuck_ns {
+                let us = now.saturating_sub(since) / 1_000;
+                return Some((
+                    FaultCode::StuckPhase,
+                    format!(
+                        "channel {ch}: non-zero DAC code held {us} µs (limit {} µs)",
+                        stuck_ns / 1_000
+                    ),
+                ));
+            }
+            let pulses = tel.pulses.load(Ordering::Acquire);
+            if pulses == self.seen_pulses[ch] {
+                continue;
+            }
+            self.seen_pulses[ch] = pulses;
+            let sp = s.commanded(ch);
+            if let Some(v) = self.pulse_violation(ch, sp, now) {
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    fn pulse_violation(
+        &mut self,
+        ch: usize,
+        sp: crate::pulse::Setpoint,
+        now: u64,
+    ) -> Option<(FaultCode, String)> {
+        let l = &self.limits;
+        if sp.phase > l.max_phase_width {
+            return Some((
+                FaultCode::OverLimit,
+                format!(
+                    "channel {ch}: phase width {} above limit {}",
+                    sp.phase, l.max_phase_width
+                ),
+            ));
+        }
+        let min_period = (1e6 / l.max_rate.0).floor() as u32;
+        if sp.period.0 < min_period {
+            return Some((
+                FaultCode::OverLimit,
+                format!(
+                    "channel {ch}: pulse period {} below {min_period} µs (rate limit {})",
+                    sp.period, l.max_rate
+                ),
+            ));
+        }
+        if let Err(kind) = l.permits(sp.amplitude, sp.shape()) {
+            let (cap, _) = l.max_amplitude(sp.shape());
+            return Some((
+                FaultCode::OverLimit,
+                format!(
+                    "channel {ch}: amplitude {} above {kind} limit {cap}",
+                    sp.amplitude
+                ),
+            ));
+        }
+        if self.output_on {
+            if let Err(bound) = self.envelopes[ch].check(sp.amplitude, now) {
+                return Some((
+                    FaultCode::RiseRate,
+                    format!(
+                        "channel {ch}: amplitude {} rose above the ramp bound {bound} ({} µA/s)",
+                        sp.amplitude, l.rise_rate_ua_per_s
+                    ),
+                ));
+            }
+        }
+        None
+    }
+
+    fn cut_output(&mut self) {
+        let _ = self.io.interlock.set(false);
+        let _ = self.io.hv_enable.set(false);
+        self.output_on = false;
+    }
+
+    fn trip(&mut self, code: FaultCode, message: String) {
+        self.cut_output();
+        self.shared.tripped.store(true, Ordering::Release);
+        self.latched = Some(code);
+        tracing::error!(code = code.as_str(), "safety trip: {message}");
+        let _ = self.trips.send(Trip { code, message });
+    }
+
+    fn acknowledge(&mut self, now: u64) -> Result<(), String> {
+        let Some(code) = self.latched else {
+            return Ok(());
+        };
+        let s = &self.shared;
+        if now.saturating_sub(s.engine_heartbeat_ns.load(Ordering::Acquire))
+            > ENGINE_HEARTBEAT_TIMEOUT_NS
+        {
+            return Err("the pulse engine is not running".into());
+        }
+        if !s.dac_ok.load(Ordering::Acquire) {
+            return Err("the DAC does not accept writes".into());
+        }
+        let held = (0..self.settings.channels)
+            .any(|ch| s.telemetry[ch].nonzero_since_ns.load(Ordering::Acquire) != 0);
+        if held {
+            return Err("the DAC is not at zero yet".into());
+        }
+        match self.io.overcurrent.is_active() {
+            Ok(true) => return Err("the overcurrent input is still active".into()),
+            Err(e) => return Err(format!("the overcurrent input cannot be read: {e}")),
+            Ok(false) => {}
+        }
+        if let Err(e) = self.io.interlock.set(false) {
+            return Err(format!("the interlock line cannot be driven: {e}"));
+        }
+        tracing::info!(code = code.as_str(), "fault acknowledged, cause gone");
+        self.latched = None;
+        s.engine_fault.store(0, Ordering::Release);
+        s.tripped.store(false, Ordering::Release);
+        Ok(())
+    }
+
+    fn pet_watchdog(&mut self, now: u64) {
+        let Some((interval, last)) = self.watchdog else {
+            return;
+        };
+        if now.saturating_sub(last) < interval {
+            return;
+        }
+        let s = &self.shared;
+        let engine_alive =
+            now.saturating_sub(s.engine_heartbeat_ns.load(Ordering::Acquire)) < MANAGER_TIMEOUT_NS;
+        let manager_alive =
+            now.saturating_sub(s.manager_heartbeat_ns.load(Ordering::Acquire)) < MANAGER_TIMEOUT_NS;
+        if engine_alive && manager_alive {
+            let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+            self.watchdog = Some((interval, now));
+        }
+    }
+}

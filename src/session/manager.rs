@@ -1,0 +1,536 @@
+//! The session manager task (tokio): owns the running session and answers requests.
+
+use super::state::{Clamp, EndReason, Session};
+use super::{as_u32s, DeviceState, Event, Request, SessionError, StartOptions, Status};
+use crate::clock::unix_now;
+use crate::history::{ClampRow, FaultRow, HistoryHandle, SessionRow};
+use crate::program::find_preset;
+use crate::safety::fault::Trip;
+use crate::safety::limits::Limits;
+use crate::safety::supervisor::Command as SupervisorCommand;
+use crate::shared::Shared;
+use crate::units::MicroAmps;
+use std::sync::atomic::Ordering;
+use std::sync::{mpsc as std_mpsc, Arc};
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::time::Instant;
+
+const TICK_RUNNING: Duration = Duration::from_millis(20);
+const TICK_IDLE: Duration = Duration::from_millis(200);
+/// How often a running session's progress goes to the history.
+const PROGRESS_EVERY_MS: u64 = 5_000;
+/// Bounds on client-supplied strings.
+const MAX_NAME_LEN: usize = 64;
+const MAX_KEEPALIVE_S: u32 = 3_600;
+
+pub struct Manager {
+    pub shared: Arc<Shared>,
+    pub limits: Limits,
+    pub channels: usize,
+    pub session_default_s: u32,
+    pub session_max_s: u32,
+    pub history: HistoryHandle,
+    pub supervisor: std_mpsc::Sender<SupervisorCommand>,
+    pub status: watch::Sender<Status>,
+    pub events: broadcast::Sender<Event>,
+    pub next_id: u64,
+    /// Reads the battery level (percent, −1 unknown).
+    pub battery: Box<dyn Fn() -> i32 + Send>,
+    session: Option<Session>,
+    fault: Option<(String, String)>,
+    epoch: Instant,
+    last_progress_ms: u64,
+}
+
+impl Manager {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        shared: Arc<Shared>,
+        limits: Limits,
+        channels: usize,
+        session_default_s: u32,
+        session_max_s: u32,
+        history: HistoryHandle,
+        supervisor: std_mpsc::Sender<SupervisorCommand>,
+        status: watch::Sender<Status>,
+        events: broadcast::Sender<Event>,
+        next_id: u64,
+        battery: Box<dyn Fn() -> i32 + Send>,
+    ) -> Manager {
+        Manager {
+            shared,
+            limits,
+            channels,
+            session_default_s,
+            session_max_s,
+            history,
+            supervisor,
+            status,
+            events,
+            next_id,
+            battery,
+            session: None,
+            fault: None,
+            epoch: Instant::now(),
+            last_progress_ms: 0,
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    /// Runs until every handle is dropped.
+    pub async fn run(
+        mut self,
+        mut requests: mpsc::Receiver<Request>,
+        mut trips: mpsc::UnboundedReceiver<Trip>,
+    ) {
+        self.publish();
+        let mut next_tick = Instant::now();
+        loop {
+            tokio::select! {
+                biased;
+                Some(trip) = trips.recv() => self.on_trip(trip),
+                req = requests.recv() => match req {
+                    Some(req) => self.handle(req).await,
+                    None => break,
+                },
+                _ = tokio::time::sleep_until(next_tick) => {
+                    self.tick();
+                    let period = if self.session.is_some() { TICK_RUNNING } else { TICK_IDLE };
+                    next_tick = Instant::now() + period;
+                }
+            }
+        }
+        self.end(EndReason::Stopped);
+    }
+
+    async fn handle(&mut self, req: Request) {
+        match req {
+            Request::Start {
+                program,
+                options,
+                reply,
+            } => {
+                let _ = reply.send(self.start(&program, options));
+            }
+            Request::Stop { reply } => {
+                self.end(EndReason::Stopped);
+                let _ = reply.send(Ok(()));
+            }
+            Request::Pause { reply } => {
+                let r = self.running_mut().map(|s| s.pause());
+                self.apply_setpoints();
+                let _ = reply.send(r);
+            }
+            Request::Resume { reply } => {
+                let r = self.running_mut().map(|s| s.resume());
+                let _ = reply.send(r);
+            }
+            Request::SetIntensity {
+                channel,
+                microamps,
+                reply,
+            } => {
+                let _ = reply.send(self.set_intensity(channel, MicroAmps(microamps)));
+            }
+            Request::StepIntensity {
+                channel,
+                steps,
+                reply,
+            } => {
+                let r = self.target_of(channel).and_then(|current| {
+                    let step = i64::from(self.limits.intensity_step.0);
+                    let base = i64::from(self.limits.round_to_step(current).0);
+                    let want = (base + i64::from(steps) * step).clamp(0, i64::from(u32::MAX));
+                    self.set_intensity(channel, MicroAmps(want as u32))
+                });
+                let _ = reply.send(r);
+            }
+            Request::Keepalive { reply } => {
+                let now = self.now_ms();
+                let _ = reply.send(self.running_mut().map(|s| s.keepalive(now)));
+            }
+            Request::EmergencyStop { reply } => {
+                // Output to zero first, then the bookkeeping.
+                self.shared.zero_all();
+                self.shared.armed.store(false, Ordering::Release);
+                self.end(EndReason::EmergencyStop);
+                let _ = reply.send(Ok(()));
+            }
+            Request::AcknowledgeFault { reply } => {
+                let r = self.acknowledge().await;
+                let _ = reply.send(r);
+            }
+        }
+        self.publish();
+    }
+
+    fn running_mut(&mut self) -> Result<&mut Session, SessionError> {
+        self.session
+            .as_mut()
+            .ok_or_else(|| SessionError::NotRunning("no session is running".into()))
+    }
+
+    fn check_channel(&self, channel: u32, session: &Session) -> Result<usize, SessionError> {
+        let ch = channel as usize;
+        if ch >= self.channels {
+            return Err(SessionError::InvalidArgument(format!(
+                "channel = {channel} is out of range (allowed: 0..={})",
+                self.channels - 1
+            )));
+        }
+        if !session.channels.contains(&ch) {
+            return Err(SessionError::InvalidArgument(format!(
+                "channel = {channel} is not in use by this session (in use: {:?})",
+                session.channels
+            )));
+        }
+        Ok(ch)
+    }
+
+    fn target_of(&self, channel: u32) -> Result<MicroAmps, SessionError> {
+        let s = self
+            .session
+            .as_ref()
+            .ok_or_else(|| SessionError::NotRunning("no session is running".into()))?;
+        let ch = self.check_channel(channel, s)?;
+        Ok(s.target[ch])
+    }
+
+    fn set_intensity(&mut self, channel: u32, requested: MicroAmps) -> Result<u32, SessionError> {
+        let now = self.now_ms();
+        let s = self
+            .session
+            .as_ref()
+            .ok_or_else(|| SessionError::NotRunning("no session is running".into()))?;
+        let ch = self.check_channel(channel, s)?;
+        let limits = self.limits.clone();
+        let Some(s) = self.session.as_mut() else {
+            return Err(SessionError::NotRunning("no session is running".into()));
+        };
+        let (applied, clamp) = s.set_target(ch, requested, &limits, now);
+        // A lowered target takes effect at once, without waiting for the next tick.
+        s.tick(now, &limits);
+        let id = s.id;
+        if let Some(c) = clamp {
+            self.report_clamp(id, c);
+        }
+        self.apply_setpoints();
+        Ok(applied.0)
+    }
+
+    fn report_clamp(&self, session_id: u64, c: Clamp) {
+        tracing::info!(
+            channel = c.channel,
+            requested = c.requested.0,
+            applied = c.applied.0,
+            limit = c.limit.as_str(),
+            "intensity clamped"
+        );
+        self.history.clamp(ClampRow {
+            time: unix_now(),
+            session_id,
+            channel: c.channel as u32,
+            requested: c.requested.0,
+            applied: c.applied.0,
+            limit: c.limit.as_str().into(),
+        });
+        let _ = self.events.send(Event::Clamped {
+            channel: c.channel as u32,
+            requested: c.requested.0,
+            applied: c.applied.0,
+            limit: c.limit.as_str().into(),
+        });
+    }
+
+    fn start(&mut self, program_id: &str, o: StartOptions) -> Result<u64, SessionError> {
+        let program = find_preset(program_id).ok_or_else(|| {
+            let known: Vec<String> = crate::program::presets()
+                .into_iter()
+                .map(|p| p.id)
+                .collect();
+            SessionError::UnknownProgram(format!(
+                "program = {program_id:?} does not exist (known: {})",
+                known.join(", ")
+            ))
+        })?;
+        program.check(&self.limits).map_err(|p| {
+            SessionError::InvalidArgument(format!(
+                "program {program_id:?} does not fit the configured limits: {}",
+                p.join("; ")
+            ))
+        })?;
+        let channels = self.parse_channels(o.channels)?;
+        let duration_s = o.duration_s.unwrap_or(self.session_default_s);
+        if !(1..=self.session_max_s).contains(&duration_s) {
+            return Err(SessionError::InvalidArgument(format!(
+                "duration = {duration_s} s is out of range (allowed: 1..={} s)",
+                self.session_max_s
+            )));
+        }
+        if let Some(t) = &o.intensity {
+            if t.len() != channels.len() {
+                return Err(SessionError::InvalidArgument(format!(
+                    "intensity has {} value(s) but {} channel(s) are in use (one µA value per channel)",
+                    t.len(), channels.len()
+                )));
+            }
+        }
+        let profile = o.profile.unwrap_or_else(|| "default".into());
+        if profile != "default" {
+            return Err(SessionError::InvalidArgument(format!(
+                "profile = {profile:?} does not exist (allowed: \"default\")"
+            )));
+        }
+        let placement = o.placement.unwrap_or_default();
+        if placement.chars().count() > MAX_NAME_LEN {
+            return Err(SessionError::InvalidArgument(format!(
+                "placement is {} characters long (allowed: at most {MAX_NAME_LEN})",
+                placement.chars().count()
+            )));
+        }
+        let keepalive_s = o.keepalive_s.unwrap_or(0);
+        if keepalive_s > MAX_KEEPALIVE_S {
+            return Err(SessionError::InvalidArgument(format!(
+                "keepalive = {keepalive_s} s is out of range (allowed: 0..={MAX_KEEPALIVE_S} s, 0 = none)"
+            )));
+        }
+
+        // The request is well-formed; now whether the device can take it.
+        if let Some((code, message)) = &self.fault {
+            return Err(SessionError::FaultActive(format!(
+                "fault {code} is latched ({message}); acknowledge it once the cause is gone"
+            )));
+        }
+        if let Some(s) = &self.session {
+            return Err(SessionError::AlreadyRunning(format!(
+                "session {} is running; stop it first",
+                s.id
+            )));
+        }
+
+        let id = self.next_id;
+        self.next_id += 1;
+        let now = self.now_ms();
+        let mut session = Session::new(
+            id,
+            program,
+            channels.clone(),
+            duration_s,
+            now,
+            unix_now(),
+            profile,
+            placement,
+            keepalive_s,
+        );
+        let mut clamps = Vec::new();
+        if let Some(targets) = o.intensity {
+            for (&ch, &ua) in channels.iter().zip(&targets) {
+                clamps.extend(session.set_target(ch, MicroAmps(ua), &self.limits, now).1);
+            }
+        }
+        self.history.session_started(SessionRow {
+            id,
+            program: session.program.id.clone(),
+            profile: session.profile.clone(),
+            placement: session.placement.clone(),
+            start: session.start_unix,
+            end: 0,
+            end_reason: String::new(),
+            channels: channels.iter().map(|&c| c as u32).collect(),
+            max_intensity: vec![0; channels.len()],
+        });
+        tracing::info!(
+            id,
+            program = program_id,
+            duration_s,
+            ?channels,
+            "session started"
+        );
+        self.session = Some(session);
+        self.last_progress_ms = now;
+        for c in clamps {
+            self.report_clamp(id, c);
+        }
+        // Setpoints start at zero; the supervisor enables the output stage.
+        self.apply_setpoints();
+        self.shared.armed.store(true, Ordering::Release);
+        Ok(id)
+    }
+
+    fn parse_channels(&self, requested: Option<Vec<u32>>) -> Result<Vec<usize>, SessionError> {
+        let Some(list) = requested else {
+            return Ok((0..self.channels).collect());
+        };
+        let allowed = format!("0..={}", self.channels - 1);
+        if list.is_empty() || list.len() > self.channels {
+            return Err(SessionError::InvalidArgument(format!(
+                "channels = {list:?} must list 1 to {} distinct channel(s) in {allowed}",
+                self.channels
+            )));
+        }
+        let mut out: Vec<usize> = Vec::with_capacity(list.len());
+        for &c in &list {
+            if c as usize >= self.channels {
+                return Err(SessionError::InvalidArgument(format!(
+                    "channels: channel {c} is out of range (allowed: {allowed})"
+                )));
+            }
+            if out.contains(&(c as usize)) {
+                return Err(SessionError::InvalidArgument(format!(
+                    "channels: channel {c} is listed twice"
+                )));
+            }
+            out.push(c as usize);
+        }
+        Ok(out)
+    }
+
+    fn apply_setpoints(&self) {
+        let now = self.now_ms();
+        match &self.session {
+            Some(s) => {
+                for (ch, sp) in s.setpoints(now).into_iter().enumerate() {
+                    self.shared.set_setpoint(ch, sp);
+                }
+            }
+            None => self.shared.zero_all(),
+        }
+    }
+
+    fn tick(&mut self) {
+        let now = self.now_ms();
+        self.shared
+            .manager_heartbeat_ns
+            .store(crate::clock::now_ns(), Ordering::Release);
+        let limits = self.limits.clone();
+        let Some(s) = self.session.as_mut() else {
+            self.publish();
+            return;
+        };
+        if let Some(reason) = s.tick(now, &limits) {
+            self.end(reason);
+        } else {
+            self.apply_setpoints();
+            if now.saturating_sub(self.last_progress_ms) >= PROGRESS_EVERY_MS {
+                self.last_progress_ms = now;
+                if let Some(s) = &self.session {
+                    self.history
+                        .session_progress(s.id, unix_now(), self.max_of(s));
+                }
+            }
+        }
+        self.publish();
+    }
+
+    fn max_of(&self, s: &Session) -> Vec<u32> {
+        s.channels.iter().map(|&c| s.max[c].0).collect()
+    }
+
+    /// Ends the running session (if any): output to zero, disarm, record, signal.
+    fn end(&mut self, reason: EndReason) {
+        self.shared.zero_all();
+        self.shared.armed.store(false, Ordering::Release);
+        let Some(s) = self.session.take() else {
+            return;
+        };
+        let reason = reason.as_string();
+        tracing::info!(id = s.id, reason, "session ended");
+        self.history
+            .session_ended(s.id, unix_now(), reason.clone(), self.max_of(&s));
+        let _ = self.events.send(Event::Ended { id: s.id, reason });
+        self.publish();
+    }
+
+    fn on_trip(&mut self, trip: Trip) {
+        let code = trip.code.as_str().to_string();
+        let session_id = self.session.as_ref().map_or(0, |s| s.id);
+        self.fault = Some((code.clone(), trip.message.clone()));
+        self.end(EndReason::Fault(code.clone()));
+        self.history.fault(FaultRow {
+            time: unix_now(),
+            code: code.clone(),
+            message: trip.message.clone(),
+            session_id,
+        });
+        let _ = self.events.send(Event::FaultRaised {
+            code,
+            message: trip.message,
+        });
+        self.publish();
+    }
+
+    async fn acknowledge(&mut self) -> Result<(), SessionError> {
+        if self.fault.is_none() {
+            return Ok(());
+        }
+        let (reply, rx) = oneshot::channel();
+        self.supervisor
+            .send(SupervisorCommand::Acknowledge(reply))
+            .map_err(|_| SessionError::Failed("the safety supervisor is not running".into()))?;
+        match tokio::time::timeout(Duration::from_secs(2), rx).await {
+            Ok(Ok(Ok(()))) => {
+                self.fault = None;
+                Ok(())
+            }
+            Ok(Ok(Err(cause))) => Err(SessionError::FaultActive(format!(
+                "cannot acknowledge: {cause}"
+            ))),
+            _ => Err(SessionError::Failed(
+                "the safety supervisor did not answer".into(),
+            )),
+        }
+    }
+
+    fn publish(&self) {
+        let now = self.now_ms();
+        let mut st = Status {
+            state: DeviceState::Idle,
+            fault: self.fault.clone().unwrap_or_default(),
+            intensity: vec![0; self.channels],
+            target: vec![0; self.channels],
+            contact: (0..self.channels)
+                .map(|ch| {
+                    self.shared.telemetry[ch]
+                        .contact_misses
+                        .load(Ordering::Acquire)
+                        == 0
+                })
+                .collect(),
+            battery: (self.battery)(),
+            ..Status::default()
+        };
+        if let Some(s) = &self.session {
+            st.state = if s.paused {
+                DeviceState::Paused
+            } else {
+                DeviceState::Running
+            };
+            st.session_id = s.id;
+            st.program = s.program.id.clone();
+            st.profile = s.profile.clone();
+            st.elapsed_s = s.elapsed_s(now);
+            st.remaining_s = s.remaining_s(now);
+            st.intensity = as_u32s(&s.actual[..self.channels]);
+            st.target = as_u32s(&s.target[..self.channels]);
+            st.segment = s
+                .program
+                .segment_at(u64::from(st.elapsed_s))
+                .map(|seg| seg.mode.name().to_string())
+                .unwrap_or_default();
+        } else if self.fault.is_some() {
+            st.state = DeviceState::Fault;
+        }
+        self.status.send_if_modified(|old| {
+            if *old != st {
+                *old = st;
+                true
+            } else {
+                false
+            }
+        });
+    }
+}

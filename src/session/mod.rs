@@ -1,0 +1,209 @@
+//! Sessions: the manager task that owns the running session, and the handle the API and the
+//! buttons use to talk to it.
+//!
+//! Owns validation of requests, the limit layering and clamping of targets, the ramp, the
+//! session's end, and what the rest of the daemon is told (status, events, history). Never
+//! touches the board: it writes setpoints and the armed flag, and the supervisor decides.
+
+mod manager;
+pub mod ramp;
+pub mod state;
+
+use crate::units::MicroAmps;
+pub use manager::Manager;
+use tokio::sync::{mpsc, oneshot};
+
+/// The device state as the `State` property shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeviceState {
+    #[default]
+    Idle,
+    Running,
+    Paused,
+    Fault,
+}
+
+impl DeviceState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceState::Idle => "idle",
+            DeviceState::Running => "running",
+            DeviceState::Paused => "paused",
+            DeviceState::Fault => "fault",
+        }
+    }
+}
+
+/// A snapshot of everything the `Device` and `Session` properties show.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Status {
+    pub state: DeviceState,
+    pub fault: (String, String),
+    pub session_id: u64,
+    pub program: String,
+    pub profile: String,
+    pub elapsed_s: u32,
+    pub remaining_s: u32,
+    pub intensity: Vec<u32>,
+    pub target: Vec<u32>,
+    pub contact: Vec<bool>,
+    pub segment: String,
+    /// Battery charge in percent, −1 when unknown.
+    pub battery: i32,
+}
+
+/// Things that happened, for signals.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Clamped {
+        channel: u32,
+        requested: u32,
+        applied: u32,
+        limit: String,
+    },
+    Ended {
+        id: u64,
+        reason: String,
+    },
+    FaultRaised {
+        code: String,
+        message: String,
+    },
+}
+
+/// Options of `Start` (already type-checked by the API layer; ranges are checked here).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StartOptions {
+    pub channels: Option<Vec<u32>>,
+    pub duration_s: Option<u32>,
+    pub intensity: Option<Vec<u32>>,
+    pub profile: Option<String>,
+    pub placement: Option<String>,
+    pub keepalive_s: Option<u32>,
+}
+
+/// Why a request was refused. Each message names the argument, the value and what is allowed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    #[error("{0}")]
+    InvalidArgument(String),
+    #[error("{0}")]
+    UnknownProgram(String),
+    #[error("{0}")]
+    NotRunning(String),
+    #[error("{0}")]
+    AlreadyRunning(String),
+    #[error("{0}")]
+    FaultActive(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+type Reply<T> = oneshot::Sender<Result<T, SessionError>>;
+
+/// Requests to the manager.
+pub enum Request {
+    Start {
+        program: String,
+        options: StartOptions,
+        reply: Reply<u64>,
+    },
+    Stop {
+        reply: Reply<()>,
+    },
+    Pause {
+        reply: Reply<()>,
+    },
+    Resume {
+        reply: Reply<()>,
+    },
+    SetIntensity {
+        channel: u32,
+        microamps: u32,
+        reply: Reply<u32>,
+    },
+    StepIntensity {
+        channel: u32,
+        steps: i32,
+        reply: Reply<u32>,
+    },
+    Keepalive {
+        reply: Reply<()>,
+    },
+    EmergencyStop {
+        reply: Reply<()>,
+    },
+    AcknowledgeFault {
+        reply: Reply<()>,
+    },
+}
+
+/// A cloneable handle on the session manager.
+#[derive(Clone)]
+pub struct SessionHandle {
+    tx: mpsc::Sender<Request>,
+}
+
+impl SessionHandle {
+    pub fn new(tx: mpsc::Sender<Request>) -> Self {
+        SessionHandle { tx }
+    }
+
+    async fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Request) -> Result<T, SessionError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(make(reply))
+            .await
+            .map_err(|_| SessionError::Failed("the session manager is not running".into()))?;
+        rx.await
+            .map_err(|_| SessionError::Failed("the session manager did not answer".into()))?
+    }
+
+    pub async fn start(&self, program: String, options: StartOptions) -> Result<u64, SessionError> {
+        self.call(|reply| Request::Start {
+            program,
+            options,
+            reply,
+        })
+        .await
+    }
+    pub async fn stop(&self) -> Result<(), SessionError> {
+        self.call(|reply| Request::Stop { reply }).await
+    }
+    pub async fn pause(&self) -> Result<(), SessionError> {
+        self.call(|reply| Request::Pause { reply }).await
+    }
+    pub async fn resume(&self) -> Result<(), SessionError> {
+        self.call(|reply| Request::Resume { reply }).await
+    }
+    pub async fn set_intensity(&self, channel: u32, microamps: u32) -> Result<u32, SessionError> {
+        self.call(|reply| Request::SetIntensity {
+            channel,
+            microamps,
+            reply,
+        })
+        .await
+    }
+    pub async fn step_intensity(&self, channel: u32, steps: i32) -> Result<u32, SessionError> {
+        self.call(|reply| Request::StepIntensity {
+            channel,
+            steps,
+            reply,
+        })
+        .await
+    }
+    pub async fn keepalive(&self) -> Result<(), SessionError> {
+        self.call(|reply| Request::Keepalive { reply }).await
+    }
+    pub async fn emergency_stop(&self) -> Result<(), SessionError> {
+        self.call(|reply| Request::EmergencyStop { reply }).await
+    }
+    pub async fn acknowledge_fault(&self) -> Result<(), SessionError> {
+        self.call(|reply| Request::AcknowledgeFault { reply }).await
+    }
+}
+
+/// A per-channel list of currents as D-Bus shows them.
+pub fn as_u32s(values: &[MicroAmps]) -> Vec<u32> {
+    values.iter().map(|v| v.0).collect()
+}

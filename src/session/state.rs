@@ -1,0 +1,270 @@
+//! One running session as a pure state machine: targets, clamped and ramped intensities,
+//! elapsed time and its end. Time comes in as an argument; no I/O.
+
+use super::ramp::Ramp;
+use crate::program::Program;
+use crate::pulse::Setpoint;
+use crate::safety::limits::{ceiling::CHANNELS, LimitKind, Limits};
+use crate::units::MicroAmps;
+
+/// Why a session ended (the `Ended` reasons).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndReason {
+    Completed,
+    Stopped,
+    EmergencyStop,
+    KeepaliveLost,
+    ContactLost,
+    Fault(String),
+}
+
+impl EndReason {
+    pub fn as_string(&self) -> String {
+        match self {
+            EndReason::Completed => "completed".into(),
+            EndReason::Stopped => "stopped".into(),
+            EndReason::EmergencyStop => "emergency_stop".into(),
+            EndReason::KeepaliveLost => "keepalive_lost".into(),
+            EndReason::ContactLost => "contact_lost".into(),
+            EndReason::Fault(code) => format!("fault:{code}"),
+        }
+    }
+}
+
+/// A clamp to report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clamp {
+    pub channel: usize,
+    pub requested: MicroAmps,
+    pub applied: MicroAmps,
+    pub limit: LimitKind,
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: u64,
+    pub program: Program,
+    pub profile: String,
+    pub placement: String,
+    /// Channels in use.
+    pub channels: Vec<usize>,
+    pub start_unix: i64,
+    started_ms: u64,
+    last_tick_ms: u64,
+    pub duration_s: u32,
+    pub target: [MicroAmps; CHANNELS],
+    pub actual: [MicroAmps; CHANNELS],
+    pub max: [MicroAmps; CHANNELS],
+    ramps: [Ramp; CHANNELS],
+    pub paused: bool,
+    pub keepalive_s: u32,
+    last_keepalive_ms: u64,
+}
+
+impl Session {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: u64,
+        program: Program,
+        channels: Vec<usize>,
+        duration_s: u32,
+        now_ms: u64,
+        start_unix: i64,
+        profile: String,
+        placement: String,
+        keepalive_s: u32,
+    ) -> Session {
+        Session {
+            id,
+            program,
+            profile,
+            placement,
+            channels,
+            start_unix,
+            started_ms: now_ms,
+            last_tick_ms: now_ms,
+            duration_s,
+            target: [MicroAmps::ZERO; CHANNELS],
+            actual: [MicroAmps::ZERO; CHANNELS],
+            max: [MicroAmps::ZERO; CHANNELS],
+            ramps: [Ramp::default(); CHANNELS],
+            paused: false,
+            keepalive_s,
+            last_keepalive_ms: now_ms,
+        }
+    }
+
+    pub fn elapsed_s(&self, now_ms: u64) -> u32 {
+        (now_ms.saturating_sub(self.started_ms) / 1_000).min(u64::from(u32::MAX)) as u32
+    }
+
+    pub fn remaining_s(&self, now_ms: u64) -> u32 {
+        self.duration_s.saturating_sub(self.elapsed_s(now_ms))
+    }
+
+    /// The setpoint shape now (from the running segment).
+    pub fn setpoint_for(&self, amplitude: MicroAmps, now_ms: u64) -> Setpoint {
+        let elapsed = u64::from(self.elapsed_s(now_ms));
+        match self.program.segment_at(elapsed) {
+            Some(seg) => Setpoint::new(amplitude, seg.mode.shape()),
+            None => Setpoint::OFF,
+        }
+    }
+
+    /// Sets a channel's target, clamped to every limit for the running segment's shape.
+    pub fn set_target(
+        &mut self,
+        channel: usize,
+        requested: MicroAmps,
+        limits: &Limits,
+        now_ms: u64,
+    ) -> (MicroAmps, Option<Clamp>) {
+        let shape = self.setpoint_for(requested, now_ms).shape();
+        let (applied, limit) = limits.clamp(requested, shape);
+        self.target[channel] = applied;
+        let clamp = limit.map(|limit| Clamp {
+            channel,
+            requested,
+            applied,
+            limit,
+        });
+        (applied, clamp)
+    }
+
+    pub fn keepalive(&mut self, now_ms: u64) {
+        self.last_keepalive_ms = now_ms;
+    }
+
+    /// Advances the ramp to `now_ms`; returns the end reason once the session is over.
+    pub fn tick(&mut self, now_ms: u64, limits: &Limits) -> Option<EndReason> {
+        let dt = now_ms.saturating_sub(self.last_tick_ms);
+        self.last_tick_ms = now_ms;
+        if self.elapsed_s(now_ms) >= self.duration_s {
+            return Some(EndReason::Completed);
+        }
+        if self.keepalive_s > 0
+            && now_ms.saturating_sub(self.last_keepalive_ms)
+                > u64::from(self.keepalive_s) * 1_000 + 1_000
+        {
+            return Some(EndReason::KeepaliveLost);
+        }
+        for &ch in &self.channels {
+            let target = if self.paused {
+                MicroAmps::ZERO
+            } else {
+                self.target[ch]
+            };
+            self.actual[ch] =
+                self.ramps[ch].advance(self.actual[ch], target, limits.rise_rate_ua_per_s, dt);
+            self.max[ch] = self.max[ch].max(self.actual[ch]);
+        }
+        None
+    }
+
+    /// The setpoint each channel should have now (OFF for channels not in use).
+    pub fn setpoints(&self, now_ms: u64) -> [Setpoint; CHANNELS] {
+        let mut out = [Setpoint::OFF; CHANNELS];
+        for &ch in &self.channels {
+            out[ch] = self.setpoint_for(self.actual[ch], now_ms);
+        }
+        out
+    }
+
+    /// Pauses: intensity drops to zero at once; targets are kept.
+    pub fn pause(&mut self) {
+        self.paused = true;
+        for &ch in &self.channels {
+            self.actual[ch] = MicroAmps::ZERO;
+        }
+    }
+
+    /// Resumes: intensity ramps again from zero.
+    pub fn resume(&mut self) {
+        self.paused = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::program::find_preset;
+    use crate::safety::limits::tests::default_limits;
+
+    fn session() -> Session {
+        Session::new(
+            1,
+            find_preset("low-back").unwrap(),
+            vec![0, 1],
+            60,
+            0,
+            0,
+            "default".into(),
+            String::new(),
+            0,
+        )
+    }
+
+    #[test]
+    fn starts_at_zero_and_ramps_towards_target() {
+        let l = default_limits();
+        let mut s = session();
+        assert_eq!(s.setpoints(0)[0].amplitude, MicroAmps(0));
+        s.set_target(0, MicroAmps(10_000), &l, 0);
+        for t in 1..=50 {
+            assert_eq!(s.tick(t * 20, &l), None);
+        }
+        assert_eq!(s.actual[0], MicroAmps(2_000));
+        assert_eq!(s.actual[1], MicroAmps(0));
+    }
+
+    #[test]
+    fn target_above_limit_is_clamped_and_reported() {
+        let l = default_limits();
+        let mut s = session();
+        let (applied, clamp) = s.set_target(1, MicroAmps(90_000), &l, 0);
+        assert_eq!(applied, MicroAmps(60_000));
+        assert_eq!(
+            clamp,
+            Some(Clamp {
+                channel: 1,
+                requested: MicroAmps(90_000),
+                applied,
+                limit: LimitKind::PeakCurrent
+            })
+        );
+    }
+
+    #[test]
+    fn ends_by_itself() {
+        let l = default_limits();
+        let mut s = session();
+        assert_eq!(s.tick(59_999, &l), None);
+        assert_eq!(s.tick(60_000, &l), Some(EndReason::Completed));
+    }
+
+    #[test]
+    fn keepalive_lost_after_interval_plus_one_second() {
+        let l = default_limits();
+        let mut s = session();
+        s.keepalive_s = 5;
+        assert_eq!(s.tick(6_000, &l), None);
+        s.keepalive(6_000);
+        assert_eq!(s.tick(12_000, &l), None);
+        assert_eq!(s.tick(12_001, &l), Some(EndReason::KeepaliveLost));
+    }
+
+    #[test]
+    fn pause_drops_to_zero_and_resume_ramps_from_zero() {
+        let l = default_limits();
+        let mut s = session();
+        s.set_target(0, MicroAmps(1_000), &l, 0);
+        s.tick(1_000, &l);
+        assert_eq!(s.actual[0], MicroAmps(1_000));
+        s.pause();
+        s.tick(1_020, &l);
+        assert_eq!(s.actual[0], MicroAmps(0));
+        s.resume();
+        s.tick(1_120, &l);
+        assert_eq!(s.actual[0], MicroAmps(200));
+    }
+}
