@@ -54,4 +54,20 @@ impl StimdError {
             StimdError::Failed(_) => "Failed",
         }
     }
+
+    /// The human-readable message: which argument, the value, the allowed range.
+    pub fn message(&self) -> String {
+        match self {
+            StimdError::InvalidArgument(m)
+            | StimdError::UnknownProgram(m)
+            | StimdError::NotRunning(m)
+            | StimdError::AlreadyRunning(m)
+            | StimdError::FaultActive(m)
+            | StimdError::NotPermitted(m)
+            | StimdError::HistoryUnavailable(m)
+            | StimdError::Failed(m) => m.clone(),
+            StimdError::ZBus(zbus::Error::MethodError(_, Some(m), _)) => m.clone(),
+            StimdError::ZBus(e) => e.to_string(),
+        }
+    }
 }

@@ -67,21 +67,7 @@ fn describe(e: impl Into<StimdError>) -> String {
             format!("{}: {}", name.as_str(), msg.unwrap_or_default())
         }
         StimdError::ZBus(e) => format!("cannot reach stimd: {e}"),
-        other => format!("{}: {}", other.kind(), other_message(&other)),
-    }
-}
-
-fn other_message(e: &StimdError) -> String {
-    match e {
-        StimdError::InvalidArgument(m)
-        | StimdError::UnknownProgram(m)
-        | StimdError::NotRunning(m)
-        | StimdError::AlreadyRunning(m)
-        | StimdError::FaultActive(m)
-        | StimdError::NotPermitted(m)
-        | StimdError::HistoryUnavailable(m)
-        | StimdError::Failed(m) => m.clone(),
-        StimdError::ZBus(e) => e.to_string(),
+        other => format!("{}: {}", other.kind(), other.message()),
     }
 }
 

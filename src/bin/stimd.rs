@@ -55,7 +55,7 @@ fn init_logging() {
         .with_writer(std::io::stderr);
     // Under systemd the journal adds its own timestamps.
     if std::env::var_os("JOURNAL_STREAM").is_some() || std::env::var_os("INVOCATION_ID").is_some() {
-        builder.without_time().with_ansi(false).init();
+        builder.without_time().init();
     } else {
         builder.init();
     }

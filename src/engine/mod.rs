@@ -45,6 +45,12 @@ pub fn spawn(
                 Ok(()) => tracing::info!(priority = settings.rt_priority, "pulse engine: SCHED_FIFO granted"),
                 Err(e) => tracing::warn!("pulse engine: SCHED_FIFO not permitted ({e}); running without real-time priority"),
             }
+            if let Some((cpu, _)) = rt::thread_cpus() {
+                match rt::pin_to_cpu(cpu) {
+                    Ok(()) => tracing::info!(cpu, "pulse engine: pinned to its own CPU"),
+                    Err(e) => tracing::warn!("pulse engine: cannot pin to CPU {cpu} ({e})"),
+                }
+            }
             prefault_stack();
             Engine::new(io, shared, settings).run(&stop);
         })

@@ -18,6 +18,8 @@ pub enum FaultCode {
     SpiError = 6,
     /// A GPIO line could not be read or driven.
     GpioError = 7,
+    /// The supervisor itself missed its deadlines long enough for the interlock to cut output.
+    SupervisorStall = 8,
 }
 
 impl FaultCode {
@@ -30,6 +32,7 @@ impl FaultCode {
             FaultCode::Overcurrent => "overcurrent",
             FaultCode::SpiError => "spi_error",
             FaultCode::GpioError => "gpio_error",
+            FaultCode::SupervisorStall => "supervisor_stall",
         }
     }
 

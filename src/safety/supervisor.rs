@@ -23,6 +23,10 @@ use tokio::sync::{mpsc as tmpsc, oneshot};
 pub const ENGINE_HEARTBEAT_TIMEOUT_NS: u64 = 15_000_000;
 /// Loop period while output is off.
 pub const IDLE_PERIOD_NS: u64 = 5_000_000;
+/// A supervisor loop later than this while output is on means the interlock monostable has
+/// already cut the output in hardware (10 ms): the stall is latched rather than silently
+/// re-enabling the output.
+pub const SELF_STALL_NS: u64 = 10_000_000;
 /// The session manager counts as alive while its heartbeat is younger than this.
 pub const MANAGER_TIMEOUT_NS: u64 = 2_000_000_000;
 
@@ -52,6 +56,7 @@ pub struct Supervisor {
     envelopes: [Envelope; ceiling::CHANNELS],
     seen_pulses: [u64; ceiling::CHANNELS],
     watchdog: Option<(u64, u64)>,
+    last_step_ns: u64,
 }
 
 impl Supervisor {
@@ -78,6 +83,7 @@ impl Supervisor {
             envelopes: [Envelope::armed(0, rate); ceiling::CHANNELS],
             seen_pulses: [0; ceiling::CHANNELS],
             watchdog,
+            last_step_ns: 0,
         }
     }
 
@@ -98,6 +104,11 @@ impl Supervisor {
                 match crate::engine::rt::try_sched_fifo(self.settings.rt_priority) {
                     Ok(()) => tracing::info!(priority = self.settings.rt_priority, "safety supervisor: SCHED_FIFO granted"),
                     Err(e) => tracing::warn!("safety supervisor: SCHED_FIFO not permitted ({e}); running without real-time priority"),
+                }
+                if let Some((_, cpu)) = crate::engine::rt::thread_cpus() {
+                    if let Err(e) = crate::engine::rt::pin_to_cpu(cpu) {
+                        tracing::warn!("safety supervisor: cannot pin to CPU {cpu} ({e})");
+                    }
                 }
                 let mut next = now_ns();
                 while !stop.load(Ordering::Acquire) {
@@ -120,6 +131,17 @@ impl Supervisor {
                     let _ = reply.send(self.acknowledge(now));
                 }
             }
+        }
+        let gap = now.saturating_sub(self.last_step_ns);
+        self.last_step_ns = now;
+        if self.output_on && gap > SELF_STALL_NS && self.latched.is_none() {
+            let ms = gap / 1_000_000;
+            self.trip(
+                FaultCode::SupervisorStall,
+                format!(
+                    "the safety supervisor stalled for {ms} ms; the interlock had cut the output"
+                ),
+            );
         }
         if self.latched.is_none() {
             if let Some((code, message)) = self.check(now) {

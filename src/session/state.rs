@@ -7,6 +7,9 @@ use crate::pulse::Setpoint;
 use crate::safety::limits::{ceiling::CHANNELS, LimitKind, Limits};
 use crate::units::MicroAmps;
 
+/// The most ramp time one tick may add (the manager ticks every 20 ms).
+pub const MAX_RAMP_STEP_MS: u64 = 20;
+
 /// Why a session ended (the `Ended` reasons).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EndReason {
@@ -136,8 +139,13 @@ impl Session {
     }
 
     /// Advances the ramp to `now_ms`; returns the end reason once the session is over.
+    ///
+    /// A late tick adds at most `MAX_RAMP_STEP_MS` of rise: the ramp slows down when the
+    /// manager is delayed instead of catching up in one jump faster than the rise limit.
     pub fn tick(&mut self, now_ms: u64, limits: &Limits) -> Option<EndReason> {
-        let dt = now_ms.saturating_sub(self.last_tick_ms);
+        let dt = now_ms
+            .saturating_sub(self.last_tick_ms)
+            .min(MAX_RAMP_STEP_MS);
         self.last_tick_ms = now_ms;
         if self.elapsed_s(now_ms) >= self.duration_s {
             return Some(EndReason::Completed);
@@ -235,6 +243,17 @@ mod tests {
     }
 
     #[test]
+    fn late_tick_does_not_catch_up() {
+        let l = default_limits();
+        let mut s = session();
+        s.set_target(0, MicroAmps(10_000), &l, 0);
+        s.tick(20, &l);
+        assert_eq!(s.actual[0], MicroAmps(40));
+        s.tick(520, &l); // 500 ms late: still one tick of rise
+        assert_eq!(s.actual[0], MicroAmps(80));
+    }
+
+    #[test]
     fn ends_by_itself() {
         let l = default_limits();
         let mut s = session();
@@ -258,13 +277,17 @@ mod tests {
         let l = default_limits();
         let mut s = session();
         s.set_target(0, MicroAmps(1_000), &l, 0);
-        s.tick(1_000, &l);
+        for t in 1..=50 {
+            s.tick(t * 20, &l);
+        }
         assert_eq!(s.actual[0], MicroAmps(1_000));
         s.pause();
         s.tick(1_020, &l);
         assert_eq!(s.actual[0], MicroAmps(0));
         s.resume();
-        s.tick(1_120, &l);
+        for t in 1..=5 {
+            s.tick(1_020 + t * 20, &l);
+        }
         assert_eq!(s.actual[0], MicroAmps(200));
     }
 }

@@ -1,0 +1,436 @@
+//! Test harness for system tests: a private `dbus-daemon`, the real `stimd` binary on the sim
+//! board with a temporary state directory and trace file, and a parser for the trace.
+//!
+//! Waits poll with generous deadlines; nothing here asserts on timing.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use stimd::api::device::DeviceProxy;
+use stimd::api::history::HistoryProxy;
+use stimd::api::session::SessionProxy;
+use stimd::api::sim::SimProxy;
+
+/// A generous deadline for anything a test waits for.
+pub const DEADLINE: Duration = Duration::from_secs(30);
+
+/// A temporary directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let p = std::env::temp_dir().join(format!(
+            "stimd-test-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).expect("create temp dir");
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if std::env::var_os("STIMD_KEEP_TEST_DIRS").is_none() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+/// A private message bus.
+pub struct Bus {
+    child: Child,
+    pub address: String,
+    pub dir: TempDir,
+}
+
+impl Bus {
+    pub fn start() -> Bus {
+        Bus::start_with_policy("<policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/><allow eavesdrop=\"true\"/><allow own=\"*\"/></policy>")
+    }
+
+    /// A bus whose configuration holds `policy` (XML) after the listen address.
+    pub fn start_with_policy(policy: &str) -> Bus {
+        let dir = TempDir::new("bus");
+        let socket = dir.0.join("bus");
+        let conf = dir.0.join("bus.conf");
+        let xml = format!(
+            "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" \
+             \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n\
+             <busconfig><type>session</type><listen>unix:path={}</listen><auth>EXTERNAL</auth>{policy}</busconfig>\n",
+            socket.display()
+        );
+        std::fs::write(&conf, xml).expect("write bus config");
+        let child = Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", conf.display()))
+            .args(["--nofork", "--nopidfile", "--nosyslog"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-daemon must be installed (the README's test command installs it)");
+        let start = Instant::now();
+        while !socket.exists() {
+            assert!(
+                start.elapsed() < DEADLINE,
+                "dbus-daemon did not create its socket"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Bus {
+            child,
+            address: format!("unix:path={}", socket.display()),
+            dir,
+        }
+    }
+
+    pub async fn connect(&self) -> zbus::Connection {
+        zbus::connection::Builder::address(self.address.as_str())
+            .expect("address")
+            .build()
+            .await
+            .expect("connect to the test bus")
+    }
+}
+
+impl Drop for Bus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The real `stimd` binary on the sim board.
+pub struct Daemon {
+    child: Option<Child>,
+    pub state_dir: PathBuf,
+    pub trace: PathBuf,
+    pub log: PathBuf,
+}
+
+impl Daemon {
+    /// Starts stimd with `state_dir` and waits until it serves its API.
+    pub async fn start(bus: &Bus, state_dir: &Path, trace: &Path) -> Daemon {
+        Daemon::start_with(bus, state_dir, trace, &[]).await
+    }
+
+    pub async fn start_with(
+        bus: &Bus,
+        state_dir: &Path,
+        trace: &Path,
+        env: &[(&str, &str)],
+    ) -> Daemon {
+        let log = state_dir.join(format!("stimd-{}.log", chrono_tag()));
+        std::fs::create_dir_all(state_dir).expect("state dir");
+        let logfile = std::fs::File::create(&log).expect("log file");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_stimd"));
+        cmd.args([
+            "--board",
+            "sim",
+            "--config",
+            "/nonexistent/stimd.toml",
+            "--bus",
+            &bus.address,
+        ])
+        .arg("--state-dir")
+        .arg(state_dir)
+        .arg("--trace")
+        .arg(trace)
+        .env("STIMD_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(logfile);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("spawn stimd");
+        let d = Daemon {
+            child: Some(child),
+            state_dir: state_dir.into(),
+            trace: trace.into(),
+            log,
+        };
+        let client = Client::new(bus).await;
+        let device = client.device;
+        let start = Instant::now();
+        loop {
+            if device.state().await.is_ok() {
+                break;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "stimd did not come up; log:\n{}",
+                d.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        d
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.as_ref().map_or(0, |c| c.id() as i32)
+    }
+
+    /// SIGKILL, as a crash or power loss.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGTERM and wait for a clean exit.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut c = self.child.take().expect("running");
+        // SAFETY: sending a signal to our own child process.
+        unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+        let start = Instant::now();
+        loop {
+            if let Some(st) = c.try_wait().expect("wait") {
+                return st;
+            }
+            assert!(start.elapsed() < DEADLINE, "stimd did not exit on SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn chrono_tag() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+/// Proxies on one connection.
+pub struct Client {
+    pub conn: zbus::Connection,
+    pub device: DeviceProxy<'static>,
+    pub session: SessionProxy<'static>,
+    pub history: HistoryProxy<'static>,
+    pub sim: SimProxy<'static>,
+}
+
+impl Client {
+    pub async fn new(bus: &Bus) -> Client {
+        use zbus::proxy::CacheProperties::No;
+        let conn = bus.connect().await;
+        // Uncached: every property read asks the daemon, so a test never sees a stale value.
+        Client {
+            device: DeviceProxy::builder(&conn)
+                .cache_properties(No)
+                .build()
+                .await
+                .expect("device proxy"),
+            session: SessionProxy::builder(&conn)
+                .cache_properties(No)
+                .build()
+                .await
+                .expect("session proxy"),
+            history: HistoryProxy::builder(&conn)
+                .cache_properties(No)
+                .build()
+                .await
+                .expect("history proxy"),
+            sim: SimProxy::builder(&conn)
+                .cache_properties(No)
+                .build()
+                .await
+                .expect("sim proxy"),
+            conn,
+        }
+    }
+
+    /// Polls the device state until it is `want`.
+    pub async fn wait_state(&self, want: &str) {
+        let start = Instant::now();
+        loop {
+            let s = self.device.state().await.expect("State");
+            if s == want {
+                return;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "State stayed {s:?}, wanted {want:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// The monotonic clock the daemon stamps its trace with.
+pub fn monotonic_ns() -> u64 {
+    stimd::clock::now_ns()
+}
+
+/// One trace row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Row {
+    Dac {
+        t_ns: u64,
+        channel: usize,
+        code: u16,
+        microamps: i32,
+    },
+    Enable {
+        t_ns: u64,
+        on: bool,
+    },
+}
+
+/// Reads the CSV trace (rows written so far).
+pub fn read_trace(path: &Path) -> Vec<Row> {
+    let text = std::fs::read_to_string(path).expect("trace file");
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("t_ns,event,channel,code,microamps"),
+        "trace header"
+    );
+    lines
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            match f.get(1).copied() {
+                Some("dac") => Some(Row::Dac {
+                    t_ns: f[0].parse().ok()?,
+                    channel: f[2].parse().ok()?,
+                    code: f[3].parse().ok()?,
+                    microamps: f[4].parse().ok()?,
+                }),
+                Some("enable") => Some(Row::Enable {
+                    t_ns: f[0].parse().ok()?,
+                    on: f[3] == "1",
+                }),
+                Some("dropped") => panic!("the trace dropped rows: {l}"),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// A biphasic pulse reconstructed from the trace.
+#[derive(Debug, Clone, Copy)]
+pub struct Pulse {
+    pub onset_ns: u64,
+    pub phase1_ua: i32,
+    pub phase1_ns: u64,
+    pub phase2_ua: i32,
+    pub phase2_ns: u64,
+    pub code1: u16,
+    pub code2: u16,
+}
+
+/// The pulses of one channel: zero → +a → −a → zero.
+pub fn pulses(rows: &[Row], channel: usize) -> Vec<Pulse> {
+    const MID: u16 = 2048;
+    let dac: Vec<(u64, u16, i32)> = rows
+        .iter()
+        .filter_map(|r| match *r {
+            Row::Dac {
+                t_ns,
+                channel: c,
+                code,
+                microamps,
+            } if c == channel => Some((t_ns, code, microamps)),
+            _ => None,
+        })
+        .collect();
+    let mut out = Vec::new();
+    for w in dac.windows(3) {
+        let [(t1, c1, a1), (t2, c2, a2), (t3, c3, _)] = [w[0], w[1], w[2]];
+        if c1 != MID && c2 != MID && c3 == MID && c1 > MID && c2 < MID {
+            out.push(Pulse {
+                onset_ns: t1,
+                phase1_ua: a1,
+                phase1_ns: t2 - t1,
+                phase2_ua: a2,
+                phase2_ns: t3 - t2,
+                code1: c1,
+                code2: c2,
+            });
+        }
+    }
+    out
+}
+
+pub fn median(mut v: Vec<u64>) -> u64 {
+    v.sort_unstable();
+    v[v.len() / 2]
+}
+
+/// Writes `text` to a file in `dir` and returns its path.
+pub fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    let mut f = std::fs::File::create(&p).expect("create");
+    f.write_all(text.as_bytes()).expect("write");
+    p
+}
+
+/// Trips that a stalled virtual CPU causes: the daemon was right to trip (the DAC really held
+/// a phase too long, or a thread really stopped), but the test's subject is something else.
+const TIMING_TRIPS: [&str; 3] = [
+    "code=\"stuck_phase\"",
+    "code=\"engine_heartbeat\"",
+    "code=\"supervisor_stall\"",
+];
+
+fn timing_trip_in(dir: &Path) -> Option<String> {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "log") {
+                let text = std::fs::read_to_string(&p).unwrap_or_default();
+                if let Some(line) = text
+                    .lines()
+                    .find(|l| TIMING_TRIPS.iter().any(|t| l.contains(t)))
+                {
+                    return Some(line.to_string());
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Runs a scenario in its own directory. If it fails *and* the daemon logged a timing trip
+/// (this machine's virtual CPUs stall real-time threads for milliseconds), the scenario is run
+/// again, at most three times in all, with the trip printed. Any other failure fails at once.
+pub async fn retry_on_timing_trip<F, Fut>(name: &str, scenario: F)
+where
+    F: Fn(PathBuf) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    for attempt in 1..=3 {
+        let dir = TempDir::new(name);
+        let result = tokio::spawn(scenario(dir.0.clone())).await;
+        let Err(e) = result else {
+            return;
+        };
+        let Ok(panic) = e.try_into_panic() else {
+            panic!("{name}: scenario cancelled");
+        };
+        match timing_trip_in(&dir.0) {
+            Some(trip) if attempt < 3 => {
+                eprintln!("{name}: attempt {attempt} failed after a timing trip on a stalled CPU, retrying:\n  {trip}");
+            }
+            _ => std::panic::resume_unwind(panic),
+        }
+    }
+}

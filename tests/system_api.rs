@@ -1,0 +1,221 @@
+//! System tests of the API's refusals: bad input gets a named error and changes nothing.
+
+mod common;
+
+use common::*;
+use std::collections::HashMap;
+use zbus::zvariant::{OwnedValue, Value};
+
+fn opts(pairs: Vec<(&str, Value<'static>)>) -> HashMap<String, OwnedValue> {
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.try_into().expect("owned")))
+        .collect()
+}
+
+/// The D-Bus error name and message of a failed call.
+fn error_of<T: std::fmt::Debug>(r: Result<T, stimd::api::StimdError>) -> (String, String) {
+    match r {
+        Ok(v) => panic!("expected an error, got {v:?}"),
+        Err(e) => (e.kind().to_string(), e.message()),
+    }
+}
+
+async fn assert_unchanged(c: &Client) {
+    assert_eq!(c.device.state().await.unwrap(), "idle");
+    assert_eq!(c.session.id().await.unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_refused_by_name_and_changes_nothing() {
+    let bus = Bus::start();
+    let dir = TempDir::new("api");
+    let _d = Daemon::start(&bus, &dir.0.join("state"), &dir.0.join("t.csv")).await;
+    let c = Client::new(&bus).await;
+
+    let cases: Vec<(&str, HashMap<String, OwnedValue>, &str, &str)> = vec![
+        (
+            "no-such-program",
+            HashMap::new(),
+            "UnknownProgram",
+            "no-such-program",
+        ),
+        (
+            "low-back",
+            opts(vec![("duration", Value::U32(0))]),
+            "InvalidArgument",
+            "duration = 0 s",
+        ),
+        (
+            "low-back",
+            opts(vec![("duration", Value::U32(1_000_000))]),
+            "InvalidArgument",
+            "allowed: 1..=3600",
+        ),
+        (
+            "low-back",
+            opts(vec![("channels", Value::from(vec![5u32]))]),
+            "InvalidArgument",
+            "channel 5 is out of range",
+        ),
+        (
+            "low-back",
+            opts(vec![("channels", Value::from(vec![0u32, 0]))]),
+            "InvalidArgument",
+            "listed twice",
+        ),
+        (
+            "low-back",
+            opts(vec![("duration", Value::I32(60))]),
+            "InvalidArgument",
+            "must have type u",
+        ),
+        (
+            "low-back",
+            opts(vec![("turbo", Value::Bool(true))]),
+            "InvalidArgument",
+            "unknown option \"turbo\"",
+        ),
+        (
+            "low-back",
+            opts(vec![("intensity", Value::from(vec![1_000u32]))]),
+            "InvalidArgument",
+            "one µA value per channel",
+        ),
+        (
+            "low-back",
+            opts(vec![("profile", Value::from("nobody"))]),
+            "InvalidArgument",
+            "profile",
+        ),
+    ];
+    for (program, o, kind, text) in cases {
+        let (k, msg) = error_of(c.session.start(program, o).await);
+        assert_eq!(k, kind, "{program}: {msg}");
+        assert!(
+            msg.contains(text),
+            "{program}: {msg:?} should mention {text:?}"
+        );
+        assert_unchanged(&c).await;
+    }
+
+    // Steering without a session.
+    assert_eq!(
+        error_of(c.session.set_intensity(0, 1_000).await).0,
+        "NotRunning"
+    );
+    assert_eq!(
+        error_of(c.session.step_intensity(0, 1).await).0,
+        "NotRunning"
+    );
+    assert_eq!(error_of(c.session.pause().await).0, "NotRunning");
+    c.session.stop().await.expect("Stop is idempotent");
+    assert_unchanged(&c).await;
+
+    // With a session on channel 0 only: other channels are refused, the target is unchanged.
+    let id = c
+        .session
+        .start(
+            "low-back",
+            opts(vec![
+                ("channels", Value::from(vec![0u32])),
+                ("intensity", Value::from(vec![3_000u32])),
+            ]),
+        )
+        .await
+        .unwrap();
+    let (k, msg) = error_of(c.session.set_intensity(2, 1_000).await);
+    assert_eq!(k, "InvalidArgument");
+    assert!(
+        msg.contains("channel = 2 is out of range (allowed: 0..=1)"),
+        "{msg}"
+    );
+    assert_eq!(
+        error_of(c.session.set_intensity(1, 1_000).await).0,
+        "InvalidArgument"
+    );
+    assert_eq!(c.session.target().await.unwrap(), vec![3_000, 0]);
+    assert_eq!(
+        error_of(c.session.start("low-back", HashMap::new()).await).0,
+        "AlreadyRunning"
+    );
+    assert_eq!(c.session.id().await.unwrap(), id);
+
+    // Steps move the target by 0.5 mA and never below zero.
+    assert_eq!(c.session.step_intensity(0, 2).await.unwrap(), 4_000);
+    assert_eq!(c.session.step_intensity(0, -100).await.unwrap(), 0);
+    c.session.stop().await.unwrap();
+    assert_unchanged(&c).await;
+
+    // The Sim interface checks its arguments too.
+    assert_eq!(
+        error_of(c.sim.set_contact(7, false).await).0,
+        "InvalidArgument"
+    );
+    assert_eq!(
+        error_of(c.sim.inject_fault("lightning", 10).await).0,
+        "InvalidArgument"
+    );
+    assert_eq!(error_of(c.sim.set_battery(150).await).0, "InvalidArgument");
+}
+
+/// A client nobody on the team wrote: busctl.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn busctl_reads_properties_and_gets_named_errors() {
+    let bus = Bus::start();
+    let dir = TempDir::new("busctl");
+    let _d = Daemon::start(&bus, &dir.0.join("state"), &dir.0.join("t.csv")).await;
+    let busctl = |args: &[&str]| {
+        let out = std::process::Command::new("busctl")
+            .arg(format!("--address={}", bus.address))
+            .args(args)
+            .output()
+            .expect("busctl (systemd) must be installed");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (ok, out) = busctl(&[
+        "get-property",
+        "io.stimd.Stimd1",
+        "/io/stimd/Stimd1",
+        "io.stimd.Stimd1.Device",
+        "State",
+    ]);
+    assert!(ok && out.trim() == "s \"idle\"", "{out}");
+    let (ok, out) = busctl(&[
+        "call",
+        "io.stimd.Stimd1",
+        "/io/stimd/Stimd1",
+        "io.stimd.Stimd1.Session",
+        "SetIntensity",
+        "uu",
+        "0",
+        "1000",
+    ]);
+    assert!(!ok && out.contains("no session is running"), "{out}");
+    let (ok, out) = busctl(&[
+        "call",
+        "io.stimd.Stimd1",
+        "/io/stimd/Stimd1",
+        "io.stimd.Stimd1.Session",
+        "Start",
+        "sa{sv}",
+        "low-back",
+        "1",
+        "duration",
+        "u",
+        "60",
+    ]);
+    assert!(ok && out.starts_with("t "), "{out}");
+    let (ok, _) = busctl(&[
+        "call",
+        "io.stimd.Stimd1",
+        "/io/stimd/Stimd1",
+        "io.stimd.Stimd1.Device",
+        "EmergencyStop",
+    ]);
+    assert!(ok);
+}

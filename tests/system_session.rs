@@ -1,0 +1,334 @@
+//! System tests of the session path: a real dbus-daemon, the real stimd binary on the sim
+//! board, the generated proxies, the trace and the SQLite history.
+
+mod common;
+
+use common::*;
+use futures_util::StreamExt;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+use zbus::zvariant::{OwnedValue, Value};
+
+const RISE_UA_PER_S: f64 = 2_000.0;
+
+fn opts(pairs: Vec<(&str, Value<'static>)>) -> HashMap<String, OwnedValue> {
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.try_into().expect("owned")))
+        .collect()
+}
+
+fn get<T: TryFrom<OwnedValue>>(row: &HashMap<String, OwnedValue>, key: &str) -> T {
+    T::try_from(
+        row.get(key)
+            .unwrap_or_else(|| panic!("no {key}"))
+            .try_clone()
+            .expect("clone"),
+    )
+    .unwrap_or_else(|_| panic!("{key} has the wrong type"))
+}
+
+/// Start, ramp, clamp, waveform, emergency stop — and the history across a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_ramps_clamps_stops_and_is_remembered() {
+    retry_on_timing_trip(
+        "session",
+        session_ramps_clamps_stops_and_is_remembered_scenario,
+    )
+    .await;
+}
+
+async fn session_ramps_clamps_stops_and_is_remembered_scenario(dir: std::path::PathBuf) {
+    let bus = Bus::start();
+    let trace = dir.join("trace.csv");
+    let mut daemon = Daemon::start(&bus, &dir.join("state"), &trace).await;
+    let c = Client::new(&bus).await;
+    assert_eq!(c.device.state().await.unwrap(), "idle");
+    assert_eq!(c.device.board().await.unwrap(), "sim");
+    assert_eq!(c.session.id().await.unwrap(), 0);
+
+    let mut clamped = c.device.receive_clamped().await.unwrap();
+    let mut ended = c.session.receive_ended().await.unwrap();
+
+    // Start with a 10 mA target on both channels; it must ramp from zero.
+    let before_start = Instant::now();
+    let id = c
+        .session
+        .start(
+            "low-back",
+            opts(vec![
+                ("intensity", Value::from(vec![10_000u32, 10_000])),
+                ("duration", Value::U32(600)),
+            ]),
+        )
+        .await
+        .unwrap();
+    assert!(id > 0);
+    assert_eq!(c.device.state().await.unwrap(), "running");
+    assert_eq!(c.session.program().await.unwrap(), "low-back");
+
+    // Intensity over D-Bus never above what the rise limit allows since Start was sent.
+    let mut last = 0;
+    while before_start.elapsed() < Duration::from_secs(3) {
+        let i = c.session.intensity().await.unwrap();
+        let bound = RISE_UA_PER_S * before_start.elapsed().as_secs_f64() + 100.0;
+        assert!(
+            f64::from(i[0]) <= bound,
+            "intensity {} µA above ramp bound {bound:.0} µA",
+            i[0]
+        );
+        last = i[0];
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(last > 0, "intensity never rose");
+
+    // Above the limit: clamped to the 60 mA peak and signalled.
+    let applied = c.session.set_intensity(1, 80_000).await.unwrap();
+    assert_eq!(applied, 60_000);
+    let sig = tokio::time::timeout(DEADLINE, clamped.next())
+        .await
+        .expect("Clamped signal")
+        .expect("stream");
+    let a = sig.args().unwrap();
+    assert_eq!(
+        (*a.channel(), *a.requested_ua(), *a.applied_ua(), *a.limit()),
+        (1, 80_000, 60_000, "peak_current")
+    );
+    assert_eq!(c.session.target().await.unwrap(), vec![10_000, 60_000]);
+
+    // Let the waveform run a little longer, then emergency stop.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    c.device.emergency_stop().await.unwrap();
+    let stopped_at = monotonic_ns();
+    assert_eq!(c.device.state().await.unwrap(), "idle");
+    assert_eq!(c.session.id().await.unwrap(), 0);
+    let sig = tokio::time::timeout(DEADLINE, ended.next())
+        .await
+        .expect("Ended signal")
+        .expect("stream");
+    let a = sig.args().unwrap();
+    assert_eq!((*a.id(), *a.reason()), (id, "emergency_stop"));
+    c.device
+        .emergency_stop()
+        .await
+        .expect("EmergencyStop is idempotent");
+
+    // The trace, once the writer has flushed past the stop.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let rows = read_trace(&trace);
+    check_waveform(&rows);
+    check_output_off_after(&rows, stopped_at);
+
+    // The session is in the history after a restart.
+    assert!(
+        daemon.terminate().success(),
+        "clean exit; log:\n{}",
+        daemon.log_text()
+    );
+    let _daemon = Daemon::start(&bus, &dir.join("state"), &dir.join("trace2.csv")).await;
+    let c = Client::new(&bus).await;
+    let rows = c.history.sessions(0, 0, 0).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    let r = &rows[0];
+    assert_eq!(get::<u64>(r, "id"), id);
+    assert_eq!(get::<String>(r, "program"), "low-back");
+    assert_eq!(get::<String>(r, "end_reason"), "emergency_stop");
+    assert!(get::<i64>(r, "end") >= get::<i64>(r, "start"));
+    assert_eq!(get::<Vec<u32>>(r, "channels"), vec![0, 1]);
+    let max: Vec<u32> = get(r, "max_intensity");
+    assert!(max[0] > 0 && max[0] <= 10_000, "{max:?}");
+    assert_eq!(c.device.state().await.unwrap(), "idle", "comes up disarmed");
+}
+
+/// 80 Hz ± 0.5 %, 200 µs ± 10 µs phases, charge balance, half-period channel offset, and a
+/// rise no faster than the limit — measured on what the sim DAC received.
+fn check_waveform(rows: &[Row]) {
+    let p0 = pulses(rows, 0);
+    let p1 = pulses(rows, 1);
+    assert!(p0.len() > 200, "only {} pulses on channel 0", p0.len());
+
+    let span = (p0[p0.len() - 1].onset_ns - p0[0].onset_ns) as f64 / 1e9;
+    let rate = (p0.len() - 1) as f64 / span;
+    assert!(
+        (rate - 80.0).abs() <= 0.4,
+        "mean rate {rate:.3} Hz, want 80 Hz ± 0.5 %"
+    );
+
+    let w = median(p0.iter().flat_map(|p| [p.phase1_ns, p.phase2_ns]).collect());
+    assert!(
+        (190_000..=210_000).contains(&w),
+        "median phase width {} µs, want 200 ± 10",
+        w / 1_000
+    );
+
+    let (mut net, mut gross) = (0f64, 0f64);
+    for p in p0.iter().chain(&p1) {
+        assert_eq!(
+            i32::from(p.code1) - 2048,
+            2048 - i32::from(p.code2),
+            "phase codes mirror each other"
+        );
+        assert_eq!(p.phase1_ua, -p.phase2_ua);
+        let (q1, q2) = (
+            p.phase1_ua as f64 * p.phase1_ns as f64,
+            p.phase2_ua as f64 * p.phase2_ns as f64,
+        );
+        net += q1 + q2;
+        gross += q1.abs() + q2.abs();
+    }
+    assert!(
+        net.abs() <= 0.02 * gross,
+        "net charge {:.3} % of gross",
+        100.0 * net / gross
+    );
+
+    let offset = median(
+        p1.iter()
+            .filter_map(|b| {
+                p0.iter()
+                    .rev()
+                    .find(|a| a.onset_ns < b.onset_ns)
+                    .map(|a| b.onset_ns - a.onset_ns)
+            })
+            .collect(),
+    );
+    assert!(
+        (5_750_000..=6_750_000).contains(&offset),
+        "channel 1 offset {} µs, want 6250",
+        offset / 1_000
+    );
+
+    // Rise limit between any two pulses (slack: one DAC step plus one 20 ms ramp tick).
+    for p in [&p0, &p1] {
+        for (i, a) in p.iter().enumerate() {
+            for b in &p[i + 1..] {
+                let dt = (b.onset_ns - a.onset_ns) as f64 / 1e9;
+                let rise = f64::from(b.phase1_ua - a.phase1_ua);
+                assert!(
+                    rise <= RISE_UA_PER_S * dt + 49.0 + 40.0,
+                    "rose {rise} µA in {dt:.3} s"
+                );
+            }
+        }
+    }
+}
+
+/// After `t_ns` every channel's DAC is back at zero within one pulse, and the output stage is cut.
+fn check_output_off_after(rows: &[Row], t_ns: u64) {
+    let grace = 15_000_000; // a pulse already under way completes (≤ 2 ms) — generous
+    for r in rows {
+        if let Row::Dac {
+            t_ns: t,
+            code,
+            channel,
+            ..
+        } = *r
+        {
+            if t > t_ns + grace {
+                assert_eq!(
+                    code,
+                    2048,
+                    "channel {channel} DAC non-zero {} ms after the stop",
+                    (t - t_ns) / 1_000_000
+                );
+            }
+        }
+    }
+    for ch in 0..2 {
+        let last = rows.iter().rev().find_map(|r| match *r {
+            Row::Dac { channel, code, .. } if channel == ch => Some(code),
+            _ => None,
+        });
+        assert_eq!(last, Some(2048), "channel {ch} ends at zero");
+    }
+    let cut = rows.iter().any(
+        |r| matches!(*r, Row::Enable { t_ns: t, on: false } if t >= t_ns.saturating_sub(grace)),
+    );
+    assert!(cut, "the output stage was not cut after the stop");
+}
+
+/// A session running when the daemon is killed is `interrupted` after the next start, and the
+/// daemon comes back disarmed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_session_is_interrupted_and_restart_is_disarmed() {
+    retry_on_timing_trip(
+        "kill",
+        killed_session_is_interrupted_and_restart_is_disarmed_scenario,
+    )
+    .await;
+}
+
+async fn killed_session_is_interrupted_and_restart_is_disarmed_scenario(dir: std::path::PathBuf) {
+    let bus = Bus::start();
+    let state = dir.join("state");
+    let mut daemon = Daemon::start(&bus, &state, &dir.join("t1.csv")).await;
+    let c = Client::new(&bus).await;
+    let id = c
+        .session
+        .start(
+            "low-back",
+            opts(vec![("intensity", Value::from(vec![5_000u32, 5_000]))]),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    daemon.kill();
+
+    let trace2 = dir.join("t2.csv");
+    let _daemon = Daemon::start(&bus, &state, &trace2).await;
+    let c = Client::new(&bus).await;
+    assert_eq!(c.device.state().await.unwrap(), "idle");
+    assert_eq!(c.session.id().await.unwrap(), 0);
+    let rows = c.history.sessions(0, 0, 0).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(get::<u64>(&rows[0], "id"), id);
+    assert_eq!(get::<String>(&rows[0], "end_reason"), "interrupted");
+    assert!(get::<i64>(&rows[0], "end") >= get::<i64>(&rows[0], "start"));
+
+    // Nothing resumes: no non-zero code in the new daemon's trace.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for r in read_trace(&trace2) {
+        if let Row::Dac { code, .. } = r {
+            assert_eq!(code, 2048, "output after restart");
+        }
+    }
+    // A new session gets a new id.
+    let id2 = c.session.start("low-back", HashMap::new()).await.unwrap();
+    assert!(id2 > id);
+    c.session.stop().await.unwrap();
+}
+
+/// A session ends by itself at the end of its time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_completes_on_its_own() {
+    retry_on_timing_trip("complete", session_completes_on_its_own_scenario).await;
+}
+
+async fn session_completes_on_its_own_scenario(dir: std::path::PathBuf) {
+    let bus = Bus::start();
+    let _daemon = Daemon::start(&bus, &dir.join("state"), &dir.join("t.csv")).await;
+    let c = Client::new(&bus).await;
+    let mut ended = c.session.receive_ended().await.unwrap();
+    let id = c
+        .session
+        .start(
+            "low-back",
+            opts(vec![
+                ("duration", Value::U32(2)),
+                ("channels", Value::from(vec![1u32])),
+            ]),
+        )
+        .await
+        .unwrap();
+    assert!(c.session.remaining().await.unwrap() <= 2);
+    let sig = tokio::time::timeout(DEADLINE, ended.next())
+        .await
+        .expect("Ended")
+        .expect("stream");
+    let a = sig.args().unwrap();
+    assert_eq!((*a.id(), *a.reason()), (id, "completed"));
+    c.wait_state("idle").await;
+    let rows = c.history.sessions(0, 0, 1).await.unwrap();
+    assert_eq!(get::<String>(&rows[0], "end_reason"), "completed");
+    assert_eq!(get::<Vec<u32>>(&rows[0], "channels"), vec![1]);
+}
