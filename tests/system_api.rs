@@ -219,3 +219,31 @@ async fn busctl_reads_properties_and_gets_named_errors() {
     ]);
     assert!(ok);
 }
+
+/// The committed introspection file is exactly what the running daemon serves.
+/// Regenerate with `scripts/gen-introspection.sh`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn introspection_matches_committed_xml() {
+    let bus = Bus::start();
+    let dir = TempDir::new("xml");
+    let _d = Daemon::start(&bus, &dir.0.join("state"), &dir.0.join("t.csv")).await;
+    let conn = bus.connect().await;
+    let proxy = zbus::fdo::IntrospectableProxy::builder(&conn)
+        .destination(stimd::api::BUS_NAME)
+        .unwrap()
+        .path(stimd::api::OBJECT_PATH)
+        .unwrap()
+        .build()
+        .await
+        .unwrap();
+    let served = proxy.introspect().await.unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("dbus/io.stimd.Stimd1.xml");
+    if std::env::var_os("STIMD_BLESS").is_some() {
+        std::fs::write(&path, &served).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == served,
+        "dbus/io.stimd.Stimd1.xml differs from what stimd serves; run scripts/gen-introspection.sh"
+    );
+}

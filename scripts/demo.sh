@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Shows stimd doing its job on the simulated board, no system bus needed: starts a private
+# D-Bus, the daemon on the sim board, a short `low-back` session ramping to 12 mA, prints the
+# live status, then says where the trace and the history went.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/ensure-deps.sh
+cargo build --release --locked --bins
+
+work=$(mktemp -d /tmp/stimd-demo.XXXXXX)
+cat > "$work/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=$work/bus</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default"><allow send_destination="*"/><allow own="*"/></policy>
+</busconfig>
+CONF
+dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile --nosyslog &
+bus_pid=$!
+daemon_pid=""
+cleanup() {
+  [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null || true
+  kill "$bus_pid" 2>/dev/null || true
+}
+trap cleanup EXIT
+for _ in $(seq 100); do [ -S "$work/bus" ] && break; sleep 0.05; done
+export STIMCTL_BUS="unix:path=$work/bus"
+
+./target/release/stimd --board sim --bus "$STIMCTL_BUS" --config examples/stimd.toml \
+  --state-dir "$work/state" --trace "$work/trace.csv" 2> "$work/stimd.log" &
+daemon_pid=$!
+for _ in $(seq 100); do ./target/release/stimctl status >/dev/null 2>&1 && break; sleep 0.1; done
+
+echo "== stimd is up on the simulated board (disarmed) =="
+./target/release/stimctl status
+echo
+echo "== start: low-back (80 Hz, 200 µs), target 12 mA, 1 minute; it ramps from zero at 2 mA/s =="
+./target/release/stimctl start low-back --intensity 12 --duration 1
+for _ in 1 2 3 4 5 6 7 8; do
+  sleep 1
+  ./target/release/stimctl status | grep -E "channel|elapsed"
+done
+echo
+echo "== ask for 80 mA on channel 0: the 60 mA peak limit clamps it =="
+./target/release/stimctl set 0 80
+echo
+echo "== stop =="
+./target/release/stimctl stop
+./target/release/stimctl status
+echo
+busctl --address="$STIMCTL_BUS" call io.stimd.Stimd1 /io/stimd/Stimd1 io.stimd.Stimd1.History Sessions xxu 0 0 0
+echo
+echo "trace (every DAC code with its timestamp): $work/trace.csv ($(wc -l < "$work/trace.csv") rows)"
+echo "history (SQLite):                          $work/state/history.sqlite"
+echo "daemon log:                                $work/stimd.log"

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what stimd's demo and tests need on a fresh Debian machine, if it is missing:
+# dbus-daemon (the private test bus) and busctl (a client nobody on the team wrote).
+# Needs root or sudo only when something is missing.
+set -euo pipefail
+
+missing=()
+command -v dbus-daemon >/dev/null 2>&1 || missing+=(dbus-daemon)
+command -v busctl >/dev/null 2>&1 || missing+=(systemd)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,126 @@
+//! Checks the data files against the code: the D-Bus policy and activation files, the systemd
+//! unit and the sysusers file name what exists and say what the design requires.
+
+use std::path::Path;
+
+fn read(rel: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel))
+        .unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// Every value of `attr="…"` in `text`.
+fn attr_values<'a>(text: &'a str, attr: &str) -> Vec<&'a str> {
+    let pat = format!("{attr}=\"");
+    text.match_indices(&pat)
+        .filter_map(|(i, _)| {
+            let rest = &text[i + pat.len()..];
+            rest.find('"').map(|end| &rest[..end])
+        })
+        .collect()
+}
+
+#[test]
+fn policy_names_only_the_bus_and_interfaces_that_exist() {
+    let policy = read("dbus/io.stimd.Stimd1.conf");
+    let xml = read("dbus/io.stimd.Stimd1.xml");
+    let served: Vec<&str> = attr_values(&xml, "interface name");
+    assert!(
+        served.contains(&"io.stimd.Stimd1.Device"),
+        "introspection lists the Device interface"
+    );
+    for name in attr_values(&policy, "own")
+        .into_iter()
+        .chain(attr_values(&policy, "send_destination"))
+    {
+        assert_eq!(name, stimd::api::BUS_NAME);
+    }
+    for iface in attr_values(&policy, "send_interface") {
+        assert!(
+            served.contains(&iface),
+            "policy names {iface}, which the daemon does not serve"
+        );
+    }
+    // Everyone may call EmergencyStop; the sim-only interface is never allowed on the system bus.
+    assert!(
+        policy.contains(r#"send_interface="io.stimd.Stimd1.Device" send_member="EmergencyStop""#)
+    );
+    assert!(!policy.contains("io.stimd.Stimd1.Sim"));
+    assert!(
+        policy.contains(r#"<deny send_destination="io.stimd.Stimd1"/>"#),
+        "deny by default"
+    );
+}
+
+#[test]
+fn activation_file_hands_over_to_the_unit() {
+    let svc = read("dbus/io.stimd.Stimd1.service");
+    assert!(svc.contains("Name=io.stimd.Stimd1"));
+    assert!(svc.contains("SystemdService=stimd.service"));
+}
+
+#[test]
+fn unit_has_the_required_keys_and_none_of_the_forbidden() {
+    let unit = read("systemd/stimd.service");
+    for key in [
+        "Type=notify",
+        "BusName=io.stimd.Stimd1",
+        "WatchdogSec=",
+        "Restart=on-failure",
+        "User=stimd",
+        "Group=stimd",
+        "StateDirectory=stimd",
+        "DevicePolicy=closed",
+        "DeviceAllow=",
+        "LimitRTPRIO=",
+        "LimitMEMLOCK=",
+        "ProtectSystem=strict",
+        "NoNewPrivileges=yes",
+        "RestrictAddressFamilies=AF_UNIX",
+        "IPAddressDeny=any",
+        "SystemCallFilter=@system-service",
+    ] {
+        assert!(unit.lines().any(|l| l.starts_with(key)), "unit lacks {key}");
+    }
+    for key in ["RestrictRealtime=", "PrivateDevices="] {
+        assert!(
+            !unit.lines().any(|l| l.starts_with(key)),
+            "unit must not set {key}"
+        );
+    }
+}
+
+#[test]
+fn sysusers_creates_the_unit_user() {
+    let users = read("systemd/stimd.sysusers");
+    assert!(users.lines().any(|l| l.starts_with("u stimd ")));
+    assert!(users.lines().any(|l| l.starts_with("g stimd ")));
+}
+
+#[test]
+fn unit_passes_systemd_analyze_verify_where_available() {
+    let Ok(out) = std::process::Command::new("systemd-analyze")
+        .arg("--version")
+        .output()
+    else {
+        eprintln!("systemd-analyze not installed; skipping");
+        return;
+    };
+    assert!(out.status.success());
+    // verify wants ExecStart to exist: check a copy pointing at a binary that does.
+    let dir = std::env::temp_dir().join(format!("stimd-unit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let unit = read("systemd/stimd.service").replace("/usr/bin/stimd", env!("CARGO_BIN_EXE_stimd"));
+    let path = dir.join("stimd.service");
+    std::fs::write(&path, unit).unwrap();
+    let out = std::process::Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && err.trim().is_empty(),
+        "systemd-analyze verify: {err}"
+    );
+}
