@@ -36,6 +36,9 @@ pub struct Shared {
     pub dac_ok: AtomicBool,
     pub telemetry: [ChannelTelemetry; CHANNELS],
     pub manager_heartbeat_ns: AtomicU64,
+    /// Set once the daemon has told systemd READY=1; the supervisor pings the watchdog only
+    /// from then on (systemd arms the watchdog when start-up completes).
+    pub ready: AtomicBool,
     pub stats: crate::engine::stats::TimingStats,
 }
 

@@ -164,3 +164,80 @@ async fn gpio_error_trips_and_latches_until_gone() {
     })
     .await;
 }
+
+/// systemd notification: `READY=1` only once the name is owned (and the output is off), and
+/// `WATCHDOG=1` pings only while the engine is alive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ready_after_name_owned_and_watchdog_only_while_engine_alive() {
+    retry_on_timing_trip("notify", |dir| async move {
+        use std::os::unix::net::UnixDatagram;
+        let sock_path = dir.join("notify.sock");
+        let sock = UnixDatagram::bind(&sock_path).unwrap();
+        sock.set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
+        let bus = Bus::start();
+        let env = [
+            ("NOTIFY_SOCKET", sock_path.to_str().unwrap()),
+            ("WATCHDOG_USEC", "200000"),
+        ];
+        let _d = Daemon::start_with(&bus, &dir.join("state"), &dir.join("t.csv"), &env).await;
+        let c = Client::new(&bus).await;
+        let dbus = zbus::fdo::DBusProxy::new(&c.conn).await.unwrap();
+
+        // Datagrams queue up; the first one with READY=1 must come after the name was owned.
+        let mut buf = [0u8; 512];
+        let start = Instant::now();
+        let mut ready = false;
+        let mut pings = Vec::new();
+        while start.elapsed() < Duration::from_secs(2) {
+            if let Ok(n) = sock.recv(&mut buf) {
+                let msg = String::from_utf8_lossy(&buf[..n]).to_string();
+                if msg.contains("READY=1") {
+                    ready = true;
+                    let owned = dbus
+                        .name_has_owner(stimd::api::BUS_NAME.try_into().unwrap())
+                        .await
+                        .unwrap();
+                    assert!(owned, "READY=1 before the bus name was owned");
+                    assert_eq!(c.device.state().await.unwrap(), "idle");
+                }
+                if msg.contains("WATCHDOG=1") {
+                    assert!(ready, "WATCHDOG=1 before READY=1");
+                    pings.push(Instant::now());
+                }
+            }
+        }
+        assert!(ready, "no READY=1");
+        assert!(
+            pings.len() >= 3,
+            "only {} watchdog pings in 2 s at a 200 ms watchdog",
+            pings.len()
+        );
+
+        // Stall the engine for 4 s: the pings stop once it has been silent for 2 s.
+        let opts: HashMap<String, OwnedValue> = HashMap::new();
+        c.session.start("low-back", opts).await.unwrap();
+        c.session.set_intensity(0, 2_000).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        while sock.recv(&mut buf).is_ok() {}
+        c.sim.inject_fault("engine_stall", 4_000).await.unwrap();
+        let injected = Instant::now();
+        let mut late_pings = 0;
+        while injected.elapsed() < Duration::from_millis(3_800) {
+            if let Ok(n) = sock.recv(&mut buf) {
+                let at = injected.elapsed();
+                if String::from_utf8_lossy(&buf[..n]).contains("WATCHDOG=1")
+                    && at > Duration::from_millis(2_600)
+                {
+                    late_pings += 1;
+                }
+            }
+        }
+        assert_eq!(
+            late_pings, 0,
+            "watchdog pinged while the engine was stalled"
+        );
+        c.wait_state("fault").await;
+    })
+    .await;
+}

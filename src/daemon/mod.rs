@@ -180,6 +180,7 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
         sd_notify::NotifyState::Ready,
         sd_notify::NotifyState::Status("disarmed, ready"),
     ]);
+    shared.ready.store(true, Ordering::Release);
     tracing::info!(board = board_name, bus = ?o.bus, state_dir = %o.state_dir.display(), "stimd ready (disarmed)");
 
     wait_for_signal().await;

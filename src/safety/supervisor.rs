@@ -329,7 +329,7 @@ impl Supervisor {
             now.saturating_sub(s.engine_heartbeat_ns.load(Ordering::Acquire)) < MANAGER_TIMEOUT_NS;
         let manager_alive =
             now.saturating_sub(s.manager_heartbeat_ns.load(Ordering::Acquire)) < MANAGER_TIMEOUT_NS;
-        if engine_alive && manager_alive {
+        if engine_alive && manager_alive && s.ready.load(Ordering::Acquire) {
             let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
             self.watchdog = Some((interval, now));
         }

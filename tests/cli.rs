@@ -1,0 +1,118 @@
+//! The command lines of `stimd` and `stimctl`, run as a person or an integrator would.
+
+mod common;
+
+use common::*;
+use std::process::Command;
+
+fn stimd(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stimd"));
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run stimd");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn check_config_prints_the_effective_configuration() {
+    let dir = TempDir::new("cli");
+    let file = write_file(&dir.0, "stimd.toml", "[limits]\npeak_current_ua = 40000\n");
+    let (code, out, err) = stimd(
+        &["--config", file.to_str().unwrap(), "--check-config"],
+        &[("STIMD__LIMITS__RISE_RATE_UA_PER_S", "1000")],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("peak_current_ua = 40000"), "{out}");
+    assert!(out.contains("rise_rate_ua_per_s = 1000"), "{out}");
+    assert!(out.contains("rms_current_ua = 50000"), "{out}");
+}
+
+#[test]
+fn bad_config_stops_start_up_with_key_value_and_range() {
+    let dir = TempDir::new("cli");
+    let file = write_file(&dir.0, "stimd.toml", "[limits]\npeak_current_ua = 250000\n");
+    let (code, _, err) = stimd(
+        &[
+            "--config",
+            file.to_str().unwrap(),
+            "--board",
+            "sim",
+            "--bus",
+            "session",
+        ],
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("limits.peak_current_ua = 250000") && err.contains("1..=100000"),
+        "{err}"
+    );
+
+    let (code, _, err) = stimd(
+        &["--config", "/nonexistent.toml", "--check-config"],
+        &[("STIMD__ENGINE__LEAD_US", "soon")],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("lead_us"), "{err}");
+}
+
+#[test]
+fn example_config_checks_clean() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/stimd.toml");
+    let (code, out, err) = stimd(&["--config", example, "--check-config"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("peak_current_ua = 60000"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stimctl_drives_a_session() {
+    let bus = Bus::start();
+    let dir = TempDir::new("stimctl");
+    let _d = Daemon::start(&bus, &dir.0.join("state"), &dir.0.join("t.csv")).await;
+    let stimctl = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_stimctl"))
+            .arg("--bus")
+            .arg(&bus.address)
+            .args(args)
+            .output()
+            .expect("run stimctl");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (ok, out) = stimctl(&["status"]);
+    assert!(ok && out.contains("state:     idle"), "{out}");
+    let (ok, out) = stimctl(&["start", "low-back", "--intensity", "5", "--duration", "2"]);
+    assert!(ok && out.contains("started"), "{out}");
+    let (ok, out) = stimctl(&["set", "1", "75"]);
+    assert!(
+        ok && out.contains("target 60.0 mA (limited from 75.0 mA)"),
+        "{out}"
+    );
+    let (ok, out) = stimctl(&["set", "1", "150"]);
+    assert!(!ok && out.contains("150 mA is out of range"), "{out}");
+    let (ok, out) = stimctl(&["status"]);
+    assert!(
+        ok && out.contains("state:     running") && out.contains("channel 1:"),
+        "{out}"
+    );
+    let (ok, out) = stimctl(&["start", "low-back"]);
+    assert!(!ok && out.contains("AlreadyRunning"), "{out}");
+    let (ok, _) = stimctl(&["stop"]);
+    assert!(ok);
+    let (ok, out) = stimctl(&["start", "moon-walk"]);
+    assert!(
+        !ok && out.contains("UnknownProgram") && out.contains("known: low-back"),
+        "{out}"
+    );
+    let (ok, out) = stimctl(&["estop"]);
+    assert!(ok && out.contains("output off"), "{out}");
+}
