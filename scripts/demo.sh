@@ -15,10 +15,10 @@ cat > "$work/bus.conf" <<CONF
   <type>session</type>
   <listen>unix:path=$work/bus</listen>
   <auth>EXTERNAL</auth>
-  <policy context="default"><allow send_destination="*"/><allow own="*"/></policy>
+  <policy context="default"><allow send_destination="*"/><allow receive_sender="*"/><allow own="*"/></policy>
 </busconfig>
 CONF
-dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile --nosyslog &
+dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile --nosyslog 2>/dev/null &
 bus_pid=$!
 daemon_pid=""
 cleanup() {

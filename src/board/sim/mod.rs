@@ -180,7 +180,7 @@ fn spawn_model(state: Arc<SimState>) -> std::io::Result<()> {
                         t.push(trace::Event::enable(at, on));
                     }
                 }
-                std::thread::sleep(Duration::from_micros(500));
+                std::thread::sleep(Duration::from_millis(1));
             }
         })?;
     Ok(())
