@@ -1,10 +1,12 @@
 //! The hardware boundary: the traits the engine and the supervisor drive, and the boards that
-//! implement them (`sim` here; the `linux` backend uses the same DAC drivers over spidev).
+//! implement them: `sim` (modelled hardware) and `linux` (spidev + gpio-cdev), both driving the
+//! same DAC driver through `embedded_hal::spi::SpiDevice`.
 //!
 //! Owns device access. Only `engine` (DAC, contact sense) and `safety` (interlock, HV enable,
 //! overcurrent) hold these handles; nothing else may touch the board.
 
 pub mod dac;
+pub mod linux;
 pub mod sim;
 
 use embedded_hal::digital::{InputPin, OutputPin};

@@ -24,6 +24,7 @@ pub struct Config {
     pub engine: EngineConfig,
     pub supervisor: SupervisorConfig,
     pub sim: SimConfig,
+    pub linux: LinuxConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,6 +83,70 @@ pub struct SupervisorConfig {
 pub struct SimConfig {
     /// Electrode load of the simulated board, Ω.
     pub load_ohms: u32,
+}
+
+/// The real board (`--board linux`): where the DAC and the GPIO lines are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LinuxConfig {
+    /// spidev node of the DAC.
+    pub spi_device: String,
+    pub spi_speed_hz: u32,
+    /// SPI mode: 0 or 3 (the MCP4922 accepts both).
+    pub spi_mode: u8,
+    /// DAC chip: `mcp4922`.
+    pub dac: String,
+    /// GPIO character device holding the lines below.
+    pub gpio_chip: String,
+    /// Line offsets on `gpio_chip`.
+    pub hv_enable: u32,
+    pub interlock: u32,
+    pub contact0: u32,
+    pub contact1: u32,
+    pub overcurrent: u32,
+    /// Names of the lines above that are active-low, e.g. `["overcurrent"]`.
+    pub active_low: Vec<String>,
+}
+
+/// Line names `[linux]` knows, in the order the board wires them.
+pub const LINUX_LINES: [&str; 5] = [
+    "hv_enable",
+    "interlock",
+    "contact0",
+    "contact1",
+    "overcurrent",
+];
+
+impl LinuxConfig {
+    /// The offset of a line by name.
+    pub fn offset(&self, name: &str) -> Option<u32> {
+        match name {
+            "hv_enable" => Some(self.hv_enable),
+            "interlock" => Some(self.interlock),
+            "contact0" => Some(self.contact0),
+            "contact1" => Some(self.contact1),
+            "overcurrent" => Some(self.overcurrent),
+            _ => None,
+        }
+    }
+}
+
+impl Default for LinuxConfig {
+    fn default() -> Self {
+        LinuxConfig {
+            spi_device: "/dev/spidev0.0".into(),
+            spi_speed_hz: 8_000_000,
+            spi_mode: 0,
+            dac: "mcp4922".into(),
+            gpio_chip: "/dev/gpiochip0".into(),
+            hv_enable: 17,
+            interlock: 27,
+            contact0: 22,
+            contact1: 23,
+            overcurrent: 24,
+            active_low: Vec::new(),
+        }
+    }
 }
 
 impl Default for DeviceConfig {

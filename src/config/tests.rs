@@ -108,3 +108,22 @@ fn example_file_is_valid_and_equals_defaults() {
     let c = Config::load(&path, Vec::new()).unwrap();
     assert_eq!(c, Config::default());
 }
+
+#[test]
+fn linux_board_settings_are_checked() {
+    let e = load_str(
+        "[linux]\nspi_mode = 1\ndac = \"ad5668\"\ncontact0 = 17\nactive_low = [\"reset\"]\nspi_device = \"spidev0.0\"\n",
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    for want in [
+        "linux.spi_mode = 1 is out of range (allowed: 0 or 3)",
+        "linux.dac = \"ad5668\"",
+        "linux.lines = hv_enable = contact0 = 17",
+        "linux.active_low = \"reset\"",
+        "linux.spi_device = \"spidev0.0\"",
+    ] {
+        assert!(e.contains(want), "{want:?} missing in {e}");
+    }
+}

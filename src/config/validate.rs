@@ -144,7 +144,43 @@ pub(super) fn problems(c: &Config) -> Vec<Problem> {
         99,
     );
     k.range("sim.load_ohms", c.sim.load_ohms, 100, 100_000);
+    linux(&mut k, &c.linux);
     k.0
+}
+
+fn linux(k: &mut Checker, l: &super::LinuxConfig) {
+    k.range("linux.spi_speed_hz", l.spi_speed_hz, 100_000, 20_000_000);
+    if !matches!(l.spi_mode, 0 | 3) {
+        k.fail("linux.spi_mode", l.spi_mode, "0 or 3");
+    }
+    if l.dac != "mcp4922" {
+        k.fail("linux.dac", format!("{:?}", l.dac), "\"mcp4922\"");
+    }
+    for (key, path) in [
+        ("linux.spi_device", &l.spi_device),
+        ("linux.gpio_chip", &l.gpio_chip),
+    ] {
+        if !path.starts_with("/dev/") {
+            k.fail(key, format!("{path:?}"), "a device node under /dev/");
+        }
+    }
+    let names = super::LINUX_LINES;
+    for (i, a) in names.iter().enumerate() {
+        for b in &names[i + 1..] {
+            if l.offset(a) == l.offset(b) {
+                k.fail(
+                    "linux.lines",
+                    format!("{a} = {b} = {}", l.offset(a).unwrap_or(0)),
+                    "a distinct offset for every line",
+                );
+            }
+        }
+    }
+    for name in &l.active_low {
+        if !names.contains(&name.as_str()) {
+            k.fail("linux.active_low", format!("{name:?}"), names.join(", "));
+        }
+    }
 }
 
 pub(super) fn limits_of(c: &Config) -> Limits {

@@ -53,9 +53,7 @@ fn build_board(o: &Options) -> Result<Board, DaemonError> {
     match o.board {
         BoardKind::Sim => board::sim::build(o.config.sim.load_ohms, o.trace.as_deref())
             .map_err(|e| DaemonError::Board(format!("sim: {e}"))),
-        BoardKind::Linux => Err(DaemonError::Board(
-            "the linux board backend is not available in this build yet (see issue 7); use --board sim".into(),
-        )),
+        BoardKind::Linux => board::linux::build(&o.config.linux).map_err(DaemonError::Board),
     }
 }
 

@@ -44,7 +44,6 @@ pub struct SimState {
     engine_stall_ms: AtomicU32,
     supervisor_stall_ms: AtomicU32,
     battery: AtomicI32,
-    load_ohms: u32,
     trace: Option<trace::TraceSink>,
 }
 
@@ -97,32 +96,17 @@ impl SimHandle {
         }
         true
     }
-
-    /// The current the electrodes see on `channel` now (0 when the output stage is cut).
-    pub fn output_microamps(&self, channel: usize) -> i32 {
-        let s = &self.0;
-        if !s.output_enabled(now_ns()) {
-            return 0;
-        }
-        let code = s
-            .codes
-            .get(channel)
-            .map_or(MID, |c| c.load(Ordering::Acquire));
-        crate::board::dac::microamps_for(code, crate::board::dac::mcp4922::BITS)
-    }
-
-    /// Electrode voltage for `microamps` through the modelled load, mV.
-    pub fn load_millivolts(&self, microamps: i32) -> i64 {
-        i64::from(microamps) * i64::from(self.0.load_ohms) / 1000
-    }
 }
 
 const MID: u16 = 2048;
 
 /// Builds the simulated board; with `trace`, every DAC write and output-enable change goes to
-/// that CSV file.
+/// that CSV file, with the voltage the current develops across an electrode load of
+/// `load_ohms`.
 pub fn build(load_ohms: u32, trace_path: Option<&Path>) -> std::io::Result<Board> {
-    let trace = trace_path.map(trace::TraceSink::create).transpose()?;
+    let trace = trace_path
+        .map(|p| trace::TraceSink::create(p, load_ohms))
+        .transpose()?;
     let state = Arc::new(SimState {
         codes: [AtomicU16::new(MID), AtomicU16::new(MID)],
         pads_on: [AtomicBool::new(true), AtomicBool::new(true)],
@@ -135,7 +119,6 @@ pub fn build(load_ohms: u32, trace_path: Option<&Path>) -> std::io::Result<Board
         engine_stall_ms: AtomicU32::new(0),
         supervisor_stall_ms: AtomicU32::new(0),
         battery: AtomicI32::new(100),
-        load_ohms,
         trace,
     });
     spawn_model(state.clone())?;

@@ -1,8 +1,9 @@
 //! The sim board's trace: every DAC code change and every output-enable change, timestamped
 //! with the monotonic clock, written as CSV by a thread of its own.
 //!
-//! Columns: `t_ns,event,channel,code,microamps`. `dac` rows carry the channel, the code and the
-//! current it stands for; `enable` rows carry 1 or 0 in `code` (output stage on or cut).
+//! Columns: `t_ns,event,channel,code,microamps,millivolts`. `dac` rows carry the channel, the
+//! code, the current it stands for and the voltage that current develops across the modelled
+//! electrode load; `enable` rows carry 1 or 0 in `code` (output stage on or cut).
 //! Pushing an event is lock-free and allocation-free, so the engine may do it.
 
 use crossbeam_queue::ArrayQueue;
@@ -46,9 +47,9 @@ pub struct TraceSink {
 
 impl TraceSink {
     /// Creates the file and starts the writer thread.
-    pub fn create(path: &Path) -> std::io::Result<TraceSink> {
+    pub fn create(path: &Path, load_ohms: u32) -> std::io::Result<TraceSink> {
         let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
-        writeln!(out, "t_ns,event,channel,code,microamps")?;
+        writeln!(out, "t_ns,event,channel,code,microamps,millivolts")?;
         out.flush()?;
         let queue = Arc::new(ArrayQueue::new(CAPACITY));
         let dropped = Arc::new(AtomicU64::new(0));
@@ -57,11 +58,11 @@ impl TraceSink {
             .name("sim-trace".into())
             .spawn(move || loop {
                 while let Some(e) = q.pop() {
-                    let _ = write_row(&mut out, e);
+                    let _ = write_row(&mut out, e, load_ohms);
                 }
                 let lost = d.swap(0, Ordering::AcqRel);
                 if lost > 0 {
-                    let _ = writeln!(out, "{},dropped,,{lost},", crate::clock::now_ns());
+                    let _ = writeln!(out, "{},dropped,,{lost},,", crate::clock::now_ns());
                 }
                 let _ = out.flush();
                 std::thread::sleep(Duration::from_millis(5));
@@ -76,16 +77,31 @@ impl TraceSink {
     }
 }
 
-fn write_row(out: &mut impl Write, e: Event) -> std::io::Result<()> {
+fn write_row(out: &mut impl Write, e: Event, load_ohms: u32) -> std::io::Result<()> {
     use crate::board::dac::{mcp4922::BITS, microamps_for};
     match e.channel {
-        Some(ch) => writeln!(
-            out,
-            "{},dac,{ch},{},{}",
-            e.t_ns,
-            e.code,
-            microamps_for(e.code, BITS)
-        ),
-        None => writeln!(out, "{},enable,,{},", e.t_ns, e.code),
+        Some(ch) => {
+            let ua = microamps_for(e.code, BITS);
+            let mv = i64::from(ua) * i64::from(load_ohms) / 1000;
+            writeln!(out, "{},dac,{ch},{},{ua},{mv}", e.t_ns, e.code)
+        }
+        None => writeln!(out, "{},enable,,{},,", e.t_ns, e.code),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_carry_current_and_load_voltage() {
+        let mut out = Vec::new();
+        write_row(&mut out, Event::dac(5, 1, 4095), 1_000).unwrap();
+        write_row(&mut out, Event::enable(6, false), 1_000).unwrap();
+        // full scale: 100 mA through 1 kΩ is 100 V
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "5,dac,1,4095,100000,100000\n6,enable,,0,,\n"
+        );
     }
 }
