@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 /// Per-channel telemetry the engine publishes after each pulse.
 #[derive(Default)]
 pub struct ChannelTelemetry {
-    /// Packed setpoint of the most recent pulse (OFF once the channel is idle).
+    /// Packed setpoint of the most recent pulse. Never reset, so the supervisor always checks
+    /// the parameters the pulse really had, however soon the channel goes idle after it.
     pub commanded: AtomicU64,
     /// Pulses delivered so far; a change tells the supervisor a new pulse went out.
     pub pulses: AtomicU64,
@@ -18,6 +19,9 @@ pub struct ChannelTelemetry {
     pub nonzero_since_ns: AtomicU64,
     /// Consecutive pulses without current sensed.
     pub contact_misses: AtomicU32,
+    /// Set by the engine after `CONTACT_LOSS_PULSES` misses: it stops pulsing the channel until
+    /// the session manager clears this on `Resume`.
+    pub contact_lost: AtomicBool,
 }
 
 /// Shared between the threads; create once and hand out `Arc`s.

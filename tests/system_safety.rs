@@ -241,3 +241,59 @@ async fn ready_after_name_owned_and_watchdog_only_while_engine_alive() {
     })
     .await;
 }
+
+/// A pad comes off: within 3 pulses that channel stops, its target resets to zero, the session
+/// pauses; raising it is refused until Resume, which ramps from zero.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contact_loss_stops_the_channel_and_pauses() {
+    retry_on_timing_trip("contact", |dir| async move {
+        let bus = Bus::start();
+        let trace = dir.join("t.csv");
+        let _d = Daemon::start(&bus, &dir.join("state"), &trace).await;
+        let c = Client::new(&bus).await;
+        c.session.start("low-back", running_opts()).await.unwrap();
+        let start = Instant::now();
+        while c.session.intensity().await.unwrap()[0] < 2_000 {
+            assert!(start.elapsed() < DEADLINE, "intensity never reached 2 mA");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(c.session.contact().await.unwrap(), vec![true, true]);
+
+        let removed = monotonic_ns();
+        c.sim.set_contact(0, false).await.unwrap();
+        c.wait_state("paused").await;
+        assert_eq!(c.session.contact().await.unwrap(), vec![false, true]);
+        assert_eq!(
+            c.session.target().await.unwrap(),
+            vec![0, 5_000],
+            "lost channel's target resets"
+        );
+        assert_eq!(c.session.intensity().await.unwrap(), vec![0, 0]);
+        let e = c.session.set_intensity(0, 3_000).await.unwrap_err();
+        assert_eq!(e.kind(), "NotPermitted", "{}", e.message());
+        assert!(
+            e.message().contains("no electrode contact"),
+            "{}",
+            e.message()
+        );
+
+        // At most 3 pulses on channel 0 after the pad came off.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let after = pulses(&read_trace(&trace), 0)
+            .iter()
+            .filter(|p| p.onset_ns > removed)
+            .count();
+        assert!(after <= 3, "{after} pulses on channel 0 after contact loss");
+
+        // Pads back on, resume: ramps from zero, channel 0 from a zero target.
+        c.sim.set_contact(0, true).await.unwrap();
+        c.session.resume().await.unwrap();
+        c.wait_state("running").await;
+        let i = c.session.intensity().await.unwrap();
+        assert!(i[1] < 2_000, "resume ramps from zero, got {i:?}");
+        assert_eq!(c.session.set_intensity(0, 3_000).await.unwrap(), 3_000);
+        assert_eq!(c.session.contact().await.unwrap(), vec![true, true]);
+        c.session.stop().await.unwrap();
+    })
+    .await;
+}

@@ -34,6 +34,7 @@ impl From<SessionError> for StimdError {
             SessionError::NotRunning(m) => StimdError::NotRunning(m),
             SessionError::AlreadyRunning(m) => StimdError::AlreadyRunning(m),
             SessionError::FaultActive(m) => StimdError::FaultActive(m),
+            SessionError::NotPermitted(m) => StimdError::NotPermitted(m),
             SessionError::Failed(m) => StimdError::Failed(m),
         }
     }

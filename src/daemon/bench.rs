@@ -269,20 +269,8 @@ pub fn timing(a: &TimingArgs) -> Result<(), String> {
         "pulses delivered: {pulses} ({:.2} per second per channel)",
         pulses as f64 / secs / channels as f64
     );
-    println!(
-        "onset error (µs):       p50 {} p99 {} p99.9 {} max {:.1}",
-        st.onset_error.quantile_us(0.5),
-        st.onset_error.quantile_us(0.99),
-        st.onset_error.quantile_us(0.999),
-        st.onset_error.max_us()
-    );
-    println!(
-        "phase-width error (µs): p50 {} p99 {} p99.9 {} max {:.1}",
-        st.phase_error.quantile_us(0.5),
-        st.phase_error.quantile_us(0.99),
-        st.phase_error.quantile_us(0.999),
-        st.phase_error.max_us()
-    );
+    println!("onset error (µs):       {}", st.onset_error.summary());
+    println!("phase-width error (µs): {}", st.phase_error.summary());
     println!("CPU, whole process (includes the sim board's own model and trace threads):");
     println!(
         "  idle {idle:.2} % of one core; running {running:.1} % (engine spinning {spin:.1} %)"

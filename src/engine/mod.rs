@@ -21,6 +21,10 @@ use std::sync::Arc;
 
 /// The engine wakes at least this often, pulse or not.
 pub const HEARTBEAT_NS: u64 = 10_000_000;
+/// Pulses in a row without current sensed before a channel counts as having lost contact.
+pub const CONTACT_LOSS_PULSES: u32 = 3;
+/// Below this amplitude the current-sense comparator is not expected to see a pulse.
+pub const CONTACT_SENSE_MIN_UA: u32 = 1_000;
 
 /// Engine settings.
 #[derive(Debug, Clone, Copy)]
@@ -139,11 +143,12 @@ impl Engine {
         let mut best: (Option<usize>, u64) = (None, now + HEARTBEAT_NS);
         for ch in 0..self.settings.channels {
             let sp = self.shared.setpoint(ch);
-            if !sp.is_active() {
+            if !sp.is_active()
+                || self.shared.telemetry[ch]
+                    .contact_lost
+                    .load(Ordering::Acquire)
+            {
                 self.schedules[ch] = None;
-                self.shared.telemetry[ch]
-                    .commanded
-                    .store(0, Ordering::Release);
                 continue;
             }
             let sched = self.schedules[ch].get_or_insert_with(|| {
@@ -198,9 +203,14 @@ impl Engine {
         }
         match contact {
             Some(Ok(true)) => tel.contact_misses.store(0, Ordering::Release),
-            Some(Ok(false)) => {
-                tel.contact_misses.fetch_add(1, Ordering::AcqRel);
+            Some(Ok(false)) if sp.amplitude.0 >= CONTACT_SENSE_MIN_UA => {
+                // No current although there should be: the pads are off. Stop this channel at
+                // once (a pad touching the skin again must not get the old intensity).
+                let misses = tel.contact_misses.fetch_add(1, Ordering::AcqRel) + 1;
+                tel.contact_lost
+                    .fetch_or(misses >= CONTACT_LOSS_PULSES, Ordering::AcqRel);
             }
+            Some(Ok(false)) => {}
             Some(Err(_)) => self.fail(FaultCode::GpioError),
             None => {}
         }

@@ -52,6 +52,17 @@ impl Histogram {
         self.max_ns.load(Ordering::Relaxed) as f64 / 1_000.0
     }
 
+    /// `p50 … p99 … p99.9 … max …` in µs, for reports.
+    pub fn summary(&self) -> String {
+        format!(
+            "p50 {} p99 {} p99.9 {} max {:.1}",
+            self.quantile_us(0.5),
+            self.quantile_us(0.99),
+            self.quantile_us(0.999),
+            self.max_us()
+        )
+    }
+
     pub fn reset(&self) {
         for b in self.buckets.iter() {
             b.store(0, Ordering::Relaxed);

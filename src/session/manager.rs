@@ -127,6 +127,9 @@ impl Manager {
             }
             Request::Resume { reply } => {
                 let r = self.running_mut().map(|s| s.resume());
+                if r.is_ok() {
+                    self.reset_contact();
+                }
                 let _ = reply.send(r);
             }
             Request::SetIntensity {
@@ -207,6 +210,11 @@ impl Manager {
             .as_ref()
             .ok_or_else(|| SessionError::NotRunning("no session is running".into()))?;
         let ch = self.check_channel(channel, s)?;
+        if s.contact_lost[ch] && requested > s.target[ch] {
+            return Err(SessionError::NotPermitted(format!(
+                "channel {channel} has no electrode contact: check the pads, then Resume (it ramps from zero)"
+            )));
+        }
         let limits = self.limits.clone();
         let Some(s) = self.session.as_mut() else {
             return Err(SessionError::NotRunning("no session is running".into()));
@@ -355,7 +363,8 @@ impl Manager {
         for c in clamps {
             self.report_clamp(id, c);
         }
-        // Setpoints start at zero; the supervisor enables the output stage.
+        // Setpoints start at zero; contact is judged afresh; the supervisor enables the output.
+        self.reset_contact();
         self.apply_setpoints();
         self.shared.armed.store(true, Ordering::Release);
         Ok(id)
@@ -389,6 +398,14 @@ impl Manager {
         Ok(out)
     }
 
+    /// Contact is judged afresh (at start and on resume).
+    fn reset_contact(&self) {
+        for tel in &self.shared.telemetry {
+            tel.contact_misses.store(0, Ordering::Release);
+            tel.contact_lost.store(false, Ordering::Release);
+        }
+    }
+
     fn apply_setpoints(&self) {
         let now = self.now_ms();
         match &self.session {
@@ -411,6 +428,20 @@ impl Manager {
             self.publish();
             return;
         };
+        for &ch in &s.channels.clone() {
+            if self.shared.telemetry[ch]
+                .contact_lost
+                .load(Ordering::Acquire)
+                && !s.contact_lost[ch]
+            {
+                tracing::warn!(
+                    id = s.id,
+                    channel = ch,
+                    "electrode contact lost: channel to zero, target reset, session paused"
+                );
+                s.lose_contact(ch);
+            }
+        }
         if let Some(reason) = s.tick(now, &limits) {
             self.end(reason);
         } else {
@@ -494,10 +525,9 @@ impl Manager {
             target: vec![0; self.channels],
             contact: (0..self.channels)
                 .map(|ch| {
-                    self.shared.telemetry[ch]
-                        .contact_misses
-                        .load(Ordering::Acquire)
-                        == 0
+                    let t = &self.shared.telemetry[ch];
+                    t.contact_misses.load(Ordering::Acquire) == 0
+                        && !t.contact_lost.load(Ordering::Acquire)
                 })
                 .collect(),
             battery: (self.battery)(),

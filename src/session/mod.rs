@@ -96,6 +96,8 @@ pub enum SessionError {
     #[error("{0}")]
     FaultActive(String),
     #[error("{0}")]
+    NotPermitted(String),
+    #[error("{0}")]
     Failed(String),
 }
 

@@ -60,6 +60,8 @@ pub struct Session {
     pub max: [MicroAmps; CHANNELS],
     ramps: [Ramp; CHANNELS],
     pub paused: bool,
+    /// Channels whose electrodes lost contact; their target is zero until `resume`.
+    pub contact_lost: [bool; CHANNELS],
     pub keepalive_s: u32,
     last_keepalive_ms: u64,
 }
@@ -92,6 +94,7 @@ impl Session {
             max: [MicroAmps::ZERO; CHANNELS],
             ramps: [Ramp::default(); CHANNELS],
             paused: false,
+            contact_lost: [false; CHANNELS],
             keepalive_s,
             last_keepalive_ms: now_ms,
         }
@@ -186,9 +189,20 @@ impl Session {
         }
     }
 
-    /// Resumes: intensity ramps again from zero.
+    /// Resumes: intensity ramps again from zero; channels that lost contact start from a
+    /// target of zero.
     pub fn resume(&mut self) {
         self.paused = false;
+        self.contact_lost = [false; CHANNELS];
+    }
+
+    /// A channel lost electrode contact: its target resets to zero and the session pauses.
+    pub fn lose_contact(&mut self, channel: usize) {
+        if let Some(lost) = self.contact_lost.get_mut(channel) {
+            *lost = true;
+            self.target[channel] = MicroAmps::ZERO;
+            self.pause();
+        }
     }
 }
 
@@ -251,6 +265,27 @@ mod tests {
         assert_eq!(s.actual[0], MicroAmps(40));
         s.tick(520, &l); // 500 ms late: still one tick of rise
         assert_eq!(s.actual[0], MicroAmps(80));
+    }
+
+    #[test]
+    fn contact_loss_zeroes_target_and_pauses_until_resume() {
+        let l = default_limits();
+        let mut s = session();
+        s.set_target(0, MicroAmps(8_000), &l, 0);
+        s.set_target(1, MicroAmps(6_000), &l, 0);
+        for t in 1..=100 {
+            s.tick(t * 20, &l);
+        }
+        s.lose_contact(0);
+        assert!(s.paused && s.contact_lost[0]);
+        assert_eq!(s.target, [MicroAmps(0), MicroAmps(6_000)]);
+        assert_eq!(
+            s.setpoints(2_000).map(|sp| sp.amplitude),
+            [MicroAmps(0), MicroAmps(0)]
+        );
+        s.resume();
+        s.tick(2_020, &l);
+        assert_eq!(s.actual, [MicroAmps(0), MicroAmps(40)]);
     }
 
     #[test]

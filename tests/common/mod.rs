@@ -298,7 +298,7 @@ pub fn read_trace(path: &Path) -> Vec<Row> {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("t_ns,event,channel,code,microamps"),
+        Some("t_ns,event,channel,code,microamps,millivolts"),
         "trace header"
     );
     lines
