@@ -114,7 +114,7 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
     let (status_tx, status_rx) = watch::channel(Status::default());
     let (events_tx, _) = broadcast::channel(256);
     let (req_tx, req_rx) = mpsc::channel(64);
-    let session = SessionHandle::new(req_tx);
+    let session = SessionHandle::new(req_tx, shared.clone());
     let battery_sim = sim.clone();
     let manager = Manager::new(
         shared.clone(),

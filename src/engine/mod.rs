@@ -99,15 +99,16 @@ impl Engine {
                 .engine_heartbeat_ns
                 .store(now, Ordering::Release);
             if self.shared.tripped.load(Ordering::Acquire) || self.halted {
-                // Keep asserting zero; clear the halt once the supervisor has cleared the trip
-                // and the DAC answers again.
+                // Keep asserting zero. Only the supervisor clears a fault (on an acknowledge
+                // with the cause gone): a transient bus error must not clear itself before
+                // the supervisor has seen it and tripped.
                 self.schedules = [None; ceiling::CHANNELS];
                 self.write_zero_all();
                 if !self.shared.tripped.load(Ordering::Acquire)
+                    && self.shared.engine_fault.load(Ordering::Acquire) == 0
                     && self.shared.dac_ok.load(Ordering::Acquire)
                 {
                     self.halted = false;
-                    self.shared.engine_fault.store(0, Ordering::Release);
                 }
                 sleep_until_ns(now + HEARTBEAT_NS);
                 continue;
@@ -267,5 +268,97 @@ impl Engine {
                 .store(0, Ordering::Release);
         }
         ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::board::{BoardError, Dac};
+    use crate::safety::limits::Shape;
+    use crate::units::{Hertz, MicroAmps};
+    use std::sync::atomic::AtomicU32;
+    use std::time::{Duration, Instant};
+
+    /// A DAC whose first non-zero write fails, then works again; it counts non-zero writes.
+    struct FlakyDac {
+        failed: bool,
+        nonzero_writes: Arc<AtomicU32>,
+    }
+
+    impl Dac for FlakyDac {
+        fn set_current(&mut self, _: usize, microamps: i32) -> Result<(), BoardError> {
+            if microamps != 0 {
+                if !self.failed {
+                    self.failed = true;
+                    return Err(BoardError::Spi(embedded_hal::spi::ErrorKind::Other));
+                }
+                self.nonzero_writes.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_transient_spi_error_stays_reported_until_the_supervisor_clears_it() {
+        let shared = Arc::new(Shared::new());
+        let writes = Arc::new(AtomicU32::new(0));
+        let io = EngineIo {
+            dac: Box::new(FlakyDac {
+                failed: false,
+                nonzero_writes: writes.clone(),
+            }),
+            contacts: Vec::new(),
+        };
+        let stop = Arc::new(AtomicBool::new(false));
+        let settings = EngineSettings {
+            lead: Micros(100),
+            rt_priority: 1,
+            channels: 1,
+        };
+        let handle = spawn(io, shared.clone(), settings, stop.clone()).unwrap();
+        let shape = Shape {
+            phase: Micros(200),
+            rate: Hertz(100.0),
+        };
+        shared.set_setpoint(0, Setpoint::new(MicroAmps(2_000), shape));
+
+        let start = Instant::now();
+        while shared.engine_fault.load(Ordering::Acquire) == 0 {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the SPI error was never reported"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // No supervisor runs: the fault must stay, and the engine must not pulse again, however
+        // long we wait, although the DAC answers again.
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(
+            shared.engine_fault.load(Ordering::Acquire),
+            FaultCode::SpiError as u32
+        );
+        assert_eq!(
+            writes.load(Ordering::Relaxed),
+            0,
+            "pulsed after an unacknowledged SPI error"
+        );
+        assert!(
+            shared.dac_ok.load(Ordering::Acquire),
+            "zero writes succeed again"
+        );
+
+        // The supervisor's acknowledge clears it; pulses resume.
+        shared.engine_fault.store(0, Ordering::Release);
+        let start = Instant::now();
+        while writes.load(Ordering::Relaxed) == 0 {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "never resumed after the acknowledge"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        stop.store(true, Ordering::Release);
+        handle.join().unwrap();
     }
 }

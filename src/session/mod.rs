@@ -9,8 +9,11 @@ mod manager;
 pub mod ramp;
 pub mod state;
 
+use crate::shared::Shared;
 use crate::units::MicroAmps;
 pub use manager::Manager;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// The device state as the `State` property shows it.
@@ -144,11 +147,12 @@ pub enum Request {
 #[derive(Clone)]
 pub struct SessionHandle {
     tx: mpsc::Sender<Request>,
+    shared: Arc<Shared>,
 }
 
 impl SessionHandle {
-    pub fn new(tx: mpsc::Sender<Request>) -> Self {
-        SessionHandle { tx }
+    pub fn new(tx: mpsc::Sender<Request>, shared: Arc<Shared>) -> Self {
+        SessionHandle { tx, shared }
     }
 
     async fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Request) -> Result<T, SessionError> {
@@ -197,7 +201,11 @@ impl SessionHandle {
     pub async fn keepalive(&self) -> Result<(), SessionError> {
         self.call(|reply| Request::Keepalive { reply }).await
     }
+    /// Output to zero at once — lock-free, before the request even reaches the manager, so
+    /// no queue of other requests can delay it — then the manager ends the session.
     pub async fn emergency_stop(&self) -> Result<(), SessionError> {
+        self.shared.zero_all();
+        self.shared.armed.store(false, Ordering::Release);
         self.call(|reply| Request::EmergencyStop { reply }).await
     }
     pub async fn acknowledge_fault(&self) -> Result<(), SessionError> {
