@@ -92,16 +92,19 @@ impl Manager {
         loop {
             tokio::select! {
                 biased;
+                // Trips first, then a due tick, then requests: a client flooding requests
+                // cannot starve the ramp, the session's end or the manager's heartbeat (tokio's
+                // cooperative budget would force a yield anyway; this does not rely on it).
                 Some(trip) = trips.recv() => self.on_trip(trip),
-                req = requests.recv() => match req {
-                    Some(req) => self.handle(req).await,
-                    None => break,
-                },
                 _ = tokio::time::sleep_until(next_tick) => {
                     self.tick();
                     let period = if self.session.is_some() { TICK_RUNNING } else { TICK_IDLE };
                     next_tick = Instant::now() + period;
                 }
+                req = requests.recv() => match req {
+                    Some(req) => self.handle(req).await,
+                    None => break,
+                },
             }
         }
         self.end(EndReason::Stopped);
@@ -562,5 +565,70 @@ impl Manager {
                 false
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::{SessionHandle, StartOptions};
+    use std::time::Duration;
+
+    /// Four tasks keep the manager's request queue full; the session must still end on time.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_flood_of_requests_cannot_starve_the_end_of_a_session() {
+        let dir = std::env::temp_dir().join(format!("stimd-flood-{}", std::process::id()));
+        let (history, _) = HistoryHandle::open(&dir);
+        let shared = Arc::new(Shared::new());
+        let (sup_tx, _sup_rx) = std::sync::mpsc::channel();
+        let (status_tx, _status_rx) = watch::channel(Status::default());
+        let (events_tx, mut events) = broadcast::channel(16);
+        let (req_tx, req_rx) = mpsc::channel(64);
+        let (_trip_tx, trip_rx) = mpsc::unbounded_channel();
+        let limits = crate::safety::limits::tests::default_limits();
+        let manager = Manager::new(
+            shared.clone(),
+            limits,
+            2,
+            1_800,
+            3_600,
+            history,
+            sup_tx,
+            status_tx,
+            events_tx,
+            1,
+            Box::new(|| -1),
+        );
+        tokio::spawn(manager.run(req_rx, trip_rx));
+        let handle = SessionHandle::new(req_tx.clone(), shared);
+        let options = StartOptions {
+            duration_s: Some(1),
+            ..StartOptions::default()
+        };
+        let id = handle.start("low-back".into(), options).await.unwrap();
+        for _ in 0..4 {
+            let tx = req_tx.clone();
+            tokio::spawn(async move {
+                loop {
+                    let (reply, _) = oneshot::channel();
+                    if tx.send(Request::Keepalive { reply }).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        let ended = tokio::time::timeout(Duration::from_secs(20), async {
+            loop {
+                match events.recv().await {
+                    Ok(Event::Ended { id, reason }) => return (id, reason),
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => panic!("manager gone"),
+                }
+            }
+        })
+        .await
+        .expect("a 1 s session did not end within 20 s under a request flood");
+        assert_eq!(ended, (id, "completed".to_string()));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
