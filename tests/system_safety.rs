@@ -297,3 +297,87 @@ async fn contact_loss_stops_the_channel_and_pauses() {
     })
     .await;
 }
+
+/// A session started with a keepalive stops with `keepalive_lost` when the client goes quiet,
+/// and keeps running while it calls `Keepalive`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keepalive_lost_stops_the_session() {
+    retry_on_timing_trip("keepalive", |dir| async move {
+        let bus = Bus::start();
+        let _d = Daemon::start(&bus, &dir.join("state"), &dir.join("t.csv")).await;
+        let c = Client::new(&bus).await;
+        let mut ended = c.session.receive_ended().await.unwrap();
+        let opts: HashMap<String, OwnedValue> =
+            [("keepalive".to_string(), OwnedValue::from(1u32))].into();
+        let id = c.session.start("low-back", opts).await.unwrap();
+
+        // Kept alive for 4 s: still running.
+        for _ in 0..8 {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            c.session.keepalive().await.unwrap();
+        }
+        assert_eq!(c.device.state().await.unwrap(), "running");
+
+        // Quiet: stopped after keepalive + 1 s.
+        let quiet = Instant::now();
+        let sig = tokio::time::timeout(DEADLINE, ended.next())
+            .await
+            .expect("Ended")
+            .expect("stream");
+        let a = sig.args().unwrap();
+        assert_eq!((*a.id(), *a.reason()), (id, "keepalive_lost"));
+        // Due 2 s after the last Keepalive; 1.5 s leaves room for the reply's own latency.
+        assert!(
+            quiet.elapsed() >= Duration::from_millis(1_500),
+            "stopped long before keepalive + 1 s"
+        );
+        c.wait_state("idle").await;
+        assert_eq!(
+            c.session.keepalive().await.unwrap_err().kind(),
+            "NotRunning"
+        );
+    })
+    .await;
+}
+
+/// Below `battery.low_percent` no session starts; at `battery.critical_percent` a running one
+/// ends with `battery_low`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn battery_low_refuses_and_critical_ends_the_session() {
+    retry_on_timing_trip("battery", |dir| async move {
+        let bus = Bus::start();
+        let _d = Daemon::start(&bus, &dir.join("state"), &dir.join("t.csv")).await;
+        let c = Client::new(&bus).await;
+        let mut ended = c.session.receive_ended().await.unwrap();
+        c.sim.set_battery(10).await.unwrap();
+        let start = Instant::now();
+        while c.device.battery().await.unwrap() != 10 {
+            assert!(start.elapsed() < DEADLINE, "Battery never showed 10 %");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let e = c
+            .session
+            .start("low-back", HashMap::new())
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), "NotPermitted");
+        assert!(
+            e.message().contains("battery at 10 % is below 15 %"),
+            "{}",
+            e.message()
+        );
+        assert_eq!(c.session.id().await.unwrap(), 0);
+
+        c.sim.set_battery(50).await.unwrap();
+        let id = c.session.start("low-back", running_opts()).await.unwrap();
+        c.sim.set_battery(4).await.unwrap();
+        let sig = tokio::time::timeout(DEADLINE, ended.next())
+            .await
+            .expect("Ended")
+            .expect("stream");
+        let a = sig.args().unwrap();
+        assert_eq!((*a.id(), *a.reason()), (id, "battery_low"));
+        c.wait_state("idle").await;
+    })
+    .await;
+}

@@ -25,6 +25,7 @@ pub struct Config {
     pub supervisor: SupervisorConfig,
     pub sim: SimConfig,
     pub linux: LinuxConfig,
+    pub battery: BatteryConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,6 +84,28 @@ pub struct SupervisorConfig {
 pub struct SimConfig {
     /// Electrode load of the simulated board, Ω.
     pub load_ohms: u32,
+}
+
+/// Battery thresholds (ignored while the level is unknown).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BatteryConfig {
+    /// `/sys/class/power_supply/<supply>/capacity` on the linux board; empty: no battery.
+    pub supply: String,
+    /// No new session below this level, %.
+    pub low_percent: u32,
+    /// A running session ends (`battery_low`) at or below this level, %.
+    pub critical_percent: u32,
+}
+
+impl Default for BatteryConfig {
+    fn default() -> Self {
+        BatteryConfig {
+            supply: String::new(),
+            low_percent: 15,
+            critical_percent: 5,
+        }
+    }
 }
 
 /// The real board (`--board linux`): where the DAC and the GPIO lines are.

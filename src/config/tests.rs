@@ -127,3 +127,18 @@ fn linux_board_settings_are_checked() {
         assert!(e.contains(want), "{want:?} missing in {e}");
     }
 }
+
+#[test]
+fn battery_thresholds_are_checked() {
+    let e = load_str(
+        "[battery]\nlow_percent = 10\ncritical_percent = 20\nsupply = \"../BAT0\"\n",
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("battery.critical_percent = 20 is out of range (allowed: 0..=10)"),
+        "{e}"
+    );
+    assert!(e.contains("battery.supply = \"../BAT0\""), "{e}");
+}

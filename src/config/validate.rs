@@ -145,6 +145,21 @@ pub(super) fn problems(c: &Config) -> Vec<Problem> {
     );
     k.range("sim.load_ohms", c.sim.load_ohms, 100, 100_000);
     linux(&mut k, &c.linux);
+    k.range("battery.low_percent", c.battery.low_percent, 0, 100);
+    k.range(
+        "battery.critical_percent",
+        c.battery.critical_percent,
+        0,
+        c.battery.low_percent.min(100),
+    );
+    let supply = &c.battery.supply;
+    if supply.contains('/') || supply.starts_with('.') {
+        k.fail(
+            "battery.supply",
+            format!("{supply:?}"),
+            "a power_supply name such as \"BAT0\"",
+        );
+    }
     k.0
 }
 

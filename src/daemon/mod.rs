@@ -115,7 +115,7 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
     let (events_tx, _) = broadcast::channel(256);
     let (req_tx, req_rx) = mpsc::channel(64);
     let session = SessionHandle::new(req_tx, shared.clone());
-    let battery_sim = sim.clone();
+    let battery = battery_source(sim.clone(), &o.config.battery.supply);
     let manager = Manager::new(
         shared.clone(),
         limits.clone(),
@@ -123,11 +123,12 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
         o.config.limits.session_default_min * 60,
         o.config.limits.session_max_min * 60,
         history.clone(),
+        o.config.battery.clone(),
         sup_tx,
         status_tx,
         events_tx.clone(),
         next_id,
-        Box::new(move || battery_sim.as_ref().map_or(-1, |s| s.battery())),
+        battery,
     );
     let manager_task = tokio::spawn(manager.run(req_rx, trip_rx));
 
@@ -200,6 +201,27 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
     drop(history);
     tokio::time::sleep(Duration::from_millis(100)).await;
     Ok(())
+}
+
+/// Where the battery level comes from: the sim board, or
+/// `/sys/class/power_supply/<supply>/capacity`; −1 (unknown) when neither.
+fn battery_source(sim: Option<board::sim::SimHandle>, supply: &str) -> Box<dyn Fn() -> i32 + Send> {
+    if let Some(sim) = sim {
+        return Box::new(move || sim.battery());
+    }
+    if supply.is_empty() {
+        return Box::new(|| -1);
+    }
+    let path = PathBuf::from("/sys/class/power_supply")
+        .join(supply)
+        .join("capacity");
+    Box::new(move || {
+        std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|s| s.trim().parse::<i32>().ok())
+            .filter(|p| (0..=100).contains(p))
+            .unwrap_or(-1)
+    })
 }
 
 async fn wait_for_heartbeat(shared: &Shared) -> Result<(), DaemonError> {

@@ -18,6 +18,8 @@ use tokio::time::Instant;
 
 const TICK_RUNNING: Duration = Duration::from_millis(20);
 const TICK_IDLE: Duration = Duration::from_millis(200);
+/// How often the battery level is read (a sysfs read on the real board).
+const BATTERY_EVERY_MS: u64 = 1_000;
 /// How often a running session's progress goes to the history.
 const PROGRESS_EVERY_MS: u64 = 5_000;
 /// Bounds on client-supplied strings.
@@ -31,12 +33,15 @@ pub struct Manager {
     pub session_default_s: u32,
     pub session_max_s: u32,
     pub history: HistoryHandle,
+    pub battery_limits: crate::config::BatteryConfig,
     pub supervisor: std_mpsc::Sender<SupervisorCommand>,
     pub status: watch::Sender<Status>,
     pub events: broadcast::Sender<Event>,
     pub next_id: u64,
     /// Reads the battery level (percent, −1 unknown).
     pub battery: Box<dyn Fn() -> i32 + Send>,
+    battery_level: i32,
+    battery_read_ms: u64,
     session: Option<Session>,
     fault: Option<(String, String)>,
     epoch: Instant,
@@ -52,6 +57,7 @@ impl Manager {
         session_default_s: u32,
         session_max_s: u32,
         history: HistoryHandle,
+        battery_limits: crate::config::BatteryConfig,
         supervisor: std_mpsc::Sender<SupervisorCommand>,
         status: watch::Sender<Status>,
         events: broadcast::Sender<Event>,
@@ -65,11 +71,14 @@ impl Manager {
             session_default_s,
             session_max_s,
             history,
+            battery_limits,
             supervisor,
             status,
             events,
             next_id,
             battery,
+            battery_level: -1,
+            battery_read_ms: 0,
             session: None,
             fault: None,
             epoch: Instant::now(),
@@ -311,6 +320,13 @@ impl Manager {
         }
 
         // The request is well-formed; now whether the device can take it.
+        let battery = (self.battery)();
+        let low = self.battery_limits.low_percent;
+        if battery >= 0 && (battery as u32) < low {
+            return Err(SessionError::NotPermitted(format!(
+                "battery at {battery} % is below {low} % (battery.low_percent): charge the device first"
+            )));
+        }
         if let Some((code, message)) = &self.fault {
             return Err(SessionError::FaultActive(format!(
                 "fault {code} is latched ({message}); acknowledge it once the cause is gone"
@@ -426,6 +442,23 @@ impl Manager {
         self.shared
             .manager_heartbeat_ns
             .store(crate::clock::now_ns(), Ordering::Release);
+        if self.battery_read_ms == 0 || now.saturating_sub(self.battery_read_ms) >= BATTERY_EVERY_MS
+        {
+            self.battery_level = (self.battery)();
+            self.battery_read_ms = now.max(1);
+        }
+        let critical = self.battery_limits.critical_percent;
+        if self.session.is_some()
+            && self.battery_level >= 0
+            && self.battery_level as u32 <= critical
+        {
+            tracing::warn!(
+                level = self.battery_level,
+                critical,
+                "battery critically low: ending the session"
+            );
+            self.end(EndReason::BatteryLow);
+        }
         let limits = self.limits.clone();
         let Some(s) = self.session.as_mut() else {
             self.publish();
@@ -533,7 +566,7 @@ impl Manager {
                         && !t.contact_lost.load(Ordering::Acquire)
                 })
                 .collect(),
-            battery: (self.battery)(),
+            battery: self.battery_level,
             ..Status::default()
         };
         if let Some(s) = &self.session {
@@ -593,6 +626,7 @@ mod tests {
             1_800,
             3_600,
             history,
+            crate::config::BatteryConfig::default(),
             sup_tx,
             status_tx,
             events_tx,

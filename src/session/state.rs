@@ -18,6 +18,7 @@ pub enum EndReason {
     EmergencyStop,
     KeepaliveLost,
     ContactLost,
+    BatteryLow,
     Fault(String),
 }
 
@@ -29,6 +30,7 @@ impl EndReason {
             EndReason::EmergencyStop => "emergency_stop".into(),
             EndReason::KeepaliveLost => "keepalive_lost".into(),
             EndReason::ContactLost => "contact_lost".into(),
+            EndReason::BatteryLow => "battery_low".into(),
             EndReason::Fault(code) => format!("fault:{code}"),
         }
     }
