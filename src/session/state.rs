@@ -327,4 +327,71 @@ mod tests {
         }
         assert_eq!(s.actual[0], MicroAmps(200));
     }
+
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        Target(usize, u32),
+        Tick(u64),
+        Pause,
+        Resume,
+        LoseContact(usize),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            (0usize..2, 0u32..=200_000).prop_map(|(c, ua)| Step::Target(c, ua)),
+            (0u64..2_000).prop_map(Step::Tick),
+            Just(Step::Pause),
+            Just(Step::Resume),
+            (0usize..2).prop_map(Step::LoseContact),
+        ]
+    }
+
+    proptest! {
+        /// Whatever clients ask, in whatever order, with whatever tick timing: the setpoint of
+        /// every channel stays within every limit, starts from zero, and rises no faster than
+        /// the rise limit (a late tick adds at most 20 ms of rise; the carried fraction adds
+        /// under 1 µA), while decreases take effect at once.
+        #[test]
+        fn setpoints_never_exceed_a_limit_or_the_rise_rate(
+            steps in proptest::collection::vec(step(), 1..300),
+            rise in 1u32..=5_000,
+            peak in 1u32..=100_000,
+        ) {
+            let mut l = default_limits();
+            l.rise_rate_ua_per_s = rise;
+            l.peak_current = MicroAmps(peak);
+            let mut s = Session::new(1, find_preset("low-back").unwrap(), vec![0, 1], 7_200, 0, 0, "default".into(), String::new(), 0);
+            let mut now = 0u64;
+            let mut prev = s.setpoints(now);
+            let mut prev_t = now;
+            prop_assert!(prev.iter().all(|sp| sp.amplitude == MicroAmps(0)), "starts at zero");
+            for st in steps {
+                match st {
+                    Step::Target(ch, ua) => { s.set_target(ch, MicroAmps(ua), &l, now); }
+                    Step::Tick(dt) => { now += dt; s.tick(now, &l); }
+                    Step::Pause => s.pause(),
+                    Step::Resume => s.resume(),
+                    Step::LoseContact(ch) => s.lose_contact(ch),
+                }
+                let sps = s.setpoints(now);
+                for (ch, sp) in sps.iter().enumerate() {
+                    prop_assert!(l.permits(sp.amplitude, sp.shape()).is_ok(), "channel {ch}: {sp:?} breaks a limit");
+                    prop_assert!(sp.amplitude <= s.target[ch] || sp.amplitude == MicroAmps(0));
+                    let allowed = u64::from(prev[ch].amplitude.0)
+                        + u64::from(rise) * (now - prev_t).min(MAX_RAMP_STEP_MS) / 1_000
+                        + 1;
+                    prop_assert!(u64::from(sp.amplitude.0) <= allowed,
+                        "channel {ch} rose from {} to {} in {} ms", prev[ch].amplitude.0, sp.amplitude.0, now - prev_t);
+                    if s.paused {
+                        prop_assert_eq!(sp.amplitude, MicroAmps(0), "paused means zero");
+                    }
+                }
+                prev = sps;
+                prev_t = now;
+            }
+        }
+    }
 }
