@@ -47,14 +47,6 @@ impl MicroAmps {
     pub fn rms_biphasic(self, width: Micros, rate: Hertz) -> f64 {
         f64::from(self.0) * (2.0 * width.as_secs_f64() * rate.0).sqrt()
     }
-
-    pub fn saturating_sub(self, other: MicroAmps) -> MicroAmps {
-        MicroAmps(self.0.saturating_sub(other.0))
-    }
-
-    pub fn min(self, other: MicroAmps) -> MicroAmps {
-        MicroAmps(self.0.min(other.0))
-    }
 }
 
 impl Micros {

@@ -6,13 +6,6 @@ use common::*;
 use std::collections::HashMap;
 use zbus::zvariant::{OwnedValue, Value};
 
-fn opts(pairs: Vec<(&str, Value<'static>)>) -> HashMap<String, OwnedValue> {
-    pairs
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.try_into().expect("owned")))
-        .collect()
-}
-
 /// The D-Bus error name and message of a failed call.
 fn error_of<T: std::fmt::Debug>(r: Result<T, stimd::api::StimdError>) -> (String, String) {
     match r {

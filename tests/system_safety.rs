@@ -81,10 +81,7 @@ async fn trips_and_latches(
         "output stage not cut after {kind}"
     );
     for ch in 0..2 {
-        let last = rows.iter().rev().find_map(|r| match *r {
-            Row::Dac { channel, code, .. } if channel == ch => Some(code),
-            _ => None,
-        });
+        let last = last_dac_code(&rows, ch);
         assert!(
             matches!(last, Some(2048) | None),
             "channel {ch} left non-zero"

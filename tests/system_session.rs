@@ -7,26 +7,9 @@ use common::*;
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
-use zbus::zvariant::{OwnedValue, Value};
+use zbus::zvariant::Value;
 
 const RISE_UA_PER_S: f64 = 2_000.0;
-
-fn opts(pairs: Vec<(&str, Value<'static>)>) -> HashMap<String, OwnedValue> {
-    pairs
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.try_into().expect("owned")))
-        .collect()
-}
-
-fn get<T: TryFrom<OwnedValue>>(row: &HashMap<String, OwnedValue>, key: &str) -> T {
-    T::try_from(
-        row.get(key)
-            .unwrap_or_else(|| panic!("no {key}"))
-            .try_clone()
-            .expect("clone"),
-    )
-    .unwrap_or_else(|_| panic!("{key} has the wrong type"))
-}
 
 /// Start, ramp, clamp, waveform, emergency stop — and the history across a restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -235,11 +218,11 @@ fn check_output_off_after(rows: &[Row], t_ns: u64) {
         }
     }
     for ch in 0..2 {
-        let last = rows.iter().rev().find_map(|r| match *r {
-            Row::Dac { channel, code, .. } if channel == ch => Some(code),
-            _ => None,
-        });
-        assert_eq!(last, Some(2048), "channel {ch} ends at zero");
+        assert_eq!(
+            last_dac_code(rows, ch),
+            Some(2048),
+            "channel {ch} ends at zero"
+        );
     }
     let cut = rows.iter().any(
         |r| matches!(*r, Row::Enable { t_ns: t, on: false } if t >= t_ns.saturating_sub(grace)),
@@ -331,4 +314,52 @@ async fn session_completes_on_its_own_scenario(dir: std::path::PathBuf) {
     let rows = c.history.sessions(0, 0, 1).await.unwrap();
     assert_eq!(get::<String>(&rows[0], "end_reason"), "completed");
     assert_eq!(get::<Vec<u32>>(&rows[0], "channels"), vec![1]);
+}
+
+/// Intensity changes every 20 ms while ramping; `PropertiesChanged` is coalesced to at most about
+/// 10 a second, and still arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn properties_changed_is_coalesced() {
+    retry_on_timing_trip("props", |dir| async move {
+        let bus = Bus::start();
+        let _d = Daemon::start(&bus, &dir.join("state"), &dir.join("t.csv")).await;
+        let c = Client::new(&bus).await;
+        let props = zbus::fdo::PropertiesProxy::builder(&c.conn)
+            .destination(stimd::api::BUS_NAME)
+            .unwrap()
+            .path(stimd::api::OBJECT_PATH)
+            .unwrap()
+            .build()
+            .await
+            .unwrap();
+        let mut changes = props.receive_properties_changed().await.unwrap();
+        c.session
+            .start(
+                "low-back",
+                opts(vec![("intensity", Value::from(vec![20_000u32, 20_000]))]),
+            )
+            .await
+            .unwrap();
+        let window = Duration::from_secs(3);
+        let start = Instant::now();
+        let mut intensity_signals = 0;
+        while let Ok(Some(sig)) =
+            tokio::time::timeout(window.saturating_sub(start.elapsed()), changes.next()).await
+        {
+            let args = sig.args().unwrap();
+            if args.changed_properties().contains_key("Intensity") {
+                intensity_signals += 1;
+            }
+        }
+        c.session.stop().await.unwrap();
+        assert!(
+            intensity_signals >= 5,
+            "only {intensity_signals} Intensity changes signalled in 3 s of ramping"
+        );
+        assert!(
+            intensity_signals <= 36,
+            "{intensity_signals} Intensity changes in 3 s: not coalesced to ~10/s"
+        );
+    })
+    .await;
 }

@@ -192,3 +192,27 @@ impl HistoryHandle {
 fn busy() -> String {
     "the history is busy or unavailable".into()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    /// A database that cannot be opened costs the history, never the caller's time: records are
+    /// accepted (and dropped) without waiting, and queries fail with a named reason.
+    #[tokio::test]
+    async fn unavailable_database_never_blocks_writers() {
+        let (h, max) = HistoryHandle::open(Path::new("/proc/stimd-no-such-dir"));
+        assert_eq!(max, 0);
+        let start = Instant::now();
+        for id in 0..5_000 {
+            h.session_progress(id, 0, vec![1, 2]);
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "writers waited on the history"
+        );
+        let e = h.sessions(0, 0, 0).await.unwrap_err();
+        assert!(e.contains("unavailable"), "{e}");
+    }
+}

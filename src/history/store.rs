@@ -252,6 +252,29 @@ mod tests {
     }
 
     #[test]
+    fn clamps_are_recorded() {
+        let mut s = Store::open(&temp_db()).unwrap();
+        s.apply(Op::Clamp(crate::history::ClampRow {
+            time: 5,
+            session_id: 1,
+            channel: 1,
+            requested: 80_000,
+            applied: 60_000,
+            limit: "peak_current".into(),
+        }))
+        .unwrap();
+        let row: (i64, u32, u32, String) = s
+            .conn
+            .query_row(
+                "SELECT session_id, requested_ua, applied_ua, limit_name FROM clamps",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(row, (1, 80_000, 60_000, "peak_current".to_string()));
+    }
+
+    #[test]
     fn faults_newest_first() {
         let mut s = Store::open(&temp_db()).unwrap();
         for t in [10, 30, 20] {

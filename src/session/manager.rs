@@ -232,8 +232,6 @@ impl Manager {
             return Err(SessionError::NotRunning("no session is running".into()));
         };
         let (applied, clamp) = s.set_target(ch, requested, &limits, now);
-        // A lowered target takes effect at once, without waiting for the next tick.
-        s.tick(now, &limits);
         let id = s.id;
         if let Some(c) = clamp {
             self.report_clamp(id, c);

@@ -119,7 +119,8 @@ impl Session {
         }
     }
 
-    /// Sets a channel's target, clamped to every limit for the running segment's shape.
+    /// Sets a channel's target, clamped to every limit for the running segment's shape. A lower
+    /// target takes effect at once; a higher one is reached by the ramp.
     pub fn set_target(
         &mut self,
         channel: usize,
@@ -130,6 +131,9 @@ impl Session {
         let shape = self.setpoint_for(requested, now_ms).shape();
         let (applied, limit) = limits.clamp(requested, shape);
         self.target[channel] = applied;
+        if applied < self.actual[channel] {
+            self.actual[channel] = applied;
+        }
         let clamp = limit.map(|limit| Clamp {
             channel,
             requested,
@@ -255,6 +259,23 @@ mod tests {
                 applied,
                 limit: LimitKind::PeakCurrent
             })
+        );
+    }
+
+    #[test]
+    fn a_lower_target_takes_effect_at_once() {
+        let l = default_limits();
+        let mut s = session();
+        s.set_target(0, MicroAmps(5_000), &l, 0);
+        for t in 1..=100 {
+            s.tick(t * 20, &l);
+        }
+        assert_eq!(s.actual[0], MicroAmps(4_000));
+        s.set_target(0, MicroAmps(1_000), &l, 2_000);
+        assert_eq!(
+            s.setpoints(2_000)[0].amplitude,
+            MicroAmps(1_000),
+            "no tick needed"
         );
     }
 

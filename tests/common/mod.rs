@@ -434,3 +434,37 @@ where
         }
     }
 }
+
+/// `a{sv}` options from key/value pairs.
+pub fn opts(
+    pairs: Vec<(&str, zbus::zvariant::Value<'static>)>,
+) -> std::collections::HashMap<String, zbus::zvariant::OwnedValue> {
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.try_into().expect("owned")))
+        .collect()
+}
+
+/// A typed entry of an `a{sv}` dictionary.
+pub fn get<T: TryFrom<zbus::zvariant::OwnedValue>>(
+    row: &std::collections::HashMap<String, zbus::zvariant::OwnedValue>,
+    key: &str,
+) -> T {
+    T::try_from(
+        row.get(key)
+            .unwrap_or_else(|| panic!("no {key}"))
+            .try_clone()
+            .expect("clone"),
+    )
+    .unwrap_or_else(|_| panic!("{key} has the wrong type"))
+}
+
+/// The last DAC code written to `channel` in the trace, if any.
+pub fn last_dac_code(rows: &[Row], channel: usize) -> Option<u16> {
+    rows.iter().rev().find_map(|r| match *r {
+        Row::Dac {
+            channel: c, code, ..
+        } if c == channel => Some(code),
+        _ => None,
+    })
+}
