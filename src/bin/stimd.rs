@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use stimd::api::Bus;
 use stimd::config::{Config, DEFAULT_PATH};
-use stimd::daemon::{self, bench, BoardKind};
+use stimd::daemon::{self, bench, fault_bench, BoardKind};
 
 #[derive(Parser)]
 #[command(name = "stimd", version, about = "TENS/EMS stimulator daemon")]
@@ -45,6 +45,8 @@ enum Cmd {
 enum BenchCmd {
     /// Pulse timing, CPU and RSS of the engine on the sim board, beside cyclictest.
     Timing(bench::TimingArgs),
+    /// Fault-to-output-off latency for each injectable fault on the sim board.
+    Faults(fault_bench::FaultArgs),
 }
 
 fn init_logging() {
@@ -67,11 +69,12 @@ fn init_logging() {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
-    if let Some(Cmd::Bench {
-        which: BenchCmd::Timing(args),
-    }) = &cli.command
-    {
-        return match bench::timing(args) {
+    if let Some(Cmd::Bench { which }) = &cli.command {
+        let result = match which {
+            BenchCmd::Timing(args) => bench::timing(args),
+            BenchCmd::Faults(args) => fault_bench::faults(args),
+        };
+        return match result {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("stimd bench: {e}");

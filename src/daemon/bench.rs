@@ -136,6 +136,76 @@ fn cyclictest(seconds: u64) -> String {
     }
 }
 
+/// The engine and the supervisor on a sim board, as the daemon wires them.
+pub(super) struct Core {
+    pub shared: Arc<Shared>,
+    pub sim: sim::SimHandle,
+    pub stop: Arc<AtomicBool>,
+    pub trips: tokio::sync::mpsc::UnboundedReceiver<crate::safety::fault::Trip>,
+    pub supervisor: std::sync::mpsc::Sender<crate::safety::supervisor::Command>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Core {
+    pub(super) fn start(channels: usize, max_rate: Hertz) -> Result<Core, String> {
+        let cfg = Config::default();
+        let mut limits = cfg.limits().map_err(|e| e.to_string())?;
+        limits.max_rate = max_rate;
+        let _ = engine::rt::try_mlockall();
+        let board = sim::build(cfg.sim.load_ohms, None).map_err(|e| e.to_string())?;
+        let sim = board.sim.clone().ok_or("the sim board has no handle")?;
+        let shared = Arc::new(Shared::new());
+        let stop = Arc::new(AtomicBool::new(false));
+        let (trip_tx, trips) = tokio::sync::mpsc::unbounded_channel();
+        let (supervisor, sup_rx) = std::sync::mpsc::channel();
+        let settings = SupervisorSettings {
+            period_ns: 500_000,
+            rt_priority: cfg.supervisor.rt_priority,
+            channels,
+        };
+        let mut sup = Supervisor::new(
+            board.safety,
+            shared.clone(),
+            limits,
+            settings,
+            trip_tx,
+            sup_rx,
+        );
+        sup.make_safe()?;
+        let lead = Micros(cfg.engine.lead_us);
+        let eng = engine::spawn(
+            board.engine,
+            shared.clone(),
+            EngineSettings {
+                lead,
+                rt_priority: cfg.engine.rt_priority,
+                channels,
+            },
+            stop.clone(),
+        )
+        .map_err(|e| e.to_string())?;
+        std::thread::sleep(Duration::from_millis(50));
+        let sup = sup.spawn(stop.clone()).map_err(|e| e.to_string())?;
+        Ok(Core {
+            shared,
+            sim,
+            stop,
+            trips,
+            supervisor,
+            threads: vec![eng, sup],
+        })
+    }
+
+    pub(super) fn stop(self) {
+        self.shared.zero_all();
+        self.shared.armed.store(false, Ordering::Release);
+        self.stop.store(true, Ordering::Release);
+        for t in self.threads {
+            let _ = t.join();
+        }
+    }
+}
+
 /// Ramps every channel from zero to 1 mA at 1 mA/s (inside the 2 mA/s rise limit).
 fn ramp_up(shared: &Shared, channels: usize, shape: Shape) {
     for step in 1..=20u32 {
@@ -147,7 +217,7 @@ fn ramp_up(shared: &Shared, channels: usize, shape: Shape) {
 }
 
 /// Acknowledges a trip once its cause is gone (retrying for up to 5 s).
-fn recover(sup: &std::sync::mpsc::Sender<crate::safety::supervisor::Command>) {
+pub(super) fn recover(sup: &std::sync::mpsc::Sender<crate::safety::supervisor::Command>) {
     for _ in 0..100 {
         let (reply, rx) = tokio::sync::oneshot::channel();
         if sup
@@ -165,9 +235,6 @@ fn recover(sup: &std::sync::mpsc::Sender<crate::safety::supervisor::Command>) {
 
 pub fn timing(a: &TimingArgs) -> Result<(), String> {
     let channels = a.channels.clamp(1, 2);
-    let cfg = Config::default();
-    let mut limits = cfg.limits().map_err(|e| e.to_string())?;
-    limits.max_rate = Hertz(200.0);
     println!(
         "stimd bench timing: {} channel(s), {} Hz, {} µs phases, {} s",
         channels, a.rate, a.phase, a.seconds
@@ -176,38 +243,8 @@ pub fn timing(a: &TimingArgs) -> Result<(), String> {
         println!("running cyclictest for {} s …", a.seconds);
         println!("{}", cyclictest(a.seconds));
     }
-    let _ = engine::rt::try_mlockall();
-    let board = sim::build(cfg.sim.load_ohms, None).map_err(|e| e.to_string())?;
-    let shared = Arc::new(Shared::new());
-    let stop = Arc::new(AtomicBool::new(false));
-    let (trip_tx, mut trip_rx) = tokio::sync::mpsc::unbounded_channel();
-    let (sup_tx, sup_rx) = std::sync::mpsc::channel();
-    let mut sup = Supervisor::new(
-        board.safety,
-        shared.clone(),
-        limits,
-        SupervisorSettings {
-            period_ns: 500_000,
-            rt_priority: cfg.supervisor.rt_priority,
-            channels,
-        },
-        trip_tx,
-        sup_rx,
-    );
-    sup.make_safe()?;
-    let eng = engine::spawn(
-        board.engine,
-        shared.clone(),
-        EngineSettings {
-            lead: Micros(cfg.engine.lead_us),
-            rt_priority: cfg.engine.rt_priority,
-            channels,
-        },
-        stop.clone(),
-    )
-    .map_err(|e| e.to_string())?;
-    std::thread::sleep(Duration::from_millis(50));
-    let sup = sup.spawn(stop.clone()).map_err(|e| e.to_string())?;
+    let mut core = Core::start(channels, Hertz(200.0))?;
+    let shared = core.shared.clone();
 
     // Idle CPU first.
     let idle_before = thread_cpu();
@@ -237,10 +274,10 @@ pub fn timing(a: &TimingArgs) -> Result<(), String> {
     let mut trips: Vec<String> = Vec::new();
     while t0.elapsed() < Duration::from_secs(a.seconds) {
         std::thread::sleep(Duration::from_millis(50));
-        if let Ok(trip) = trip_rx.try_recv() {
+        if let Ok(trip) = core.trips.try_recv() {
             trips.push(format!("{}: {}", trip.code.as_str(), trip.message));
             shared.zero_all();
-            recover(&sup_tx);
+            recover(&core.supervisor);
             ramp_up(&shared, channels, shape);
         }
     }
@@ -248,11 +285,7 @@ pub fn timing(a: &TimingArgs) -> Result<(), String> {
     let running = (cpu_seconds() - c0) / secs * 100.0;
     let threads_after = thread_cpu();
     let spin = shared.stats.spin_ns.load(Ordering::Relaxed) as f64 / 1e9 / secs * 100.0;
-    shared.zero_all();
-    shared.armed.store(false, Ordering::Release);
-    stop.store(true, Ordering::Release);
-    let _ = eng.join();
-    let _ = sup.join();
+    core.stop();
     println!(
         "supervisor trips during the run (each followed by acknowledge and a new ramp): {}",
         trips.len()

@@ -5,6 +5,7 @@
 //! Owns start-up order and shutdown. Never decides anything about stimulation itself.
 
 pub mod bench;
+pub mod fault_bench;
 
 use crate::api::{self, Bus};
 use crate::board::{self, Board};

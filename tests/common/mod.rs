@@ -290,6 +290,11 @@ pub enum Row {
         t_ns: u64,
         on: bool,
     },
+    Contact {
+        t_ns: u64,
+        channel: usize,
+        present: bool,
+    },
 }
 
 /// Reads the CSV trace (rows written so far).
@@ -310,6 +315,11 @@ pub fn read_trace(path: &Path) -> Vec<Row> {
                     channel: f[2].parse().ok()?,
                     code: f[3].parse().ok()?,
                     microamps: f[4].parse().ok()?,
+                }),
+                Some("contact") => Some(Row::Contact {
+                    t_ns: f[0].parse().ok()?,
+                    channel: f[2].parse().ok()?,
+                    present: f[3] == "1",
                 }),
                 Some("enable") => Some(Row::Enable {
                     t_ns: f[0].parse().ok()?,

@@ -36,10 +36,14 @@ pub struct SimState {
     codes: [AtomicU16; 2],
     pads_on: [AtomicBool; 2],
     hv_enable: AtomicBool,
+    /// When the HV enable last went from on to off (monotonic ns).
+    hv_cut_ns: AtomicU64,
     interlock_level: AtomicBool,
     interlock_toggled_ns: AtomicU64,
     overcurrent_until_ns: AtomicU64,
     spi_error_until_ns: AtomicU64,
+    /// When a transfer first failed since the last `clear_spi_failure` (0 = none).
+    spi_failed_ns: AtomicU64,
     gpio_error_until_ns: AtomicU64,
     engine_stall_ms: AtomicU32,
     supervisor_stall_ms: AtomicU32,
@@ -68,11 +72,42 @@ impl SimHandle {
     pub fn set_contact(&self, channel: usize, present: bool) {
         if let Some(p) = self.0.pads_on.get(channel) {
             p.store(present, Ordering::Release);
+            if let Some(t) = &self.0.trace {
+                t.push(trace::Event::contact(now_ns(), channel as u8, present));
+            }
         }
     }
 
     pub fn set_battery(&self, percent: i32) {
         self.0.battery.store(percent, Ordering::Release);
+    }
+
+    /// Whether the output stage passes current now (HV on and the interlock fresh).
+    pub fn output_enabled(&self) -> bool {
+        self.0.output_enabled(now_ns())
+    }
+
+    /// When the output stage was last cut after `since_ns`: by the HV enable going off, or by
+    /// the interlock monostable expiring 10 ms after its last toggle. `None` if not yet.
+    pub fn output_cut_after(&self, since_ns: u64) -> Option<u64> {
+        let s = &self.0;
+        let hv = s.hv_cut_ns.load(Ordering::Acquire);
+        let expiry = s.interlock_toggled_ns.load(Ordering::Acquire) + INTERLOCK_TIMEOUT_NS;
+        let now = now_ns();
+        [hv, expiry]
+            .into_iter()
+            .filter(|&t| t > since_ns && t <= now)
+            .min()
+    }
+
+    /// When an SPI transfer first failed since `clear_spi_failure` (the moment an injected
+    /// `spi_error` actually hit the engine).
+    pub fn spi_failure_ns(&self) -> Option<u64> {
+        Some(self.0.spi_failed_ns.load(Ordering::Acquire)).filter(|&t| t != 0)
+    }
+
+    pub fn clear_spi_failure(&self) {
+        self.0.spi_failed_ns.store(0, Ordering::Release);
     }
 
     /// Battery level in percent, −1 when unknown.
@@ -111,10 +146,12 @@ pub fn build(load_ohms: u32, trace_path: Option<&Path>) -> std::io::Result<Board
         codes: [AtomicU16::new(MID), AtomicU16::new(MID)],
         pads_on: [AtomicBool::new(true), AtomicBool::new(true)],
         hv_enable: AtomicBool::new(false),
+        hv_cut_ns: AtomicU64::new(0),
         interlock_level: AtomicBool::new(false),
         interlock_toggled_ns: AtomicU64::new(0),
         overcurrent_until_ns: AtomicU64::new(0),
         spi_error_until_ns: AtomicU64::new(0),
+        spi_failed_ns: AtomicU64::new(0),
         gpio_error_until_ns: AtomicU64::new(0),
         engine_stall_ms: AtomicU32::new(0),
         supervisor_stall_ms: AtomicU32::new(0),

@@ -90,7 +90,9 @@ impl OutputPin for HvEnablePin {
     }
     fn set_low(&mut self) -> Result<(), SimGpioError> {
         // Switching off always works: the boost converter has a pull-down.
-        self.0.hv_enable.store(false, Ordering::Release);
+        if self.0.hv_enable.swap(false, Ordering::AcqRel) {
+            self.0.hv_cut_ns.store(now_ns(), Ordering::Release);
+        }
         Ok(())
     }
 }

@@ -30,6 +30,9 @@ impl SpiDevice for SimSpi {
             std::thread::sleep(std::time::Duration::from_millis(u64::from(stall)));
         }
         if SimState::active_until(&s.spi_error_until_ns) {
+            let _ =
+                s.spi_failed_ns
+                    .compare_exchange(0, now_ns(), Ordering::AcqRel, Ordering::Acquire);
             return Err(SimSpiError);
         }
         for op in operations {

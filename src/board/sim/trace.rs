@@ -3,7 +3,8 @@
 //!
 //! Columns: `t_ns,event,channel,code,microamps,millivolts`. `dac` rows carry the channel, the
 //! code, the current it stands for and the voltage that current develops across the modelled
-//! electrode load; `enable` rows carry 1 or 0 in `code` (output stage on or cut).
+//! electrode load; `enable` rows carry 1 or 0 in `code` (output stage on or cut); `contact`
+//! rows carry the channel and 1 or 0 (pads put on or taken off).
 //! Pushing an event is lock-free and allocation-free, so the engine may do it.
 
 use crossbeam_queue::ArrayQueue;
@@ -16,10 +17,20 @@ use std::time::Duration;
 const CAPACITY: usize = 1 << 16;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A DAC code change on a channel.
+    Dac,
+    /// The output stage switched on (1) or was cut (0).
+    Enable,
+    /// A channel's pads were put on (1) or taken off (0) by the `Sim` interface.
+    Contact,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Event {
     pub t_ns: u64,
-    /// `None` for an output-enable change.
-    pub channel: Option<u8>,
+    pub kind: Kind,
+    pub channel: u8,
     pub code: u16,
 }
 
@@ -27,15 +38,25 @@ impl Event {
     pub fn dac(t_ns: u64, channel: u8, code: u16) -> Event {
         Event {
             t_ns,
-            channel: Some(channel),
+            kind: Kind::Dac,
+            channel,
             code,
         }
     }
     pub fn enable(t_ns: u64, on: bool) -> Event {
         Event {
             t_ns,
-            channel: None,
+            kind: Kind::Enable,
+            channel: 0,
             code: u16::from(on),
+        }
+    }
+    pub fn contact(t_ns: u64, channel: u8, present: bool) -> Event {
+        Event {
+            t_ns,
+            kind: Kind::Contact,
+            channel,
+            code: u16::from(present),
         }
     }
 }
@@ -79,13 +100,14 @@ impl TraceSink {
 
 fn write_row(out: &mut impl Write, e: Event, load_ohms: u32) -> std::io::Result<()> {
     use crate::board::dac::{mcp4922::BITS, microamps_for};
-    match e.channel {
-        Some(ch) => {
+    match e.kind {
+        Kind::Dac => {
             let ua = microamps_for(e.code, BITS);
             let mv = i64::from(ua) * i64::from(load_ohms) / 1000;
-            writeln!(out, "{},dac,{ch},{},{ua},{mv}", e.t_ns, e.code)
+            writeln!(out, "{},dac,{},{},{ua},{mv}", e.t_ns, e.channel, e.code)
         }
-        None => writeln!(out, "{},enable,,{},,", e.t_ns, e.code),
+        Kind::Enable => writeln!(out, "{},enable,,{},,", e.t_ns, e.code),
+        Kind::Contact => writeln!(out, "{},contact,{},{},,", e.t_ns, e.channel, e.code),
     }
 }
 
@@ -98,10 +120,11 @@ mod tests {
         let mut out = Vec::new();
         write_row(&mut out, Event::dac(5, 1, 4095), 1_000).unwrap();
         write_row(&mut out, Event::enable(6, false), 1_000).unwrap();
+        write_row(&mut out, Event::contact(7, 1, false), 1_000).unwrap();
         // full scale: 100 mA through 1 kΩ is 100 V
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "5,dac,1,4095,100000,100000\n6,enable,,0,,\n"
+            "5,dac,1,4095,100000,100000\n6,enable,,0,,\n7,contact,1,0,,\n"
         );
     }
 }
