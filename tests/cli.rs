@@ -76,17 +76,10 @@ async fn stimctl_drives_a_session() {
     let dir = TempDir::new("stimctl");
     let _d = Daemon::start(&bus, &dir.0.join("state"), &dir.0.join("t.csv")).await;
     let stimctl = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_stimctl"))
+        run(Command::new(env!("CARGO_BIN_EXE_stimctl"))
             .arg("--bus")
             .arg(&bus.address)
-            .args(args)
-            .output()
-            .expect("run stimctl");
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).to_string()
-                + &String::from_utf8_lossy(&out.stderr),
-        )
+            .args(args))
     };
     let (ok, out) = stimctl(&["status"]);
     assert!(ok && out.contains("state:     idle"), "{out}");

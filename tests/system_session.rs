@@ -363,3 +363,28 @@ async fn properties_changed_is_coalesced() {
     })
     .await;
 }
+
+/// SIGTERM while a session runs: the daemon stops it and the history says `stopped` (not
+/// `interrupted`) after the next start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_records_the_running_session_as_stopped() {
+    retry_on_timing_trip("sigterm", |dir| async move {
+        let bus = Bus::start();
+        let state = dir.join("state");
+        let mut daemon = Daemon::start(&bus, &state, &dir.join("t1.csv")).await;
+        let c = Client::new(&bus).await;
+        let id = c.session.start("low-back", opts(vec![])).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            daemon.terminate().success(),
+            "clean exit; log:\n{}",
+            daemon.log_text()
+        );
+        let _daemon = Daemon::start(&bus, &state, &dir.join("t2.csv")).await;
+        let c = Client::new(&bus).await;
+        let rows = c.history.sessions(0, 0, 0).await.unwrap();
+        assert_eq!(get::<u64>(&rows[0], "id"), id);
+        assert_eq!(get::<String>(&rows[0], "end_reason"), "stopped");
+    })
+    .await;
+}

@@ -197,10 +197,10 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
     })
     .await;
     manager_task.abort();
-    // Give the history thread a moment to commit the session's end.
-    drop(session);
-    drop(history);
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The session's end was queued before `stop` answered; wait until it is on disk.
+    if !history.flush(Duration::from_secs(2)).await {
+        tracing::warn!("history: could not confirm the last records were written");
+    }
     Ok(())
 }
 

@@ -76,6 +76,10 @@ pub(crate) enum Op {
         limit: u32,
         reply: oneshot::Sender<Result<Vec<FaultRow>, String>>,
     },
+    /// Answered once every record queued before it has been applied.
+    Flush {
+        reply: oneshot::Sender<()>,
+    },
 }
 
 const QUEUE: usize = 1024;
@@ -189,6 +193,27 @@ impl HistoryHandle {
     }
 }
 
+impl HistoryHandle {
+    /// Waits, at most `timeout`, until every record sent before this call is written (the
+    /// queue is first in, first out). Returns false if that could not be confirmed.
+    pub async fn flush(&self, timeout: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let (reply, rx) = oneshot::channel();
+        let mut op = Op::Flush { reply };
+        loop {
+            match self.tx.try_send(op) {
+                Ok(()) => break,
+                Err(mpsc::TrySendError::Full(back)) if tokio::time::Instant::now() < deadline => {
+                    op = back;
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+                Err(_) => return false,
+            }
+        }
+        matches!(tokio::time::timeout_at(deadline, rx).await, Ok(Ok(())))
+    }
+}
+
 fn busy() -> String {
     "the history is busy or unavailable".into()
 }
@@ -197,6 +222,36 @@ fn busy() -> String {
 mod tests {
     use super::*;
     use std::time::{Duration, Instant};
+
+    #[tokio::test]
+    async fn flush_returns_once_earlier_records_are_written() {
+        let dir = std::env::temp_dir().join(format!("stimd-flush-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (h, _) = HistoryHandle::open(&dir);
+        for id in 1..=50 {
+            h.session_started(SessionRow {
+                id,
+                program: "low-back".into(),
+                profile: "default".into(),
+                placement: String::new(),
+                start: id as i64,
+                end: 0,
+                end_reason: String::new(),
+                channels: vec![0],
+                max_intensity: vec![0],
+            });
+            h.session_ended(id, id as i64 + 1, "stopped".into(), vec![0]);
+        }
+        assert!(h.flush(Duration::from_secs(10)).await);
+        // Read the file directly, not through the same queue.
+        let rows = Store::open(&dir.join("history.sqlite"))
+            .unwrap()
+            .sessions(0, 0, 0)
+            .unwrap();
+        assert_eq!(rows.len(), 50);
+        assert!(rows.iter().all(|r| r.end_reason == "stopped"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     /// A database that cannot be opened costs the history, never the caller's time: records are
     /// accepted (and dropped) without waiting, and queries fail with a named reason.

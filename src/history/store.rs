@@ -108,6 +108,9 @@ impl Store {
             } => {
                 let _ = reply.send(self.faults(since, limit).map_err(|e| e.to_string()));
             }
+            Op::Flush { reply } => {
+                let _ = reply.send(());
+            }
         }
         Ok(())
     }

@@ -478,3 +478,13 @@ pub fn last_dac_code(rows: &[Row], channel: usize) -> Option<u16> {
         _ => None,
     })
 }
+
+/// Runs a command; returns whether it succeeded and its stdout followed by its stderr.
+pub fn run(cmd: &mut Command) -> (bool, String) {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
