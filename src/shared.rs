@@ -1,11 +1,12 @@
 //! The lock-free state shared by the session manager, the pulse engine and the supervisor.
 //!
-//! Owns nothing but atomics: setpoints flow down, telemetry and the trip flag flow up. No
-//! locks, so no thread can block another through it.
+//! Owns nothing but atomics: intensity levels and the running pattern flow down, telemetry and
+//! the trip flag flow up. No locks, so no thread can block another through it.
 
+use crate::pulse::pattern::{self, Pattern};
 use crate::pulse::Setpoint;
 use crate::safety::limits::ceiling::CHANNELS;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 /// Per-channel telemetry the engine publishes after each pulse.
 #[derive(Default)]
@@ -27,8 +28,12 @@ pub struct ChannelTelemetry {
 /// Shared between the threads; create once and hand out `Arc`s.
 #[derive(Default)]
 pub struct Shared {
-    /// Written by the session manager, read by the engine each wake.
-    pub setpoints: [AtomicU64; CHANNELS],
+    /// Each channel's intensity (µA; 0 = no pulses): the person's level, rise-limited by the
+    /// session manager. Anyone may lower it to zero at once (`zero_all`).
+    pub levels: [AtomicU32; CHANNELS],
+    /// The waveform every channel runs and when it began. Written by one thread only (the
+    /// session manager, or a bench that replaces it).
+    pub pattern: PatternCell,
     /// A session wants output: the supervisor may enable the output stage.
     pub armed: AtomicBool,
     /// Set by the supervisor on a trip; the engine then writes zero and stops pulsing.
@@ -53,24 +58,164 @@ impl Shared {
         s
     }
 
-    pub fn setpoint(&self, channel: usize) -> Setpoint {
-        Setpoint::unpack(self.setpoints[channel].load(Ordering::Acquire))
+    /// A channel's intensity level.
+    pub fn level(&self, channel: usize) -> u32 {
+        self.levels
+            .get(channel)
+            .map_or(0, |l| l.load(Ordering::Acquire))
     }
 
-    pub fn set_setpoint(&self, channel: usize, sp: Setpoint) {
-        if let Some(slot) = self.setpoints.get(channel) {
-            slot.store(sp.pack(), Ordering::Release);
+    pub fn set_level(&self, channel: usize, microamps: u32) {
+        if let Some(slot) = self.levels.get(channel) {
+            slot.store(microamps, Ordering::Release);
         }
     }
 
-    /// Sets every setpoint to OFF.
+    /// Runs a steady train of `sp` on `channel` (benches and tests). The pattern is shared by
+    /// all channels, so every channel gets `sp`'s shape.
+    pub fn set_setpoint(&self, channel: usize, sp: Setpoint) {
+        let p = Pattern::steady(sp.period.0, sp.phase.0);
+        if self.pattern.read().map(|c| c.pattern) != Some(p) {
+            self.pattern.publish(p, crate::clock::now_ns());
+        }
+        self.set_level(channel, sp.amplitude.0);
+    }
+
+    /// Every level to zero: no new pulse starts.
     pub fn zero_all(&self) {
-        for slot in &self.setpoints {
+        for slot in &self.levels {
             slot.store(0, Ordering::Release);
         }
     }
 
     pub fn commanded(&self, channel: usize) -> Setpoint {
         Setpoint::unpack(self.telemetry[channel].commanded.load(Ordering::Acquire))
+    }
+}
+
+/// The pattern as published: the waveform, when its time 0 is (monotonic ns), and a generation
+/// that changes with every publication (the engine restarts its schedule on a change).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PatternCommand {
+    pub pattern: Pattern,
+    pub start_ns: u64,
+    pub generation: u32,
+}
+
+const CELL_WORDS: usize = pattern::WORDS + 2;
+
+/// A sequence lock over plain atomic words: one writer, readers that never wait. A reader that
+/// meets a write in progress gets `None` and keeps what it had; it never blocks the engine.
+#[derive(Default)]
+pub struct PatternCell {
+    seq: AtomicU32,
+    words: [AtomicU32; CELL_WORDS],
+}
+
+impl PatternCell {
+    /// Publishes a new pattern starting at `start_ns`. Single writer only.
+    pub fn publish(&self, p: Pattern, start_ns: u64) {
+        let s = self.seq.load(Ordering::Relaxed);
+        self.seq.store(s.wrapping_add(1), Ordering::Relaxed);
+        fence(Ordering::Release);
+        let w = p.to_words();
+        for (slot, v) in self.words.iter().zip(
+            w.into_iter()
+                .chain([start_ns as u32, (start_ns >> 32) as u32]),
+        ) {
+            slot.store(v, Ordering::Relaxed);
+        }
+        self.seq.store(s.wrapping_add(2), Ordering::Release);
+    }
+
+    /// A consistent copy, or `None` if nothing was published yet or a write was under way
+    /// (after a few tries).
+    pub fn read(&self) -> Option<PatternCommand> {
+        for _ in 0..4 {
+            let s1 = self.seq.load(Ordering::Acquire);
+            if s1 % 2 == 1 {
+                std::hint::spin_loop();
+                continue;
+            }
+            let mut w = [0u32; CELL_WORDS];
+            for (v, slot) in w.iter_mut().zip(&self.words) {
+                *v = slot.load(Ordering::Relaxed);
+            }
+            fence(Ordering::Acquire);
+            if self.seq.load(Ordering::Relaxed) != s1 {
+                continue;
+            }
+            if s1 == 0 {
+                return None;
+            }
+            let mut pw = [0u32; pattern::WORDS];
+            pw.copy_from_slice(&w[..pattern::WORDS]);
+            return Some(PatternCommand {
+                pattern: Pattern::from_words(pw),
+                start_ns: u64::from(w[pattern::WORDS]) | u64::from(w[pattern::WORDS + 1]) << 32,
+                generation: s1 / 2,
+            });
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pattern_cell_round_trips_and_counts_generations() {
+        let c = PatternCell::default();
+        assert_eq!(c.read(), None);
+        let p = Pattern {
+            burst_pulses: 8,
+            train_us: 500_000,
+            ..Pattern::steady(10_000, 200)
+        };
+        c.publish(p, 5_000_000_000_123);
+        let r = c.read().unwrap();
+        assert_eq!(
+            (r.pattern, r.start_ns, r.generation),
+            (p, 5_000_000_000_123, 1)
+        );
+        c.publish(p, 7);
+        assert_eq!(c.read().unwrap().generation, 2);
+    }
+
+    #[test]
+    fn readers_never_see_a_torn_pattern() {
+        let c = std::sync::Arc::new(PatternCell::default());
+        let a = Pattern::steady(12_500, 200);
+        let b = Pattern {
+            burst_pulses: 10,
+            train_us: 250_000,
+            ..Pattern::steady(10_000, 100)
+        };
+        let w = c.clone();
+        let writer = std::thread::spawn(move || {
+            for i in 0..20_000u64 {
+                w.publish(if i % 2 == 0 { a } else { b }, i);
+                // The manager publishes rarely; give readers a window between writes.
+                for _ in 0..200 {
+                    std::hint::spin_loop();
+                }
+            }
+        });
+        let mut seen = 0;
+        while !writer.is_finished() {
+            if let Some(r) = c.read() {
+                assert!(r.pattern == a || r.pattern == b, "torn: {:?}", r.pattern);
+                assert_eq!(
+                    r.pattern == a,
+                    r.start_ns % 2 == 0,
+                    "pattern and start torn"
+                );
+                seen += 1;
+            }
+        }
+        writer.join().unwrap();
+        assert!(seen > 0, "a reader never got a consistent copy");
+        assert_eq!(c.read().map(|r| r.start_ns), Some(19_999));
     }
 }

@@ -9,6 +9,7 @@ pub mod device;
 pub mod errors;
 pub mod history;
 pub mod options;
+pub mod programs;
 pub mod session;
 pub mod signals;
 pub mod sim;

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 use std::collections::HashMap;
 use std::process::ExitCode;
 use stimd::api::device::DeviceProxy;
+use stimd::api::programs::ProgramsProxy;
 use stimd::api::session::SessionProxy;
 use stimd::api::{Bus, StimdError};
 use zbus::zvariant::{OwnedValue, Value};
@@ -46,6 +47,62 @@ enum Cmd {
     Estop,
     /// Acknowledge a latched fault once its cause is gone.
     Ack,
+    /// List the programs (presets and custom).
+    Programs,
+    /// Show, add or remove a program.
+    #[command(subcommand)]
+    Program(ProgramCmd),
+}
+
+#[derive(Subcommand)]
+enum ProgramCmd {
+    /// Show a program: its segments and its program file.
+    Show { id: String },
+    /// Add a custom program from a program file (see docs/programs.md).
+    Add { file: std::path::PathBuf },
+    /// Remove a custom program.
+    Rm { id: String },
+}
+
+/// A `Programs.Get` entry as text.
+fn text_of(d: &HashMap<String, OwnedValue>, key: &str) -> String {
+    d.get(key)
+        .and_then(|v| String::try_from(v.try_clone().ok()?).ok())
+        .unwrap_or_default()
+}
+
+async fn program_cmd(conn: &zbus::Connection, cmd: Option<ProgramCmd>) -> Result<(), String> {
+    let programs = ProgramsProxy::new(conn).await.map_err(|e| e.to_string())?;
+    match cmd {
+        None => {
+            for (id, name, kind, summary) in programs.list().await.map_err(describe)? {
+                println!("{id:<16} {kind:<6} {name}\n{:16} {summary}", "");
+            }
+        }
+        Some(ProgramCmd::Show { id }) => {
+            let d = programs.get(&id).await.map_err(describe)?;
+            println!(
+                "{} — {} ({})",
+                text_of(&d, "id"),
+                text_of(&d, "name"),
+                text_of(&d, "kind")
+            );
+            println!("{}", text_of(&d, "summary"));
+            println!("segments: {}", text_of(&d, "outline"));
+            println!("\n{}", text_of(&d, "toml"));
+        }
+        Some(ProgramCmd::Add { file }) => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("FILE = {}: {e}", file.display()))?;
+            let id = programs.add(&text).await.map_err(describe)?;
+            println!("program {id} added");
+        }
+        Some(ProgramCmd::Rm { id }) => {
+            programs.remove(&id).await.map_err(describe)?;
+            println!("program {id} removed");
+        }
+    }
+    Ok(())
 }
 
 fn milliamps_to_ua(arg: &str, ma: f64) -> Result<u32, String> {
@@ -79,9 +136,15 @@ async fn run(cli: Cli) -> Result<(), String> {
         .build()
         .await
         .map_err(|e| format!("cannot reach the bus: {e}"))?;
+    let command = match cli.command {
+        Cmd::Programs => return program_cmd(&conn, None).await,
+        Cmd::Program(p) => return program_cmd(&conn, Some(p)).await,
+        other => other,
+    };
     let device = DeviceProxy::new(&conn).await.map_err(|e| e.to_string())?;
     let session = SessionProxy::new(&conn).await.map_err(|e| e.to_string())?;
-    match cli.command {
+    match command {
+        Cmd::Programs | Cmd::Program(_) => {}
         Cmd::Status => {
             let state = device.state().await.map_err(describe)?;
             let (code, message) = device.fault().await.map_err(describe)?;
@@ -97,8 +160,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             let id = session.id().await.map_err(describe)?;
             if id != 0 {
                 println!(
-                    "session:   {id} ({})",
-                    session.program().await.map_err(describe)?
+                    "session:   {id} ({}, segment {})",
+                    session.program().await.map_err(describe)?,
+                    session.segment().await.map_err(describe)?
                 );
                 println!(
                     "elapsed:   {} s, remaining {} s",

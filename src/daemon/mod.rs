@@ -12,13 +12,14 @@ use crate::board::{self, Board};
 use crate::config::Config;
 use crate::engine::{self, EngineSettings};
 use crate::history::HistoryHandle;
+use crate::program::Catalog;
 use crate::safety::supervisor::{Supervisor, SupervisorSettings};
 use crate::session::{Manager, SessionHandle, Status};
 use crate::shared::Shared;
 use crate::units::Micros;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, watch};
 
@@ -117,6 +118,11 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
     let (req_tx, req_rx) = mpsc::channel(64);
     let session = SessionHandle::new(req_tx, shared.clone());
     let battery = battery_source(sim.clone(), &o.config.battery.supply);
+    let (catalog, warnings) = Catalog::load(&o.state_dir.join("programs"), limits.clone());
+    for w in warnings {
+        tracing::warn!("custom program {w}");
+    }
+    let catalog = Arc::new(RwLock::new(catalog));
     let manager = Manager::new(
         shared.clone(),
         limits.clone(),
@@ -130,6 +136,7 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
         events_tx.clone(),
         next_id,
         battery,
+        catalog.clone(),
     );
     let manager_task = tokio::spawn(manager.run(req_rx, trip_rx));
 
@@ -151,6 +158,13 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
             api::session::Session {
                 session: session.clone(),
                 status: status_rx.clone(),
+            },
+        )?
+        .serve_at(
+            api::OBJECT_PATH,
+            api::programs::Programs {
+                catalog,
+                locale: o.config.device.locale.clone(),
             },
         )?
         .serve_at(

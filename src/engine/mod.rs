@@ -1,21 +1,25 @@
-//! The pulse engine: one real-time thread that turns setpoints into DAC writes on time.
+//! The pulse engine: one real-time thread that turns the running pattern and each channel's
+//! intensity into DAC writes on time.
 //!
 //! Sleeps to absolute deadlines (`clock_nanosleep` ABSTIME) until a short lead before each
 //! onset, spins to the onset, writes phase 1, spins the phase width, writes phase 2, spins,
-//! writes zero. Wakes at least every 10 ms for its heartbeat. Reads setpoints lock-free and
-//! publishes telemetry for the supervisor. Never allocates, locks or logs inside its loop; on
-//! the trip flag or a board error it writes zero and stops pulsing.
+//! writes zero. Onsets, widths and each pulse's share of the intensity come from the pure
+//! `pulse::pattern`, so bursts, sweeps and EMS cycles are exact to the pulse. Wakes at least
+//! every 10 ms for its heartbeat. Reads levels and the pattern lock-free and publishes
+//! telemetry for the supervisor. Never allocates, locks or logs inside its loop; on the trip
+//! flag or a board error it writes zero and stops pulsing.
 
 pub mod rt;
 pub mod stats;
 
 use crate::board::EngineIo;
 use crate::clock::{now_ns, sleep_until_ns, spin_until_ns};
-use crate::pulse::{Schedule, Setpoint};
+use crate::pulse::Setpoint;
 use crate::safety::fault::FaultCode;
 use crate::safety::limits::ceiling;
+use crate::shared::PatternCommand;
 use crate::shared::Shared;
-use crate::units::Micros;
+use crate::units::{MicroAmps, Micros};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -70,7 +74,10 @@ struct Engine {
     io: EngineIo,
     shared: Arc<Shared>,
     settings: EngineSettings,
-    schedules: [Option<Schedule>; ceiling::CHANNELS],
+    /// The pattern being run (kept when a read meets a write under way).
+    command: Option<PatternCommand>,
+    /// Each channel's next onset (monotonic ns), once it has one.
+    next_onset: [Option<u64>; ceiling::CHANNELS],
     dac_nonzero: [bool; ceiling::CHANNELS],
     halted: bool,
 }
@@ -84,7 +91,8 @@ impl Engine {
                 channels: settings.channels.min(ceiling::CHANNELS),
                 ..settings
             },
-            schedules: [None; ceiling::CHANNELS],
+            command: None,
+            next_onset: [None; ceiling::CHANNELS],
             dac_nonzero: [false; ceiling::CHANNELS],
             halted: false,
         }
@@ -92,7 +100,6 @@ impl Engine {
 
     fn run(&mut self, stop: &AtomicBool) {
         self.write_zero_all();
-        let origin = now_ns();
         while !stop.load(Ordering::Acquire) {
             let now = now_ns();
             self.shared
@@ -102,7 +109,7 @@ impl Engine {
                 // Keep asserting zero. Only the supervisor clears a fault (on an acknowledge
                 // with the cause gone): a transient bus error must not clear itself before
                 // the supervisor has seen it and tripped.
-                self.schedules = [None; ceiling::CHANNELS];
+                self.next_onset = [None; ceiling::CHANNELS];
                 self.write_zero_all();
                 if !self.shared.tripped.load(Ordering::Acquire)
                     && self.shared.engine_fault.load(Ordering::Acquire) == 0
@@ -113,53 +120,84 @@ impl Engine {
                 sleep_until_ns(now + HEARTBEAT_NS);
                 continue;
             }
-            let (channel, onset) = self.next_event(now, origin);
+            self.refresh_command();
+            let (channel, onset) = self.next_event(now);
             let wake = onset.min(now + HEARTBEAT_NS);
             sleep_until_ns(wake.saturating_sub(u64::from(self.settings.lead.0) * 1000));
             let Some(ch) = channel.filter(|_| wake == onset) else {
                 continue;
             };
+            let Some(cmd) = self.command else {
+                continue;
+            };
             let spin_start = now_ns();
             spin_until_ns(onset);
-            // Re-read: a setpoint lowered or a trip while we slept wins.
-            let sp = self.shared.setpoint(ch);
-            if !sp.is_active() || self.shared.tripped.load(Ordering::Acquire) {
+            // Re-read: a level lowered or a trip while we slept wins.
+            let level = self.shared.level(ch);
+            if level == 0 || self.shared.tripped.load(Ordering::Acquire) {
                 continue;
             }
-            self.pulse(ch, sp, onset);
-            self.shared
-                .stats
-                .spin_ns
-                .fetch_add(now_ns() - spin_start, Ordering::Relaxed);
-            if let Some(s) = self.schedules[ch].as_mut() {
-                s.advance(now_ns(), sp.period);
+            let origin = cmd.start_ns + cmd.pattern.offset_ns(ch);
+            let t = onset.saturating_sub(origin);
+            let shape = cmd.pattern.pulse_at(t);
+            let sp = Setpoint {
+                amplitude: MicroAmps(
+                    (u64::from(level) * u64::from(shape.factor_permille) / 1000) as u32,
+                ),
+                phase: shape.phase,
+                period: shape.interval,
+            };
+            if sp.is_active() {
+                self.pulse(ch, sp, onset);
+                self.shared
+                    .stats
+                    .spin_ns
+                    .fetch_add(now_ns() - spin_start, Ordering::Relaxed);
             }
+            // Absolute deadlines: a late pulse does not shift the ones after it; if the engine
+            // fell behind by more than a period, the missed onsets are dropped, not bunched.
+            let mut next = cmd.pattern.next_after(t);
+            let late = now_ns().saturating_sub(origin);
+            if next + cmd.pattern.interval_ns(next) <= late {
+                next = cmd.pattern.first_at_or_after(late);
+            }
+            self.next_onset[ch] = Some(origin + next);
         }
         self.write_zero_all();
     }
 
+    /// Takes a newly published pattern; a new generation restarts every channel's schedule.
+    fn refresh_command(&mut self) {
+        if let Some(cmd) = self.shared.pattern.read() {
+            if self.command.map(|c| c.generation) != Some(cmd.generation) {
+                self.next_onset = [None; ceiling::CHANNELS];
+            }
+            self.command = Some(cmd).filter(|c| c.pattern.is_valid());
+        }
+    }
+
     /// The next pulse due (channel, onset), or no channel and a heartbeat deadline. Channels
     /// that became active get a schedule; inactive ones lose theirs.
-    fn next_event(&mut self, now: u64, origin: u64) -> (Option<usize>, u64) {
+    fn next_event(&mut self, now: u64) -> (Option<usize>, u64) {
         let mut best: (Option<usize>, u64) = (None, now + HEARTBEAT_NS);
+        let Some(cmd) = self.command else {
+            return best;
+        };
         for ch in 0..self.settings.channels {
-            let sp = self.shared.setpoint(ch);
-            if !sp.is_active()
+            if self.shared.level(ch) == 0
                 || self.shared.telemetry[ch]
                     .contact_lost
                     .load(Ordering::Acquire)
             {
-                self.schedules[ch] = None;
+                self.next_onset[ch] = None;
                 continue;
             }
-            let sched = self.schedules[ch].get_or_insert_with(|| {
-                // Align to the common origin so channels keep their half-period offset.
-                let p = sp.period.as_nanos().max(1);
-                let k = now.saturating_sub(origin) / p + 1;
-                Schedule::start(origin + k * p, ch, sp.period)
+            let onset = *self.next_onset[ch].get_or_insert_with(|| {
+                let origin = cmd.start_ns + cmd.pattern.offset_ns(ch);
+                origin + cmd.pattern.first_at_or_after(now.saturating_sub(origin))
             });
-            if sched.next_onset_ns() < best.1 {
-                best = (Some(ch), sched.next_onset_ns());
+            if onset < best.1 {
+                best = (Some(ch), onset);
             }
         }
         best
@@ -276,7 +314,7 @@ mod tests {
     use super::*;
     use crate::board::{BoardError, Dac};
     use crate::safety::limits::Shape;
-    use crate::units::{Hertz, MicroAmps};
+    use crate::units::Hertz;
     use std::sync::atomic::AtomicU32;
     use std::time::{Duration, Instant};
 

@@ -1,10 +1,13 @@
 //! Pure pulse synthesis: what the engine must put out, and when.
 //!
-//! Owns the setpoint (amplitude, phase width, period) and its lock-free packing, the biphasic
-//! phases of a pulse and the per-channel onset schedule. Takes time as an argument; never sleeps,
+//! Owns the setpoint of one pulse (amplitude, phase width, period) and its lock-free packing,
+//! the biphasic phases of a pulse, and (`pattern`) the waveform of a segment: when pulses fall
+//! and what each one gets. Takes time as an argument; never sleeps,
 //! never allocates, never touches the board.
 
 use crate::safety::limits::Shape;
+pub mod pattern;
+
 use crate::units::{Hertz, MicroAmps, Micros};
 
 /// What one channel should deliver now: symmetric biphasic pulses of `amplitude`, each phase
@@ -83,43 +86,6 @@ impl Setpoint {
     }
 }
 
-/// The onset schedule of one channel, in nanoseconds of the monotonic clock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Schedule {
-    next_onset_ns: u64,
-}
-
-impl Schedule {
-    /// A schedule whose first onset is at `origin_ns`, offset by half a period for odd
-    /// channels so the channels' pulses never overlap.
-    pub fn start(origin_ns: u64, channel: usize, period: Micros) -> Schedule {
-        let offset = if channel % 2 == 1 {
-            period.as_nanos() / 2
-        } else {
-            0
-        };
-        Schedule {
-            next_onset_ns: origin_ns + offset,
-        }
-    }
-
-    pub fn next_onset_ns(&self) -> u64 {
-        self.next_onset_ns
-    }
-
-    /// Moves to the onset after the one just delivered (or missed). Deadlines are absolute, so
-    /// a late pulse does not shift the ones after it; if the engine fell behind by more than a
-    /// whole period, the missed onsets are dropped rather than delivered in a burst.
-    pub fn advance(&mut self, now_ns: u64, period: Micros) {
-        let p = period.as_nanos().max(1);
-        self.next_onset_ns += p;
-        if self.next_onset_ns + p <= now_ns {
-            let behind = (now_ns - self.next_onset_ns) / p;
-            self.next_onset_ns += behind * p;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,28 +115,6 @@ mod tests {
         assert_eq!(Setpoint::unpack(sp.pack()), Setpoint::OFF);
     }
 
-    #[test]
-    fn odd_channel_is_offset_by_half_a_period() {
-        let a = Schedule::start(1_000, 0, Micros(12_500));
-        let b = Schedule::start(1_000, 1, Micros(12_500));
-        assert_eq!(b.next_onset_ns() - a.next_onset_ns(), 6_250_000);
-    }
-
-    #[test]
-    fn late_pulse_keeps_absolute_deadlines() {
-        let mut s = Schedule::start(0, 0, Micros(10_000));
-        s.advance(3_000_000, Micros(10_000)); // delivered 3 ms late
-        assert_eq!(s.next_onset_ns(), 10_000_000);
-    }
-
-    #[test]
-    fn far_behind_drops_missed_onsets() {
-        let mut s = Schedule::start(0, 0, Micros(10_000));
-        s.advance(55_000_000, Micros(10_000));
-        assert_eq!(s.next_onset_ns(), 50_000_000);
-        assert!(s.next_onset_ns() + 10_000_000 > 55_000_000);
-    }
-
     proptest! {
         /// Every pulse is charge-balanced: the phases are equal and opposite and equally wide.
         #[test]
@@ -180,21 +124,6 @@ mod tests {
             let [(a, wa), (b, wb)] = sp.phases();
             prop_assert_eq!(i64::from(a) * i64::from(wa.0) + i64::from(b) * i64::from(wb.0), 0);
             prop_assert_eq!(sp.amplitude, MicroAmps(amp));
-        }
-
-        /// The schedule never goes backwards and never bunches pulses closer than a period.
-        #[test]
-        fn schedule_is_monotonic(steps in proptest::collection::vec(0u64..50_000_000, 1..50)) {
-            let period = Micros(12_500);
-            let mut s = Schedule::start(0, 0, period);
-            let mut now = 0;
-            for late in steps {
-                let before = s.next_onset_ns();
-                now = now.max(before) + late;
-                s.advance(now, period);
-                prop_assert!(s.next_onset_ns() >= before + period.as_nanos());
-                prop_assert!(s.next_onset_ns() + period.as_nanos() > now);
-            }
         }
     }
 }

@@ -1,20 +1,28 @@
 //! The rise-rate envelope the supervisor holds each channel to.
 //!
-//! G(t) = min over past pulses s of (amplitude(s) + rate·(t − s)), starting from zero when the
+//! G(t) = min over past levels L(s) of (L(s) + rate·(t − s)), starting from zero when the
 //! output is armed: output may rise no faster than the rise limit, may fall at once, and starts
-//! at zero. Pure: time comes in as an argument.
+//! at zero. The bound follows the channel's *level* (the person's intensity), not each pulse:
+//! a burst train or an EMS contraction returns to a level already reached, within the bound,
+//! while a level lowered by anyone pulls the bound down at once. The level can only lower the
+//! bound, never raise it, so it need not be trusted. Pure: time comes in as an argument.
 
 use crate::units::MicroAmps;
 
 /// Slack for the engine sampling the ramp at pulse times rather than continuously: the
 /// envelope may be exceeded by at most this much before it counts as a violation.
 pub const SLACK_NS: u64 = 50_000_000;
+/// How long after a level falls the bound follows it: the engine reads the level at each
+/// onset, so a pulse begun just before the fall may carry the old level.
+pub const LEVEL_GRACE_NS: u64 = 5_000_000;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Envelope {
     bound_ua: f64,
     at_ns: u64,
     rate_ua_per_s: u32,
+    /// A lower level seen, and when; applied once `LEVEL_GRACE_NS` has passed.
+    pending: Option<(f64, u64)>,
 }
 
 impl Envelope {
@@ -24,6 +32,7 @@ impl Envelope {
             bound_ua: 0.0,
             at_ns: now_ns,
             rate_ua_per_s,
+            pending: None,
         }
     }
 
@@ -31,17 +40,41 @@ impl Envelope {
         f64::from(self.rate_ua_per_s) * SLACK_NS as f64 / 1e9
     }
 
+    fn grow_to(&mut self, now_ns: u64) -> f64 {
+        let dt = now_ns.saturating_sub(self.at_ns) as f64 / 1e9;
+        self.at_ns = now_ns.max(self.at_ns);
+        self.bound_ua += f64::from(self.rate_ua_per_s) * dt;
+        if let Some((level, at)) = self.pending {
+            if now_ns.saturating_sub(at) >= LEVEL_GRACE_NS {
+                let since = now_ns.saturating_sub(at) as f64 / 1e9;
+                self.bound_ua = self
+                    .bound_ua
+                    .min(level + f64::from(self.rate_ua_per_s) * since);
+                self.pending = None;
+            }
+        }
+        self.bound_ua
+    }
+
+    /// The channel's level at `now_ns`: a lower one pulls the bound down, after
+    /// `LEVEL_GRACE_NS` (a pulse the engine began just before the level fell is not a rise).
+    pub fn follow_level(&mut self, level: MicroAmps, now_ns: u64) {
+        let grown = self.grow_to(now_ns);
+        let level = f64::from(level.0);
+        if level < grown {
+            self.pending = Some(match self.pending {
+                Some((p, _)) => (p.min(level), now_ns),
+                None => (level, now_ns),
+            });
+        }
+    }
+
     /// Checks a pulse of `amplitude` delivered at `now_ns`; returns the bound it broke, if any.
     pub fn check(&mut self, amplitude: MicroAmps, now_ns: u64) -> Result<(), MicroAmps> {
-        let dt = now_ns.saturating_sub(self.at_ns) as f64 / 1e9;
-        let grown = self.bound_ua + f64::from(self.rate_ua_per_s) * dt;
-        self.at_ns = now_ns.max(self.at_ns);
-        let a = f64::from(amplitude.0);
-        if a > grown + self.slack_ua() {
-            self.bound_ua = grown;
+        let grown = self.grow_to(now_ns);
+        if f64::from(amplitude.0) > grown + self.slack_ua() {
             return Err(MicroAmps(grown as u32));
         }
-        self.bound_ua = grown.min(a);
         Ok(())
     }
 }
@@ -79,8 +112,31 @@ mod tests {
     fn decrease_is_immediate_and_rise_restarts_from_there() {
         let mut e = Envelope::armed(0, 2_000);
         assert!(e.check(MicroAmps(10_000), 5_000 * MS).is_ok());
-        assert!(e.check(MicroAmps(0), 5_001 * MS).is_ok());
+        e.follow_level(MicroAmps(0), 5_001 * MS);
+        // A pulse begun just before the fall still carries the old level.
+        assert!(e.check(MicroAmps(10_000), 5_002 * MS).is_ok());
         assert!(e.check(MicroAmps(5_000), 5_010 * MS).is_err());
+    }
+
+    #[test]
+    fn pulses_below_the_level_return_to_it_at_once() {
+        // An EMS contraction: the level is 10 mA; pulses ramp 0 → 10 mA in 1 s, again and again.
+        let mut e = Envelope::armed(0, 2_000);
+        e.follow_level(MicroAmps(10_000), 5_000 * MS);
+        for cycle in 0..3u64 {
+            for k in 0..=40u64 {
+                let t = (5_000 + cycle * 2_000 + k * 25) * MS;
+                e.follow_level(MicroAmps(10_000), t);
+                assert!(e.check(MicroAmps((k * 250) as u32), t).is_ok());
+            }
+        }
+    }
+
+    #[test]
+    fn a_level_above_the_bound_does_not_raise_it() {
+        let mut e = Envelope::armed(0, 2_000);
+        e.follow_level(MicroAmps(60_000), MS);
+        assert!(e.check(MicroAmps(10_000), 2 * MS).is_err());
     }
 
     proptest! {

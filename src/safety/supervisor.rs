@@ -15,6 +15,7 @@ use crate::board::SafetyIo;
 use crate::clock::{now_ns, sleep_until_ns};
 use crate::safety::limits::ceiling;
 use crate::shared::Shared;
+use crate::units::MicroAmps;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use tokio::sync::{mpsc as tmpsc, oneshot};
@@ -207,6 +208,7 @@ impl Supervisor {
                     ),
                 ));
             }
+            self.envelopes[ch].follow_level(MicroAmps(s.level(ch)), now);
             let pulses = tel.pulses.load(Ordering::Acquire);
             if pulses == self.seen_pulses[ch] {
                 continue;

@@ -4,14 +4,14 @@ use super::state::{Clamp, EndReason, Session};
 use super::{as_u32s, DeviceState, Event, Request, SessionError, StartOptions, Status};
 use crate::clock::unix_now;
 use crate::history::{ClampRow, FaultRow, HistoryHandle, SessionRow};
-use crate::program::find_preset;
+use crate::program::Catalog;
 use crate::safety::fault::Trip;
 use crate::safety::limits::Limits;
 use crate::safety::supervisor::Command as SupervisorCommand;
 use crate::shared::Shared;
 use crate::units::MicroAmps;
 use std::sync::atomic::Ordering;
-use std::sync::{mpsc as std_mpsc, Arc};
+use std::sync::{mpsc as std_mpsc, Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::time::Instant;
@@ -40,6 +40,8 @@ pub struct Manager {
     pub next_id: u64,
     /// Reads the battery level (percent, −1 unknown).
     pub battery: Box<dyn Fn() -> i32 + Send>,
+    /// Presets and custom programs (shared with the `Programs` interface).
+    pub catalog: Arc<RwLock<Catalog>>,
     battery_level: i32,
     battery_read_ms: u64,
     session: Option<Session>,
@@ -63,6 +65,7 @@ impl Manager {
         events: broadcast::Sender<Event>,
         next_id: u64,
         battery: Box<dyn Fn() -> i32 + Send>,
+        catalog: Arc<RwLock<Catalog>>,
     ) -> Manager {
         Manager {
             shared,
@@ -77,6 +80,7 @@ impl Manager {
             events,
             next_id,
             battery,
+            catalog,
             battery_level: -1,
             battery_read_ms: 0,
             session: None,
@@ -216,7 +220,6 @@ impl Manager {
     }
 
     fn set_intensity(&mut self, channel: u32, requested: MicroAmps) -> Result<u32, SessionError> {
-        let now = self.now_ms();
         let s = self
             .session
             .as_ref()
@@ -231,7 +234,7 @@ impl Manager {
         let Some(s) = self.session.as_mut() else {
             return Err(SessionError::NotRunning("no session is running".into()));
         };
-        let (applied, clamp) = s.set_target(ch, requested, &limits, now);
+        let (applied, clamp) = s.set_target(ch, requested, &limits);
         let id = s.id;
         if let Some(c) = clamp {
             self.report_clamp(id, c);
@@ -265,16 +268,21 @@ impl Manager {
     }
 
     fn start(&mut self, program_id: &str, o: StartOptions) -> Result<u64, SessionError> {
-        let program = find_preset(program_id).ok_or_else(|| {
-            let known: Vec<String> = crate::program::presets()
-                .into_iter()
-                .map(|p| p.id)
-                .collect();
-            SessionError::UnknownProgram(format!(
-                "program = {program_id:?} does not exist (known: {})",
-                known.join(", ")
-            ))
-        })?;
+        let program = {
+            let catalog = self
+                .catalog
+                .read()
+                .map_err(|_| SessionError::Failed("the program catalogue is unavailable".into()))?;
+            catalog
+                .get(program_id)
+                .map(|(p, _)| p.clone())
+                .ok_or_else(|| {
+                    SessionError::UnknownProgram(format!(
+                        "program = {program_id:?} does not exist (known: {})",
+                        catalog.ids().join(", ")
+                    ))
+                })?
+        };
         program.check(&self.limits).map_err(|p| {
             SessionError::InvalidArgument(format!(
                 "program {program_id:?} does not fit the configured limits: {}",
@@ -354,7 +362,7 @@ impl Manager {
         let mut clamps = Vec::new();
         if let Some(targets) = o.intensity {
             for (&ch, &ua) in channels.iter().zip(&targets) {
-                clamps.extend(session.set_target(ch, MicroAmps(ua), &self.limits, now).1);
+                clamps.extend(session.set_target(ch, MicroAmps(ua), &self.limits).1);
             }
         }
         self.history.session_started(SessionRow {
@@ -380,9 +388,11 @@ impl Manager {
         for c in clamps {
             self.report_clamp(id, c);
         }
-        // Setpoints start at zero; contact is judged afresh; the supervisor enables the output.
+        // Levels start at zero; the first segment's pattern; contact is judged afresh; the
+        // supervisor enables the output.
         self.reset_contact();
         self.apply_setpoints();
+        self.publish_pattern();
         self.shared.armed.store(true, Ordering::Release);
         Ok(id)
     }
@@ -423,15 +433,27 @@ impl Manager {
         }
     }
 
+    /// Each channel's level to the engine (zero for channels not in use).
     fn apply_setpoints(&self) {
-        let now = self.now_ms();
         match &self.session {
             Some(s) => {
-                for (ch, sp) in s.setpoints(now).into_iter().enumerate() {
-                    self.shared.set_setpoint(ch, sp);
+                for (ch, sp) in s.setpoints().into_iter().enumerate() {
+                    self.shared.set_level(ch, sp.amplitude.0);
                 }
             }
             None => self.shared.zero_all(),
+        }
+    }
+
+    /// The running segment's waveform to the engine, starting now. Called only while every
+    /// level is zero (session start, segment change), so no pulse mixes two segments.
+    fn publish_pattern(&self) {
+        if let Some(s) = &self.session {
+            if let Some(seg) = s.program.segments.get(s.segment) {
+                self.shared
+                    .pattern
+                    .publish(seg.mode.pattern(), crate::clock::now_ns());
+            }
         }
     }
 
@@ -479,7 +501,24 @@ impl Manager {
         if let Some(reason) = s.tick(now, &limits) {
             self.end(reason);
         } else {
+            let changed = std::mem::take(&mut s.segment_changed);
+            let clamps = std::mem::take(&mut s.segment_clamps);
+            let id = s.id;
             self.apply_setpoints();
+            if changed {
+                if let Some(s) = &self.session {
+                    tracing::info!(
+                        id,
+                        segment = s.segment,
+                        mode = s.segment_name(),
+                        "next segment: intensity ramps again from zero"
+                    );
+                }
+                self.publish_pattern();
+            }
+            for c in clamps {
+                self.report_clamp(id, c);
+            }
             if now.saturating_sub(self.last_progress_ms) >= PROGRESS_EVERY_MS {
                 self.last_progress_ms = now;
                 if let Some(s) = &self.session {
@@ -580,11 +619,7 @@ impl Manager {
             st.remaining_s = s.remaining_s(now);
             st.intensity = as_u32s(&s.actual[..self.channels]);
             st.target = as_u32s(&s.target[..self.channels]);
-            st.segment = s
-                .program
-                .segment_at(u64::from(st.elapsed_s))
-                .map(|seg| seg.mode.name().to_string())
-                .unwrap_or_default();
+            st.segment = s.segment_name().to_string();
         } else if self.fault.is_some() {
             st.state = DeviceState::Fault;
         }
@@ -617,6 +652,7 @@ mod tests {
         let (req_tx, req_rx) = mpsc::channel(64);
         let (_trip_tx, trip_rx) = mpsc::unbounded_channel();
         let limits = crate::safety::limits::tests::default_limits();
+        let limits_copy = limits.clone();
         let manager = Manager::new(
             shared.clone(),
             limits,
@@ -630,6 +666,9 @@ mod tests {
             events_tx,
             1,
             Box::new(|| -1),
+            Arc::new(RwLock::new(
+                Catalog::load(&dir.join("programs"), limits_copy).0,
+            )),
         );
         tokio::spawn(manager.run(req_rx, trip_rx));
         let handle = SessionHandle::new(req_tx.clone(), shared);

@@ -1,10 +1,11 @@
-//! One running session as a pure state machine: targets, clamped and ramped intensities,
-//! elapsed time and its end. Time comes in as an argument; no I/O.
+//! One running session as a pure state machine: targets, clamped and ramped intensities, the
+//! program's segments in sequence, elapsed time and its end. Time comes in as an argument; no
+//! I/O.
 
 use super::ramp::Ramp;
 use crate::program::Program;
 use crate::pulse::Setpoint;
-use crate::safety::limits::{ceiling::CHANNELS, LimitKind, Limits};
+use crate::safety::limits::{ceiling::CHANNELS, LimitKind, Limits, Shape};
 use crate::units::MicroAmps;
 
 /// The most ramp time one tick may add (the manager ticks every 20 ms).
@@ -66,6 +67,12 @@ pub struct Session {
     pub contact_lost: [bool; CHANNELS],
     pub keepalive_s: u32,
     last_keepalive_ms: u64,
+    /// The running segment's index.
+    pub segment: usize,
+    /// Set when a new segment began; the manager publishes its pattern and clears it.
+    pub segment_changed: bool,
+    /// Clamps made on entering a segment, for the manager to report.
+    pub segment_clamps: Vec<Clamp>,
 }
 
 impl Session {
@@ -99,6 +106,9 @@ impl Session {
             contact_lost: [false; CHANNELS],
             keepalive_s,
             last_keepalive_ms: now_ms,
+            segment: 0,
+            segment_changed: false,
+            segment_clamps: Vec::new(),
         }
     }
 
@@ -110,12 +120,65 @@ impl Session {
         self.duration_s.saturating_sub(self.elapsed_s(now_ms))
     }
 
-    /// The setpoint shape now (from the running segment).
-    pub fn setpoint_for(&self, amplitude: MicroAmps, now_ms: u64) -> Setpoint {
-        let elapsed = u64::from(self.elapsed_s(now_ms));
-        match self.program.segment_at(elapsed) {
-            Some(seg) => Setpoint::new(amplitude, seg.mode.shape()),
-            None => Setpoint::OFF,
+    /// The most demanding pulse shape of the running segment: targets are clamped for it, so
+    /// no pulse of the segment can break a limit.
+    pub fn shape(&self) -> Shape {
+        self.program.segments.get(self.segment).map_or(
+            Shape {
+                phase: crate::units::Micros(0),
+                rate: crate::units::Hertz(0.0),
+            },
+            |seg| seg.mode.worst_shape(),
+        )
+    }
+
+    /// The running segment's name (its mode).
+    pub fn segment_name(&self) -> &'static str {
+        self.program
+            .segments
+            .get(self.segment)
+            .map_or("", |seg| seg.mode.name())
+    }
+
+    /// What each channel may deliver now at most: its level with the segment's worst shape.
+    fn setpoint_for(&self, amplitude: MicroAmps) -> Setpoint {
+        if self.program.segments.is_empty() {
+            Setpoint::OFF
+        } else {
+            Setpoint::new(amplitude, self.shape())
+        }
+    }
+
+    /// Enters segment `index`: every channel's level restarts from zero and ramps; the target
+    /// carries over scaled down for a wider phase (equal charge per phase) and by the segment's
+    /// `intensity_percent`, then clamped to every limit for the new shape. A new segment never
+    /// inherits the previous level blindly.
+    fn enter_segment(&mut self, index: usize, limits: &Limits) {
+        let old = self.shape();
+        self.segment = index;
+        self.segment_changed = true;
+        let new = self.shape();
+        let percent = self
+            .program
+            .segments
+            .get(index)
+            .map_or(0, |seg| seg.intensity_percent.min(100));
+        let charge_scale = (f64::from(old.phase.0) / f64::from(new.phase.0.max(1))).min(1.0);
+        for &ch in &self.channels {
+            let carried = (f64::from(self.target[ch].0) * charge_scale * f64::from(percent) / 100.0)
+                .floor() as u32;
+            let (applied, limit) = limits.clamp(MicroAmps(carried), new);
+            self.target[ch] = applied;
+            self.actual[ch] = MicroAmps::ZERO;
+            self.ramps[ch] = Ramp::default();
+            if let Some(limit) = limit {
+                self.segment_clamps.push(Clamp {
+                    channel: ch,
+                    requested: MicroAmps(carried),
+                    applied,
+                    limit,
+                });
+            }
         }
     }
 
@@ -126,10 +189,8 @@ impl Session {
         channel: usize,
         requested: MicroAmps,
         limits: &Limits,
-        now_ms: u64,
     ) -> (MicroAmps, Option<Clamp>) {
-        let shape = self.setpoint_for(requested, now_ms).shape();
-        let (applied, limit) = limits.clamp(requested, shape);
+        let (applied, limit) = limits.clamp(requested, self.shape());
         self.target[channel] = applied;
         if applied < self.actual[channel] {
             self.actual[channel] = applied;
@@ -159,6 +220,12 @@ impl Session {
         if self.elapsed_s(now_ms) >= self.duration_s {
             return Some(EndReason::Completed);
         }
+        let (index, _) = self
+            .program
+            .segment_at_ms(now_ms.saturating_sub(self.started_ms));
+        if index != self.segment {
+            self.enter_segment(index, limits);
+        }
         if self.keepalive_s > 0
             && now_ms.saturating_sub(self.last_keepalive_ms)
                 > u64::from(self.keepalive_s) * 1_000 + 1_000
@@ -179,10 +246,10 @@ impl Session {
     }
 
     /// The setpoint each channel should have now (OFF for channels not in use).
-    pub fn setpoints(&self, now_ms: u64) -> [Setpoint; CHANNELS] {
+    pub fn setpoints(&self) -> [Setpoint; CHANNELS] {
         let mut out = [Setpoint::OFF; CHANNELS];
         for &ch in &self.channels {
-            out[ch] = self.setpoint_for(self.actual[ch], now_ms);
+            out[ch] = self.setpoint_for(self.actual[ch]);
         }
         out
     }
@@ -236,8 +303,8 @@ mod tests {
     fn starts_at_zero_and_ramps_towards_target() {
         let l = default_limits();
         let mut s = session();
-        assert_eq!(s.setpoints(0)[0].amplitude, MicroAmps(0));
-        s.set_target(0, MicroAmps(10_000), &l, 0);
+        assert_eq!(s.setpoints()[0].amplitude, MicroAmps(0));
+        s.set_target(0, MicroAmps(10_000), &l);
         for t in 1..=50 {
             assert_eq!(s.tick(t * 20, &l), None);
         }
@@ -249,7 +316,7 @@ mod tests {
     fn target_above_limit_is_clamped_and_reported() {
         let l = default_limits();
         let mut s = session();
-        let (applied, clamp) = s.set_target(1, MicroAmps(90_000), &l, 0);
+        let (applied, clamp) = s.set_target(1, MicroAmps(90_000), &l);
         assert_eq!(applied, MicroAmps(60_000));
         assert_eq!(
             clamp,
@@ -266,14 +333,14 @@ mod tests {
     fn a_lower_target_takes_effect_at_once() {
         let l = default_limits();
         let mut s = session();
-        s.set_target(0, MicroAmps(5_000), &l, 0);
+        s.set_target(0, MicroAmps(5_000), &l);
         for t in 1..=100 {
             s.tick(t * 20, &l);
         }
         assert_eq!(s.actual[0], MicroAmps(4_000));
-        s.set_target(0, MicroAmps(1_000), &l, 2_000);
+        s.set_target(0, MicroAmps(1_000), &l);
         assert_eq!(
-            s.setpoints(2_000)[0].amplitude,
+            s.setpoints()[0].amplitude,
             MicroAmps(1_000),
             "no tick needed"
         );
@@ -283,7 +350,7 @@ mod tests {
     fn late_tick_does_not_catch_up() {
         let l = default_limits();
         let mut s = session();
-        s.set_target(0, MicroAmps(10_000), &l, 0);
+        s.set_target(0, MicroAmps(10_000), &l);
         s.tick(20, &l);
         assert_eq!(s.actual[0], MicroAmps(40));
         s.tick(520, &l); // 500 ms late: still one tick of rise
@@ -294,8 +361,8 @@ mod tests {
     fn contact_loss_zeroes_target_and_pauses_until_resume() {
         let l = default_limits();
         let mut s = session();
-        s.set_target(0, MicroAmps(8_000), &l, 0);
-        s.set_target(1, MicroAmps(6_000), &l, 0);
+        s.set_target(0, MicroAmps(8_000), &l);
+        s.set_target(1, MicroAmps(6_000), &l);
         for t in 1..=100 {
             s.tick(t * 20, &l);
         }
@@ -303,7 +370,7 @@ mod tests {
         assert!(s.paused && s.contact_lost[0]);
         assert_eq!(s.target, [MicroAmps(0), MicroAmps(6_000)]);
         assert_eq!(
-            s.setpoints(2_000).map(|sp| sp.amplitude),
+            s.setpoints().map(|sp| sp.amplitude),
             [MicroAmps(0), MicroAmps(0)]
         );
         s.resume();
@@ -334,7 +401,7 @@ mod tests {
     fn pause_drops_to_zero_and_resume_ramps_from_zero() {
         let l = default_limits();
         let mut s = session();
-        s.set_target(0, MicroAmps(1_000), &l, 0);
+        s.set_target(0, MicroAmps(1_000), &l);
         for t in 1..=50 {
             s.tick(t * 20, &l);
         }
@@ -386,18 +453,18 @@ mod tests {
             l.peak_current = MicroAmps(peak);
             let mut s = Session::new(1, find_preset("low-back").unwrap(), vec![0, 1], 7_200, 0, 0, "default".into(), String::new(), 0);
             let mut now = 0u64;
-            let mut prev = s.setpoints(now);
+            let mut prev = s.setpoints();
             let mut prev_t = now;
             prop_assert!(prev.iter().all(|sp| sp.amplitude == MicroAmps(0)), "starts at zero");
             for st in steps {
                 match st {
-                    Step::Target(ch, ua) => { s.set_target(ch, MicroAmps(ua), &l, now); }
+                    Step::Target(ch, ua) => { s.set_target(ch, MicroAmps(ua), &l); }
                     Step::Tick(dt) => { now += dt; s.tick(now, &l); }
                     Step::Pause => s.pause(),
                     Step::Resume => s.resume(),
                     Step::LoseContact(ch) => s.lose_contact(ch),
                 }
-                let sps = s.setpoints(now);
+                let sps = s.setpoints();
                 for (ch, sp) in sps.iter().enumerate() {
                     prop_assert!(l.permits(sp.amplitude, sp.shape()).is_ok(), "channel {ch}: {sp:?} breaks a limit");
                     prop_assert!(sp.amplitude <= s.target[ch] || sp.amplitude == MicroAmps(0));

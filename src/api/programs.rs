@@ -1,0 +1,234 @@
+//! `io.stimd.Stimd1.Programs`: list, read, add and remove therapy programs.
+//!
+//! Translates only: the catalogue (`program::Catalog`) validates and stores. File writes run
+//! on a blocking thread so no D-Bus or session work waits for the disk.
+
+use super::StimdError;
+use crate::program::catalog::CatalogError;
+use crate::program::text::{to_toml, MAX_TOML_BYTES};
+use crate::program::{Catalog, Mode, Program, Sweep};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use zbus::interface;
+use zbus::zvariant::{OwnedValue, Value};
+
+/// Longest program id accepted as an argument.
+const MAX_ID_LEN: usize = 64;
+
+pub struct Programs {
+    pub catalog: Arc<RwLock<Catalog>>,
+    /// `nl` or `en`: the language of names and summaries in `List` and `Get`.
+    pub locale: String,
+}
+
+impl From<CatalogError> for StimdError {
+    fn from(e: CatalogError) -> Self {
+        match e {
+            CatalogError::Invalid(m) => StimdError::InvalidArgument(m),
+            CatalogError::Unknown(m) => StimdError::UnknownProgram(m),
+            CatalogError::NotPermitted(m) => StimdError::NotPermitted(m),
+            CatalogError::Io(m) => StimdError::Failed(m),
+        }
+    }
+}
+
+fn ov(v: Value<'_>) -> OwnedValue {
+    // Plain values (numbers, strings, arrays and dictionaries of them) always convert.
+    v.try_into().unwrap_or_else(|_| OwnedValue::from(0u8))
+}
+
+fn unavailable() -> StimdError {
+    StimdError::Failed("the program catalogue is unavailable".into())
+}
+
+/// A one-line description of a program's segments.
+fn summary_line(p: &Program) -> String {
+    p.segments
+        .iter()
+        .map(|s| {
+            let mins = s
+                .seconds
+                .map_or(String::new(), |sec| format!(" {} min", sec.div_ceil(60)));
+            format!("{}{mins}", s.mode.name())
+        })
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+fn segment_dict(seg: &crate::program::Segment) -> HashMap<String, OwnedValue> {
+    let mut d: HashMap<String, OwnedValue> = HashMap::new();
+    let mut put = |k: &str, v: Value<'_>| {
+        d.insert(k.to_string(), ov(v));
+    };
+    put("mode", Value::from(seg.mode.name()));
+    put("seconds", Value::U32(seg.seconds.unwrap_or(0)));
+    put("intensity_percent", Value::U32(seg.intensity_percent));
+    match seg.mode {
+        Mode::Conventional { rate_hz, phase_us } | Mode::Acupuncture { rate_hz, phase_us } => {
+            put("rate_hz", Value::F64(rate_hz));
+            put("phase_us", Value::U32(phase_us));
+        }
+        Mode::Burst {
+            rate_hz,
+            pulses,
+            inner_rate_hz,
+            phase_us,
+        } => {
+            put("rate_hz", Value::F64(rate_hz));
+            put("pulses", Value::U32(pulses));
+            put("inner_rate_hz", Value::F64(inner_rate_hz));
+            put("phase_us", Value::U32(phase_us));
+        }
+        Mode::Modulated {
+            rate_hz,
+            phase_us,
+            period_s,
+            sweep,
+        } => {
+            put("rate_hz", Value::F64(rate_hz));
+            put("phase_us", Value::U32(phase_us));
+            put("period_s", Value::F64(period_s));
+            match sweep {
+                Sweep::Rate { to_hz } => {
+                    put("sweep", Value::from("rate"));
+                    put("sweep_to_hz", Value::F64(to_hz));
+                }
+                Sweep::Width { to_us } => {
+                    put("sweep", Value::from("width"));
+                    put("sweep_to_us", Value::U32(to_us));
+                }
+                Sweep::Amplitude { min_percent } => {
+                    put("sweep", Value::from("amplitude"));
+                    put("amplitude_min_percent", Value::U32(min_percent));
+                }
+            }
+        }
+        Mode::Ems {
+            rate_hz,
+            phase_us,
+            ramp_up_s,
+            on_s,
+            ramp_down_s,
+            off_s,
+        } => {
+            put("rate_hz", Value::F64(rate_hz));
+            put("phase_us", Value::U32(phase_us));
+            put("ramp_up_s", Value::F64(ramp_up_s));
+            put("on_s", Value::F64(on_s));
+            put("ramp_down_s", Value::F64(ramp_down_s));
+            put("off_s", Value::F64(off_s));
+        }
+    }
+    d
+}
+
+fn check_id(id: &str) -> Result<(), StimdError> {
+    if id.chars().count() > MAX_ID_LEN {
+        return Err(StimdError::InvalidArgument(format!(
+            "id is {} characters long (allowed: at most {MAX_ID_LEN})",
+            id.chars().count()
+        )));
+    }
+    Ok(())
+}
+
+#[interface(
+    name = "io.stimd.Stimd1.Programs",
+    proxy(
+        default_service = "io.stimd.Stimd1",
+        default_path = "/io/stimd/Stimd1",
+        gen_blocking = false
+    )
+)]
+impl Programs {
+    /// Every program: (id, name, kind, summary), names in the device's language; presets first.
+    async fn list(&self) -> Result<Vec<(String, String, String, String)>, StimdError> {
+        let cat = self.catalog.read().map_err(|_| unavailable())?;
+        Ok(cat
+            .list()
+            .into_iter()
+            .map(|(p, _)| {
+                (
+                    p.id.clone(),
+                    p.name.get(&self.locale).to_string(),
+                    p.kind.as_str().to_string(),
+                    p.summary.get(&self.locale).to_string(),
+                )
+            })
+            .collect())
+    }
+
+    /// One program. Keys: id s, name s, name_nl s, name_en s, kind s, summary s, summary_nl s,
+    /// summary_en s, builtin b, placements as, outline s, segments aa{sv} (mode s, seconds u
+    /// (0 = to the end of the session), intensity_percent u and the mode's parameters), toml s
+    /// (the program as a file `Add` accepts).
+    async fn get(&self, id: &str) -> Result<HashMap<String, OwnedValue>, StimdError> {
+        check_id(id)?;
+        let cat = self.catalog.read().map_err(|_| unavailable())?;
+        let (p, builtin) = cat.get(id).ok_or_else(|| {
+            StimdError::UnknownProgram(format!(
+                "program = {id:?} does not exist (known: {})",
+                cat.ids().join(", ")
+            ))
+        })?;
+        let mut d: HashMap<String, OwnedValue> = HashMap::new();
+        let mut put = |k: &str, v: Value<'_>| {
+            d.insert(k.to_string(), ov(v));
+        };
+        put("id", Value::from(p.id.as_str()));
+        put("name", Value::from(p.name.get(&self.locale)));
+        put("name_nl", Value::from(p.name.nl.as_str()));
+        put("name_en", Value::from(p.name.en.as_str()));
+        put("kind", Value::from(p.kind.as_str()));
+        put("summary", Value::from(p.summary.get(&self.locale)));
+        put("summary_nl", Value::from(p.summary.nl.as_str()));
+        put("summary_en", Value::from(p.summary.en.as_str()));
+        put("builtin", Value::Bool(builtin));
+        put("placements", Value::from(p.placements.clone()));
+        put("outline", Value::from(summary_line(p)));
+        put(
+            "segments",
+            Value::from(p.segments.iter().map(segment_dict).collect::<Vec<_>>()),
+        );
+        put("toml", Value::from(to_toml(p)));
+        Ok(d)
+    }
+
+    /// Adds a custom program from program-file text (TOML, see docs/programs.md); returns its
+    /// id. A program that fails validation is refused with every problem listed.
+    async fn add(&self, program_toml: &str) -> Result<String, StimdError> {
+        if program_toml.len() > MAX_TOML_BYTES {
+            return Err(StimdError::InvalidArgument(format!(
+                "program_toml is {} bytes (allowed: at most {MAX_TOML_BYTES})",
+                program_toml.len()
+            )));
+        }
+        let catalog = self.catalog.clone();
+        let text = program_toml.to_string();
+        tokio::task::spawn_blocking(move || {
+            catalog
+                .write()
+                .map_err(|_| unavailable())?
+                .add(&text)
+                .map_err(StimdError::from)
+        })
+        .await
+        .map_err(|e| StimdError::Failed(e.to_string()))?
+    }
+
+    /// Removes a custom program. Presets cannot be removed.
+    async fn remove(&self, id: &str) -> Result<(), StimdError> {
+        check_id(id)?;
+        let catalog = self.catalog.clone();
+        let id = id.to_string();
+        tokio::task::spawn_blocking(move || {
+            catalog
+                .write()
+                .map_err(|_| unavailable())?
+                .remove(&id)
+                .map_err(StimdError::from)
+        })
+        .await
+        .map_err(|e| StimdError::Failed(e.to_string()))?
+    }
+}

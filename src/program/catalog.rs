@@ -1,0 +1,178 @@
+//! Which programs exist: the compiled-in presets plus the custom programs kept as TOML files in
+//! `<state dir>/programs/`, which survive restarts. Presets can be neither removed nor
+//! shadowed. Files are written atomically (temporary file, fsync, rename).
+
+use super::text::{parse, valid_id};
+use super::{presets, Program};
+use crate::safety::limits::Limits;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Most custom programs one device keeps (bounds what clients can make it store).
+pub const MAX_CUSTOM: usize = 64;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CatalogError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Unknown(String),
+    #[error("{0}")]
+    NotPermitted(String),
+    #[error("{0}")]
+    Io(String),
+}
+
+/// Presets and custom programs.
+#[derive(Debug)]
+pub struct Catalog {
+    presets: Vec<Program>,
+    custom: BTreeMap<String, Program>,
+    dir: PathBuf,
+    limits: Limits,
+}
+
+impl Catalog {
+    /// Loads the custom programs in `dir`; a file that does not parse or no longer fits the
+    /// limits is left on disk, skipped, and reported in the returned warnings.
+    pub fn load(dir: &Path, limits: Limits) -> (Catalog, Vec<String>) {
+        let mut cat = Catalog {
+            presets: presets(),
+            custom: BTreeMap::new(),
+            dir: dir.to_path_buf(),
+            limits,
+        };
+        let mut warnings = Vec::new();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        for path in files {
+            let text = match std::fs::read_to_string(&path) {
+                Ok(t) => t,
+                Err(e) => {
+                    warnings.push(format!("{}: {e}", path.display()));
+                    continue;
+                }
+            };
+            match parse(&text, &cat.limits) {
+                Ok(p) if cat.is_preset(&p.id) => warnings.push(format!(
+                    "{}: id {:?} is a preset; skipped",
+                    path.display(),
+                    p.id
+                )),
+                Ok(_) if cat.custom.len() >= MAX_CUSTOM => warnings.push(format!(
+                    "{}: more than {MAX_CUSTOM} custom programs; skipped",
+                    path.display()
+                )),
+                Ok(p) => {
+                    cat.custom.insert(p.id.clone(), p);
+                }
+                Err(problems) => warnings.push(format!(
+                    "{}: skipped: {}",
+                    path.display(),
+                    problems.join("; ")
+                )),
+            }
+        }
+        (cat, warnings)
+    }
+
+    fn is_preset(&self, id: &str) -> bool {
+        self.presets.iter().any(|p| p.id == id)
+    }
+
+    /// A program by id, and whether it is built in.
+    pub fn get(&self, id: &str) -> Option<(&Program, bool)> {
+        self.presets
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| (p, true))
+            .or_else(|| self.custom.get(id).map(|p| (p, false)))
+    }
+
+    /// Every program, presets first, each with whether it is built in.
+    pub fn list(&self) -> Vec<(&Program, bool)> {
+        self.presets
+            .iter()
+            .map(|p| (p, true))
+            .chain(self.custom.values().map(|p| (p, false)))
+            .collect()
+    }
+
+    /// The ids of every program, for error messages.
+    pub fn ids(&self) -> Vec<String> {
+        self.list().into_iter().map(|(p, _)| p.id.clone()).collect()
+    }
+
+    /// Validates and stores a custom program; returns its id. Nothing changes on error.
+    pub fn add(&mut self, text: &str) -> Result<String, CatalogError> {
+        let program = parse(text, &self.limits).map_err(|problems| {
+            CatalogError::Invalid(format!("program refused: {}", problems.join("; ")))
+        })?;
+        let id = program.id.clone();
+        if self.is_preset(&id) {
+            return Err(CatalogError::NotPermitted(format!(
+                "id = {id:?} is a built-in program; presets cannot be replaced (choose another id)"
+            )));
+        }
+        if self.custom.contains_key(&id) {
+            return Err(CatalogError::Invalid(format!(
+                "id = {id:?} is already a custom program; remove it first to replace it"
+            )));
+        }
+        if self.custom.len() >= MAX_CUSTOM {
+            return Err(CatalogError::NotPermitted(format!(
+                "{} custom programs are stored (allowed: at most {MAX_CUSTOM}); remove one first",
+                self.custom.len()
+            )));
+        }
+        self.write_file(&id, text)
+            .map_err(|e| CatalogError::Io(format!("cannot store program {id:?}: {e}")))?;
+        self.custom.insert(id.clone(), program);
+        Ok(id)
+    }
+
+    /// Removes a custom program. Presets cannot be removed.
+    pub fn remove(&mut self, id: &str) -> Result<(), CatalogError> {
+        if self.is_preset(id) {
+            return Err(CatalogError::NotPermitted(format!(
+                "program {id:?} is built in and cannot be removed"
+            )));
+        }
+        if !self.custom.contains_key(id) || !valid_id(id) {
+            return Err(CatalogError::Unknown(format!(
+                "program = {id:?} is not a custom program (custom: {})",
+                self.custom.keys().cloned().collect::<Vec<_>>().join(", ")
+            )));
+        }
+        match std::fs::remove_file(self.dir.join(format!("{id}.toml"))) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(CatalogError::Io(format!(
+                    "cannot remove program {id:?}: {e}"
+                )))
+            }
+        }
+        self.custom.remove(id);
+        Ok(())
+    }
+
+    fn write_file(&self, id: &str, text: &str) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.dir)?;
+        let tmp = self.dir.join(format!(".{id}.toml.tmp"));
+        {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()?;
+        }
+        std::fs::rename(&tmp, self.dir.join(format!("{id}.toml")))?;
+        std::fs::File::open(&self.dir)?.sync_all()
+    }
+}

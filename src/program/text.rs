@@ -1,0 +1,477 @@
+//! The program file format (TOML): parsing with every problem named, and writing a program
+//! back out in the same format (what `Programs.Get` returns as `toml`).
+//!
+//! Parsing never panics, on any input; a program comes out only when every key is known, every
+//! value has the right type and range, and it fits the effective limits.
+
+use super::{ranges, Kind, Mode, Program, Segment, Sweep, Text};
+use crate::safety::limits::Limits;
+use serde::{Deserialize, Serialize};
+
+/// Largest program file accepted (a client cannot exhaust memory with one).
+pub const MAX_TOML_BYTES: usize = 16 * 1024;
+const MAX_ID_LEN: usize = 64;
+const MAX_NAME_LEN: usize = 64;
+const MAX_SUMMARY_LEN: usize = 600;
+const MAX_PLACEMENTS: usize = 16;
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct RawProgram {
+    id: String,
+    kind: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    placements: Vec<String>,
+    name: RawText,
+    summary: RawText,
+    segments: Vec<RawSegment>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct RawText {
+    nl: String,
+    en: String,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct RawSegment {
+    mode: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    minutes: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seconds: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    intensity_percent: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rate_hz: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phase_us: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pulses: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inner_rate_hz: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    period_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sweep: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sweep_to_hz: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sweep_to_us: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amplitude_min_percent: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ramp_up_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    on_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ramp_down_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    off_s: Option<f64>,
+}
+
+/// The keys each mode uses besides `mode`, `minutes`, `seconds` and `intensity_percent`.
+fn mode_keys(mode: &str) -> Option<&'static [&'static str]> {
+    Some(match mode {
+        "conventional" | "acupuncture" => &["rate_hz", "phase_us"],
+        "burst" => &["rate_hz", "pulses", "inner_rate_hz", "phase_us"],
+        "modulated" => &[
+            "rate_hz",
+            "phase_us",
+            "period_s",
+            "sweep",
+            "sweep_to_hz",
+            "sweep_to_us",
+            "amplitude_min_percent",
+        ],
+        "ems" => &[
+            "rate_hz",
+            "phase_us",
+            "ramp_up_s",
+            "on_s",
+            "ramp_down_s",
+            "off_s",
+        ],
+        _ => return None,
+    })
+}
+
+const MODES: &str = "conventional, acupuncture, burst, modulated, ems";
+
+impl RawSegment {
+    /// The mode keys present, by name.
+    fn present(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        let mut add = |set: bool, k: &'static str| {
+            if set {
+                v.push(k)
+            }
+        };
+        add(self.rate_hz.is_some(), "rate_hz");
+        add(self.phase_us.is_some(), "phase_us");
+        add(self.pulses.is_some(), "pulses");
+        add(self.inner_rate_hz.is_some(), "inner_rate_hz");
+        add(self.period_s.is_some(), "period_s");
+        add(self.sweep.is_some(), "sweep");
+        add(self.sweep_to_hz.is_some(), "sweep_to_hz");
+        add(self.sweep_to_us.is_some(), "sweep_to_us");
+        add(
+            self.amplitude_min_percent.is_some(),
+            "amplitude_min_percent",
+        );
+        add(self.ramp_up_s.is_some(), "ramp_up_s");
+        add(self.on_s.is_some(), "on_s");
+        add(self.ramp_down_s.is_some(), "ramp_down_s");
+        add(self.off_s.is_some(), "off_s");
+        v
+    }
+
+    fn into_segment(self, at: &str, problems: &mut Vec<String>) -> Option<Segment> {
+        let Some(allowed) = mode_keys(&self.mode) else {
+            problems.push(format!(
+                "{at}.mode = {:?} is not a mode (allowed: {MODES})",
+                self.mode
+            ));
+            return None;
+        };
+        for k in self.present() {
+            if !allowed.contains(&k) {
+                problems.push(format!("{at}.{k} is not used by mode {:?}", self.mode));
+            }
+        }
+        let before = problems.len();
+        let mut need_f = |v: Option<f64>, key: &str| {
+            v.unwrap_or_else(|| {
+                problems.push(format!("{at}.{key} is missing (mode {:?})", self.mode));
+                0.0
+            })
+        };
+        let rate_hz = need_f(self.rate_hz, "rate_hz");
+        let mode = match self.mode.as_str() {
+            "conventional" | "acupuncture" | "burst" | "modulated" | "ems" => {
+                let phase_us = self.phase_us.unwrap_or_else(|| {
+                    problems.push(format!("{at}.phase_us is missing (mode {:?})", self.mode));
+                    0
+                });
+                match self.mode.as_str() {
+                    "conventional" => Mode::Conventional { rate_hz, phase_us },
+                    "acupuncture" => Mode::Acupuncture { rate_hz, phase_us },
+                    "burst" => Mode::Burst {
+                        rate_hz,
+                        pulses: self.pulses.unwrap_or_else(|| {
+                            problems.push(format!("{at}.pulses is missing (mode \"burst\")"));
+                            0
+                        }),
+                        inner_rate_hz: self.inner_rate_hz.unwrap_or_else(|| {
+                            problems
+                                .push(format!("{at}.inner_rate_hz is missing (mode \"burst\")"));
+                            0.0
+                        }),
+                        phase_us,
+                    },
+                    "modulated" => {
+                        let sweep = match self.sweep.as_deref() {
+                            Some("rate") => self.sweep_to_hz.map(|to_hz| Sweep::Rate { to_hz }),
+                            Some("width") => self.sweep_to_us.map(|to_us| Sweep::Width { to_us }),
+                            Some("amplitude") => self
+                                .amplitude_min_percent
+                                .map(|min_percent| Sweep::Amplitude { min_percent }),
+                            Some(other) => {
+                                problems.push(format!(
+                                    "{at}.sweep = {other:?} is not a sweep (allowed: rate, width, amplitude)"
+                                ));
+                                return None;
+                            }
+                            None => {
+                                problems.push(format!(
+                                    "{at}.sweep is missing (mode \"modulated\"; allowed: rate, width, amplitude)"
+                                ));
+                                return None;
+                            }
+                        };
+                        let Some(sweep) = sweep else {
+                            let key = match self.sweep.as_deref() {
+                                Some("rate") => "sweep_to_hz",
+                                Some("width") => "sweep_to_us",
+                                _ => "amplitude_min_percent",
+                            };
+                            problems.push(format!(
+                                "{at}.{key} is missing (sweep {:?})",
+                                self.sweep.unwrap_or_default()
+                            ));
+                            return None;
+                        };
+                        let extra: Vec<&str> = [
+                            ("sweep_to_hz", self.sweep_to_hz.is_some(), "rate"),
+                            ("sweep_to_us", self.sweep_to_us.is_some(), "width"),
+                            (
+                                "amplitude_min_percent",
+                                self.amplitude_min_percent.is_some(),
+                                "amplitude",
+                            ),
+                        ]
+                        .into_iter()
+                        .filter(|(_, set, s)| *set && Some(*s) != self.sweep.as_deref())
+                        .map(|(k, _, _)| k)
+                        .collect();
+                        for k in extra {
+                            problems.push(format!(
+                                "{at}.{k} does not belong to sweep {:?}",
+                                self.sweep.as_deref().unwrap_or_default()
+                            ));
+                        }
+                        Mode::Modulated {
+                            rate_hz,
+                            phase_us,
+                            period_s: self.period_s.unwrap_or_else(|| {
+                                problems
+                                    .push(format!("{at}.period_s is missing (mode \"modulated\")"));
+                                0.0
+                            }),
+                            sweep,
+                        }
+                    }
+                    _ => {
+                        let mut f = |v: Option<f64>, key: &str| {
+                            v.unwrap_or_else(|| {
+                                problems.push(format!("{at}.{key} is missing (mode \"ems\")"));
+                                0.0
+                            })
+                        };
+                        Mode::Ems {
+                            rate_hz,
+                            phase_us,
+                            ramp_up_s: f(self.ramp_up_s, "ramp_up_s"),
+                            on_s: f(self.on_s, "on_s"),
+                            ramp_down_s: f(self.ramp_down_s, "ramp_down_s"),
+                            off_s: f(self.off_s, "off_s"),
+                        }
+                    }
+                }
+            }
+            _ => return None,
+        };
+        let seconds = match (self.minutes, self.seconds) {
+            (Some(_), Some(_)) => {
+                problems.push(format!("{at}: give `minutes` or `seconds`, not both"));
+                None
+            }
+            (Some(m), None) => Some(m.saturating_mul(60)),
+            (None, s) => s,
+        };
+        if problems.len() > before {
+            return None;
+        }
+        Some(Segment {
+            mode,
+            seconds,
+            intensity_percent: self.intensity_percent.unwrap_or(100),
+        })
+    }
+
+    fn from_segment(seg: &Segment) -> RawSegment {
+        let (minutes, seconds) = match seg.seconds {
+            Some(s) if s % 60 == 0 => (Some(s / 60), None),
+            s => (None, s),
+        };
+        let mut r = RawSegment {
+            mode: seg.mode.name().into(),
+            minutes,
+            seconds,
+            intensity_percent: (seg.intensity_percent != 100).then_some(seg.intensity_percent),
+            ..RawSegment::default()
+        };
+        match seg.mode {
+            Mode::Conventional { rate_hz, phase_us } | Mode::Acupuncture { rate_hz, phase_us } => {
+                r.rate_hz = Some(rate_hz);
+                r.phase_us = Some(phase_us);
+            }
+            Mode::Burst {
+                rate_hz,
+                pulses,
+                inner_rate_hz,
+                phase_us,
+            } => {
+                r.rate_hz = Some(rate_hz);
+                r.pulses = Some(pulses);
+                r.inner_rate_hz = Some(inner_rate_hz);
+                r.phase_us = Some(phase_us);
+            }
+            Mode::Modulated {
+                rate_hz,
+                phase_us,
+                period_s,
+                sweep,
+            } => {
+                r.rate_hz = Some(rate_hz);
+                r.phase_us = Some(phase_us);
+                r.period_s = Some(period_s);
+                match sweep {
+                    Sweep::Rate { to_hz } => {
+                        r.sweep = Some("rate".into());
+                        r.sweep_to_hz = Some(to_hz);
+                    }
+                    Sweep::Width { to_us } => {
+                        r.sweep = Some("width".into());
+                        r.sweep_to_us = Some(to_us);
+                    }
+                    Sweep::Amplitude { min_percent } => {
+                        r.sweep = Some("amplitude".into());
+                        r.amplitude_min_percent = Some(min_percent);
+                    }
+                }
+            }
+            Mode::Ems {
+                rate_hz,
+                phase_us,
+                ramp_up_s,
+                on_s,
+                ramp_down_s,
+                off_s,
+            } => {
+                r.rate_hz = Some(rate_hz);
+                r.phase_us = Some(phase_us);
+                r.ramp_up_s = Some(ramp_up_s);
+                r.on_s = Some(on_s);
+                r.ramp_down_s = Some(ramp_down_s);
+                r.off_s = Some(off_s);
+            }
+        }
+        r
+    }
+}
+
+/// Whether `id` is a valid program id: 1–64 of `a-z`, `0-9`, `-`, starting with a letter or digit.
+pub fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID_LEN
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !id.starts_with('-')
+}
+
+fn check_text(problems: &mut Vec<String>, key: &str, t: &RawText, max: usize, required: bool) {
+    for (lang, v) in [("nl", &t.nl), ("en", &t.en)] {
+        let n = v.chars().count();
+        if (required && v.trim().is_empty()) || n > max {
+            problems.push(format!(
+                "{key}.{lang} is {n} characters long (allowed: {}..={max})",
+                usize::from(required)
+            ));
+        }
+    }
+}
+
+/// Parses and validates a program file. On failure, every problem found, each naming the key,
+/// the value and the allowed range.
+pub fn parse(text: &str, limits: &Limits) -> Result<Program, Vec<String>> {
+    if text.len() > MAX_TOML_BYTES {
+        return Err(vec![format!(
+            "program text is {} bytes (allowed: at most {MAX_TOML_BYTES})",
+            text.len()
+        )]);
+    }
+    let raw: RawProgram = toml::from_str(text).map_err(|e| {
+        vec![format!(
+            "not a valid program file: {}",
+            e.to_string().trim().replace('\n', " ")
+        )]
+    })?;
+    let mut problems = Vec::new();
+    if !valid_id(&raw.id) {
+        problems.push(format!(
+            "id = {:?} is not a valid id (allowed: 1..={MAX_ID_LEN} characters of a-z, 0-9 and '-', not starting with '-')",
+            raw.id
+        ));
+    }
+    let kind = match raw.kind.as_str() {
+        "tens" => Some(Kind::Tens),
+        "ems" => Some(Kind::Ems),
+        "combi" => Some(Kind::Combi),
+        other => {
+            problems.push(format!(
+                "kind = {other:?} is not a kind (allowed: tens, ems, combi)"
+            ));
+            None
+        }
+    };
+    check_text(&mut problems, "name", &raw.name, MAX_NAME_LEN, true);
+    check_text(
+        &mut problems,
+        "summary",
+        &raw.summary,
+        MAX_SUMMARY_LEN,
+        false,
+    );
+    if raw.placements.len() > MAX_PLACEMENTS
+        || raw
+            .placements
+            .iter()
+            .any(|p| p.trim().is_empty() || p.chars().count() > MAX_NAME_LEN)
+    {
+        problems.push(format!(
+            "placements: at most {MAX_PLACEMENTS} names of 1..={MAX_NAME_LEN} characters each"
+        ));
+    }
+    if !ranges::SEGMENTS.contains(&raw.segments.len()) {
+        problems.push(format!(
+            "segments: {} segment(s) (allowed: {}..={})",
+            raw.segments.len(),
+            ranges::SEGMENTS.start(),
+            ranges::SEGMENTS.end()
+        ));
+        return Err(problems);
+    }
+    let mut segments = Vec::new();
+    for (i, raw_seg) in raw.segments.into_iter().enumerate() {
+        if let Some(seg) = raw_seg.into_segment(&format!("segments[{i}]"), &mut problems) {
+            segments.push(seg);
+        }
+    }
+    let program = Program {
+        id: raw.id,
+        name: Text {
+            nl: raw.name.nl,
+            en: raw.name.en,
+        },
+        kind: kind.unwrap_or(Kind::Tens),
+        summary: Text {
+            nl: raw.summary.nl,
+            en: raw.summary.en,
+        },
+        placements: raw.placements,
+        segments,
+    };
+    if problems.is_empty() {
+        if let Err(p) = program.check(limits) {
+            problems.extend(p);
+        }
+    }
+    if problems.is_empty() {
+        Ok(program)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The program as a program file (the same format `parse` reads).
+pub fn to_toml(p: &Program) -> String {
+    let raw = RawProgram {
+        id: p.id.clone(),
+        kind: p.kind.as_str().into(),
+        placements: p.placements.clone(),
+        name: RawText {
+            nl: p.name.nl.clone(),
+            en: p.name.en.clone(),
+        },
+        summary: RawText {
+            nl: p.summary.nl.clone(),
+            en: p.summary.en.clone(),
+        },
+        segments: p.segments.iter().map(RawSegment::from_segment).collect(),
+    };
+    toml::to_string(&raw).unwrap_or_default()
+}
