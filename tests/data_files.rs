@@ -198,3 +198,28 @@ fn yocto_recipe_installs_every_file_the_unit_and_policy_need() {
         .expect("LIC_FILES_CHKSUM");
     assert!(md5_line.contains("file://LICENSE;md5="), "{md5_line}");
 }
+
+/// Every program example in docs/programs.md is accepted as written: whole files as they are,
+/// single segments inside a minimal program.
+#[test]
+fn program_examples_in_the_docs_parse() {
+    let doc = read("docs/programs.md");
+    let limits = stimd::config::Config::default()
+        .limits()
+        .expect("default limits");
+    let header = "id = \"doc\"\nkind = \"tens\"\n[name]\nnl = \"x\"\nen = \"x\"\n[summary]\nnl = \"\"\nen = \"\"\n";
+    let mut checked = 0;
+    for block in doc.split("```toml\n").skip(1) {
+        let block = block.split("```").next().unwrap_or_default();
+        let text = if block.contains("[name]") {
+            block.to_string()
+        } else {
+            format!("{header}{block}")
+        };
+        if let Err(problems) = stimd::program::text::parse(&text, &limits) {
+            panic!("docs/programs.md example does not parse: {problems:?}\n{block}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 8, "only {checked} examples found");
+}

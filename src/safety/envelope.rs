@@ -62,9 +62,14 @@ impl Envelope {
         let grown = self.grow_to(now_ns);
         let level = f64::from(level.0);
         if level < grown {
+            // Each sample is a line L + rate·(t − s); of two pending lines the lower one
+            // bounds every later time, so it is the one kept (with its own time).
+            let rate = f64::from(self.rate_ua_per_s);
             self.pending = Some(match self.pending {
-                Some((p, _)) => (p.min(level), now_ns),
-                None => (level, now_ns),
+                Some((l1, a1)) if l1 + rate * now_ns.saturating_sub(a1) as f64 / 1e9 <= level => {
+                    (l1, a1)
+                }
+                _ => (level, now_ns),
             });
         }
     }
@@ -130,6 +135,27 @@ mod tests {
                 assert!(e.check(MicroAmps((k * 250) as u32), t).is_ok());
             }
         }
+    }
+
+    #[test]
+    fn a_level_ramping_at_the_limit_never_trips_however_often_it_is_sampled() {
+        // The level rises at the rise rate, sampled every 0.5 ms (the supervisor, armed) with
+        // 20 ms steps (the manager's tick); pulses every 500 ms carry the level (2 Hz taps).
+        let mut e = Envelope::armed(0, 2_000);
+        let level = |t: u64| MicroAmps((2_000 * (t / (20 * MS) * 20 * MS) / 1_000_000_000) as u32);
+        let mut t = 0;
+        while t < 3_000 * MS {
+            e.follow_level(level(t), t);
+            if t % (500 * MS) == 0 {
+                assert!(e.check(level(t), t).is_ok(), "tripped at {} ms", t / MS);
+            }
+            t += MS / 2;
+        }
+        // A supervisor stall of 8 ms must not apply an old, low sample as if it were new.
+        e.follow_level(level(t), t);
+        t += 8 * MS;
+        e.follow_level(level(t), t);
+        assert!(e.check(level(t), t).is_ok());
     }
 
     #[test]

@@ -220,17 +220,20 @@ impl Session {
         if self.elapsed_s(now_ms) >= self.duration_s {
             return Some(EndReason::Completed);
         }
-        let (index, _) = self
-            .program
-            .segment_at_ms(now_ms.saturating_sub(self.started_ms));
-        if index != self.segment {
-            self.enter_segment(index, limits);
-        }
         if self.keepalive_s > 0
             && now_ms.saturating_sub(self.last_keepalive_ms)
                 > u64::from(self.keepalive_s) * 1_000 + 1_000
         {
             return Some(EndReason::KeepaliveLost);
+        }
+        let (index, _) = self
+            .program
+            .segment_at_ms(now_ms.saturating_sub(self.started_ms));
+        if index != self.segment {
+            // Levels stay at zero for this tick: the manager publishes the new pattern while
+            // every level is zero, and the ramp starts on the next tick.
+            self.enter_segment(index, limits);
+            return None;
         }
         for &ch in &self.channels {
             let target = if self.paused {
@@ -282,7 +285,7 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::program::find_preset;
+    use crate::program::{find_preset, Program};
     use crate::safety::limits::tests::default_limits;
 
     fn session() -> Session {
@@ -437,8 +440,51 @@ mod tests {
         ]
     }
 
+    /// A program of the presets' segments in any order, each 1–3 s long.
+    fn any_program() -> impl Strategy<Value = Program> {
+        let modes: Vec<crate::program::Mode> = crate::program::presets()
+            .into_iter()
+            .flat_map(|p| p.segments.into_iter().map(|s| s.mode))
+            .collect();
+        proptest::collection::vec((0..modes.len(), 1u32..=3, 1u32..=100), 1..5).prop_map(
+            move |segs| Program {
+                segments: segs
+                    .into_iter()
+                    .map(|(i, seconds, intensity_percent)| crate::program::Segment {
+                        mode: modes[i].clone(),
+                        seconds: Some(seconds),
+                        intensity_percent,
+                    })
+                    .collect(),
+                ..find_preset("combi-low-back").unwrap()
+            },
+        )
+    }
+
+    #[test]
+    fn a_new_segment_ramps_from_zero_to_a_charge_scaled_share_of_the_target() {
+        let l = default_limits();
+        let mut p = find_preset("combi-low-back").unwrap();
+        p.segments[0].seconds = Some(3);
+        let mut s = Session::new(1, p, vec![0], 60, 0, 0, "default".into(), String::new(), 0);
+        s.set_target(0, MicroAmps(4_000), &l);
+        for t in 1..=149 {
+            s.tick(t * 20, &l);
+        }
+        assert_eq!((s.segment, s.actual[0]), (0, MicroAmps(4_000)));
+        assert_eq!(s.tick(3_000, &l), None);
+        assert!(s.segment_changed);
+        assert_eq!(s.segment_name(), "ems");
+        // 4 mA at 200 µs → 3.2 mA at 250 µs (same charge) → 50 % → 1.6 mA, from zero.
+        assert_eq!(s.target[0], MicroAmps(1_600));
+        assert_eq!(s.actual[0], MicroAmps(0));
+        s.tick(3_020, &l);
+        assert_eq!(s.actual[0], MicroAmps(40));
+    }
+
     proptest! {
-        /// Whatever clients ask, in whatever order, with whatever tick timing: the setpoint of
+        /// Whatever clients ask, in whatever order, with whatever tick timing, through whatever
+        /// segments: the setpoint of
         /// every channel stays within every limit, starts from zero, and rises no faster than
         /// the rise limit (a late tick adds at most 20 ms of rise; the carried fraction adds
         /// under 1 µA), while decreases take effect at once.
@@ -447,11 +493,12 @@ mod tests {
             steps in proptest::collection::vec(step(), 1..300),
             rise in 1u32..=5_000,
             peak in 1u32..=100_000,
+            program in any_program(),
         ) {
             let mut l = default_limits();
             l.rise_rate_ua_per_s = rise;
             l.peak_current = MicroAmps(peak);
-            let mut s = Session::new(1, find_preset("low-back").unwrap(), vec![0, 1], 7_200, 0, 0, "default".into(), String::new(), 0);
+            let mut s = Session::new(1, program, vec![0, 1], 7_200, 0, 0, "default".into(), String::new(), 0);
             let mut now = 0u64;
             let mut prev = s.setpoints();
             let mut prev_t = now;

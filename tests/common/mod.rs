@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use stimd::api::device::DeviceProxy;
 use stimd::api::history::HistoryProxy;
+use stimd::api::programs::ProgramsProxy;
 use stimd::api::session::SessionProxy;
 use stimd::api::sim::SimProxy;
 
@@ -222,6 +223,7 @@ pub struct Client {
     pub device: DeviceProxy<'static>,
     pub session: SessionProxy<'static>,
     pub history: HistoryProxy<'static>,
+    pub programs: ProgramsProxy<'static>,
     pub sim: SimProxy<'static>,
 }
 
@@ -246,6 +248,11 @@ impl Client {
                 .build()
                 .await
                 .expect("history proxy"),
+            programs: ProgramsProxy::builder(&conn)
+                .cache_properties(No)
+                .build()
+                .await
+                .expect("programs proxy"),
             sim: SimProxy::builder(&conn)
                 .cache_properties(No)
                 .build()
