@@ -63,6 +63,7 @@ fn segment_dict(seg: &crate::program::Segment) -> HashMap<String, OwnedValue> {
     put("mode", Value::from(seg.mode.name()));
     put("seconds", Value::U32(seg.seconds.unwrap_or(0)));
     put("intensity_percent", Value::U32(seg.intensity_percent));
+    put("interphase_us", Value::U32(seg.interphase_us));
     match seg.mode {
         Mode::Conventional { rate_hz, phase_us } | Mode::Acupuncture { rate_hz, phase_us } => {
             put("rate_hz", Value::F64(rate_hz));

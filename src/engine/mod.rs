@@ -148,7 +148,7 @@ impl Engine {
                 period: shape.interval,
             };
             if sp.is_active() {
-                self.pulse(ch, sp, onset);
+                self.pulse(ch, sp, shape.gap, onset);
                 self.shared
                     .stats
                     .spin_ns
@@ -203,8 +203,9 @@ impl Engine {
         best
     }
 
-    /// One symmetric biphasic pulse, spinning through the phases.
-    fn pulse(&mut self, ch: usize, sp: Setpoint, onset: u64) {
+    /// One symmetric biphasic pulse, spinning through the phases (and the inter-phase gap at
+    /// zero, if any).
+    fn pulse(&mut self, ch: usize, sp: Setpoint, gap: Micros, onset: u64) {
         // A clone of the Arc (no allocation) so telemetry can be used while `self` writes.
         let shared = Arc::clone(&self.shared);
         let tel = &shared.telemetry[ch];
@@ -223,6 +224,15 @@ impl Engine {
         let p1 = now_ns();
         let contact = self.io.contacts.get_mut(ch).map(|c| c.is_active());
         spin_until_ns(p1 + w1.as_nanos());
+        let mut end1 = None;
+        if gap.0 > 0 {
+            if !self.write(ch, 0) {
+                return;
+            }
+            let g = now_ns();
+            end1 = Some(g);
+            spin_until_ns(g + gap.as_nanos());
+        }
         if !self.write(ch, a2) {
             return;
         }
@@ -234,7 +244,7 @@ impl Engine {
         stats.onset_error.record_ns(p1.saturating_sub(onset));
         stats
             .phase_error
-            .record_ns((p2 - p1).abs_diff(w1.as_nanos()));
+            .record_ns((end1.unwrap_or(p2) - p1).abs_diff(w1.as_nanos()));
         if zeroed {
             stats
                 .phase_error
@@ -335,6 +345,73 @@ mod tests {
             }
             Ok(())
         }
+    }
+
+    /// A DAC that records every write with its time.
+    struct RecordingDac(Arc<std::sync::Mutex<Vec<(u64, usize, i32)>>>);
+
+    impl Dac for RecordingDac {
+        fn set_current(&mut self, ch: usize, microamps: i32) -> Result<(), BoardError> {
+            if let Ok(mut v) = self.0.lock() {
+                v.push((now_ns(), ch, microamps));
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn an_interphase_gap_holds_zero_between_equal_opposite_phases() {
+        let shared = Arc::new(Shared::new());
+        let writes = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let io = EngineIo {
+            dac: Box::new(RecordingDac(writes.clone())),
+            contacts: Vec::new(),
+        };
+        let stop = Arc::new(AtomicBool::new(false));
+        let settings = EngineSettings {
+            lead: Micros(100),
+            rt_priority: 1,
+            channels: 1,
+        };
+        let handle = spawn(io, shared.clone(), settings, stop.clone()).unwrap();
+        let pattern = crate::pulse::pattern::Pattern {
+            gap_us: 80,
+            ..crate::pulse::pattern::Pattern::steady(10_000, 150)
+        };
+        shared.pattern.publish(pattern, now_ns());
+        shared.set_level(0, 3_000);
+        let start = Instant::now();
+        let nonzero = || {
+            writes
+                .lock()
+                .map(|v| v.iter().filter(|w| w.2 != 0).count())
+                .unwrap_or(0)
+        };
+        while nonzero() < 20 {
+            assert!(start.elapsed() < Duration::from_secs(10), "too few pulses");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        stop.store(true, Ordering::Release);
+        handle.join().unwrap();
+        let v = writes.lock().unwrap().clone();
+        let first = v.iter().position(|w| w.2 == 3_000).unwrap();
+        let mut pulses = 0;
+        for w in v[first..].windows(4).step_by(4) {
+            if w[0].2 != 3_000 {
+                break;
+            }
+            let amps: Vec<i32> = w.iter().map(|x| x.2).collect();
+            assert_eq!(
+                amps,
+                [3_000, 0, -3_000, 0],
+                "phase, gap at zero, opposite phase, zero"
+            );
+            assert!(w[1].0 - w[0].0 >= 150_000, "phase 1 shorter than 150 µs");
+            assert!(w[2].0 - w[1].0 >= 80_000, "gap shorter than 80 µs");
+            assert!(w[3].0 - w[2].0 >= 150_000, "phase 2 shorter than 150 µs");
+            pulses += 1;
+        }
+        assert!(pulses >= 10, "{pulses} pulses checked");
     }
 
     #[test]

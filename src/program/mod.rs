@@ -127,6 +127,8 @@ pub mod ranges {
     /// A segment's duration in seconds.
     pub const SEGMENT_S: RangeInclusive<u32> = 1..=7_200;
     pub const INTENSITY_PERCENT: RangeInclusive<u32> = 1..=100;
+    /// Pause between the two phases of a pulse, µs.
+    pub const INTERPHASE_US: RangeInclusive<u32> = 0..=100;
     pub const SEGMENTS: RangeInclusive<usize> = 1..=16;
 }
 
@@ -312,12 +314,24 @@ fn check_u(out: &mut Vec<String>, key: &str, v: u32, r: RangeInclusive<u32>) {
 
 /// One part of a program. It runs for `seconds` (the last segment, or one without a duration,
 /// runs to the end of the session). `intensity_percent` is the share of the previous
-/// segment's intensity this one starts towards (always ramping from zero).
+/// segment's intensity this one starts towards (always ramping from zero). `interphase_us` is
+/// an optional pause at zero between the two phases of each pulse.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Segment {
     pub mode: Mode,
     pub seconds: Option<u32>,
     pub intensity_percent: u32,
+    pub interphase_us: u32,
+}
+
+impl Segment {
+    /// The waveform the engine runs for this segment.
+    pub fn pattern(&self) -> Pattern {
+        Pattern {
+            gap_us: self.interphase_us,
+            ..self.mode.pattern()
+        }
+    }
 }
 
 /// A therapy program.
@@ -383,6 +397,12 @@ impl Program {
                     "{at}: needs `minutes` or `seconds` (only the last segment may run to the end of the session)"
                 ));
             }
+            check_u(
+                &mut problems,
+                &format!("{at}.interphase_us"),
+                seg.interphase_us,
+                ranges::INTERPHASE_US,
+            );
             check_u(
                 &mut problems,
                 &format!("{at}.intensity_percent"),

@@ -7,6 +7,7 @@ fn seg(mode: Mode) -> Segment {
         mode,
         seconds: None,
         intensity_percent: 100,
+        interphase_us: 0,
     }
 }
 
@@ -165,6 +166,7 @@ pub fn presets() -> Vec<Program> {
                 },
                 Segment {
                     seconds: None,
+                    interphase_us: 0,
                     // Low intensity: half of the TENS level (after scaling for the wider phase).
                     intensity_percent: 50,
                     mode: Mode::Ems {

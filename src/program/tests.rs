@@ -86,6 +86,7 @@ fn segment_at_walks_segments_in_order() {
         },
         seconds,
         intensity_percent: 100,
+        interphase_us: 0,
     };
     let p = Program {
         segments: vec![
@@ -243,6 +244,33 @@ fn ems_rates_between_the_bands_are_refused() {
 }
 
 proptest! {
+    /// Segment boundaries fall exactly where the durations add up; the last segment runs on.
+    #[test]
+    fn segments_change_exactly_at_their_boundaries(secs in proptest::collection::vec(1u32..=600, 1..8), probe in 0u64..5_000_000) {
+        let seg = |seconds| Segment {
+            mode: Mode::Conventional { rate_hz: 80.0, phase_us: 200 },
+            seconds: Some(seconds),
+            intensity_percent: 100,
+            interphase_us: 0,
+        };
+        let p = Program { segments: secs.iter().map(|&s| seg(s)).collect(), ..find_preset("low-back").unwrap() };
+        let mut start = 0u64;
+        for (i, &s) in secs.iter().enumerate() {
+            let end = start + u64::from(s) * 1_000;
+            prop_assert_eq!(p.segment_at_ms(start), (i, start));
+            if i + 1 < secs.len() {
+                prop_assert_eq!(p.segment_at_ms(end - 1), (i, start));
+            }
+            start = end;
+        }
+        let (i, _) = p.segment_at_ms(probe);
+        let before: u64 = secs[..i].iter().map(|&s| u64::from(s) * 1_000).sum();
+        prop_assert!(probe >= before);
+        if i + 1 < secs.len() {
+            prop_assert!(probe < before + u64::from(secs[i]) * 1_000);
+        }
+    }
+
     /// Program loading never panics on arbitrary text.
     #[test]
     fn arbitrary_text_never_panics(text in "\\PC{0,400}") {

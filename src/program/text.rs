@@ -45,6 +45,8 @@ struct RawSegment {
     #[serde(skip_serializing_if = "Option::is_none")]
     intensity_percent: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    interphase_us: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     rate_hz: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     phase_us: Option<u32>,
@@ -268,6 +270,7 @@ impl RawSegment {
             mode,
             seconds,
             intensity_percent: self.intensity_percent.unwrap_or(100),
+            interphase_us: self.interphase_us.unwrap_or(0),
         })
     }
 
@@ -281,6 +284,7 @@ impl RawSegment {
             minutes,
             seconds,
             intensity_percent: (seg.intensity_percent != 100).then_some(seg.intensity_percent),
+            interphase_us: (seg.interphase_us != 0).then_some(seg.interphase_us),
             ..RawSegment::default()
         };
         match seg.mode {

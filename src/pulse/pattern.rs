@@ -51,12 +51,16 @@ pub struct Pattern {
     pub on_ms: u32,
     pub ramp_down_ms: u32,
     pub off_ms: u32,
+    /// Pause at zero between the two phases of a pulse, µs (0: none).
+    pub gap_us: u32,
 }
 
 /// One pulse as the pattern makes it, before the intensity is applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PulseShape {
     pub phase: Micros,
+    /// Pause between the phases.
+    pub gap: Micros,
     /// Time to the next pulse of the train (the rate the limits see), µs.
     pub interval: Micros,
     /// Share of the intensity, ‰ (0..=1000).
@@ -64,7 +68,7 @@ pub struct PulseShape {
 }
 
 /// Words a pattern takes when published.
-pub const WORDS: usize = 11;
+pub const WORDS: usize = 12;
 
 const MS: u64 = 1_000_000;
 
@@ -99,6 +103,7 @@ impl Pattern {
             self.on_ms,
             self.ramp_down_ms,
             self.off_ms,
+            self.gap_us,
         ]
     }
 
@@ -115,6 +120,7 @@ impl Pattern {
             on_ms: w[8],
             ramp_down_ms: w[9],
             off_ms: w[10],
+            gap_us: w[11],
         }
     }
 
@@ -187,6 +193,7 @@ impl Pattern {
         };
         PulseShape {
             phase: Micros(phase),
+            gap: Micros(self.gap_us),
             interval: Micros((self.interval_ns(t_ns) / 1_000) as u32),
             factor_permille: sweep * self.cycle_permille(t_ns) / 1000,
         }

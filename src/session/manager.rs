@@ -452,7 +452,7 @@ impl Manager {
             if let Some(seg) = s.program.segments.get(s.segment) {
                 self.shared
                     .pattern
-                    .publish(seg.mode.pattern(), crate::clock::now_ns());
+                    .publish(seg.pattern(), crate::clock::now_ns());
             }
         }
     }

@@ -454,6 +454,7 @@ mod tests {
                         mode: modes[i].clone(),
                         seconds: Some(seconds),
                         intensity_percent,
+                        interphase_us: 0,
                     })
                     .collect(),
                 ..find_preset("combi-low-back").unwrap()

@@ -190,6 +190,37 @@ proptest! {
         }
     }
 
+    /// For every mode and any requested intensity: once clamped for the pattern's worst
+    /// shape, every pulse it makes — each with its own width, rate and share — is within every
+    /// limit, and its two phases carry equal and opposite charge.
+    #[test]
+    fn every_pulse_of_a_clamped_intensity_is_within_the_limits(
+        mode in any_mode(),
+        requested in 0u32..=100_000,
+        area in 1.0f64..=50.0,
+        peak in 1_000u32..=100_000,
+        rms in 1_000u32..=50_000,
+        charge_nc in 1_000u64..=40_000,
+    ) {
+        // Limits anywhere below the ceilings, so that each of them binds in some cases.
+        let mut l = crate::safety::limits::tests::default_limits();
+        l.electrode_area = crate::units::SquareCm(area);
+        l.peak_current = crate::units::MicroAmps(peak);
+        l.rms_current = crate::units::MicroAmps(rms);
+        l.charge_per_phase = crate::units::NanoCoulombs(charge_nc);
+        let p = mode.pattern();
+        let (level, _) = l.clamp(crate::units::MicroAmps(requested), p.worst_shape());
+        // Pulses all over a minute: every sweep and cycle reaches both of its ends.
+        for k in 0..2_000u64 {
+            let s = p.pulse_at(k * 30 * MS + k % 7 * MS);
+            let amp = crate::units::MicroAmps((u64::from(level.0) * u64::from(s.factor_permille) / 1000) as u32);
+            let sp = crate::pulse::Setpoint { amplitude: amp, phase: s.phase, period: s.interval };
+            prop_assert!(l.permits(amp, sp.shape()).is_ok(), "{sp:?} breaks a limit");
+            let [(a1, w1), (a2, w2)] = sp.phases();
+            prop_assert_eq!(i64::from(a1) * i64::from(w1.0) + i64::from(a2) * i64::from(w2.0), 0);
+        }
+    }
+
     /// A rate that was given is the rate delivered: the mean over whole periods is exact.
     #[test]
     fn steady_rates_are_exact(rate in 1.0f64..=150.0) {
