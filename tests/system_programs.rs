@@ -66,6 +66,16 @@ async fn programs_are_listed_added_kept_across_a_restart_and_removed() {
     assert_eq!(get::<String>(&g, "name_en"), "Combi low back");
     assert!(get::<bool>(&g, "builtin"));
     assert_eq!(get::<String>(&g, "outline"), "conventional 20 min → ems");
+    let segs: Vec<std::collections::HashMap<String, zbus::zvariant::OwnedValue>> =
+        get(&g, "segments");
+    assert_eq!(get::<String>(&segs[1], "mode"), "ems");
+    assert_eq!(get::<u32>(&segs[1], "intensity_percent"), 50);
+    // 60 mA peak by default: 250 µs at 25 Hz fits it.
+    assert_eq!(get::<u32>(&segs[1], "max_intensity_ua"), 60_000);
+    assert_eq!(
+        get::<String>(&segs[1], "max_intensity_limit"),
+        "peak_current"
+    );
     let toml_text: String = get(&g, "toml");
     assert!(toml_text.contains("mode = \"ems\""), "{toml_text}");
 

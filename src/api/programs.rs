@@ -55,7 +55,10 @@ fn summary_line(p: &Program) -> String {
         .join(" → ")
 }
 
-fn segment_dict(seg: &crate::program::Segment) -> HashMap<String, OwnedValue> {
+fn segment_dict(
+    seg: &crate::program::Segment,
+    limits: &crate::safety::limits::Limits,
+) -> HashMap<String, OwnedValue> {
     let mut d: HashMap<String, OwnedValue> = HashMap::new();
     let mut put = |k: &str, v: Value<'_>| {
         d.insert(k.to_string(), ov(v));
@@ -64,6 +67,11 @@ fn segment_dict(seg: &crate::program::Segment) -> HashMap<String, OwnedValue> {
     put("seconds", Value::U32(seg.seconds.unwrap_or(0)));
     put("intensity_percent", Value::U32(seg.intensity_percent));
     put("interphase_us", Value::U32(seg.interphase_us));
+    // The most any pulse of this segment may carry under the effective limits, and which
+    // limit sets it (for the configured electrode area).
+    let (max, limit) = limits.max_amplitude(seg.mode.worst_shape());
+    put("max_intensity_ua", Value::U32(max.0));
+    put("max_intensity_limit", Value::from(limit.as_str()));
     match seg.mode {
         Mode::Conventional { rate_hz, phase_us } | Mode::Acupuncture { rate_hz, phase_us } => {
             put("rate_hz", Value::F64(rate_hz));
@@ -161,8 +169,10 @@ impl Programs {
 
     /// One program. Keys: id s, name s, name_nl s, name_en s, kind s, summary s, summary_nl s,
     /// summary_en s, builtin b, placements as, outline s, segments aa{sv} (mode s, seconds u
-    /// (0 = to the end of the session), intensity_percent u and the mode's parameters), toml s
-    /// (the program as a file `Add` accepts).
+    /// (0 = to the end of the session), intensity_percent u, interphase_us u, the mode's
+    /// parameters, and max_intensity_ua u with max_intensity_limit s: the most any pulse of the
+    /// segment may carry under the effective limits), toml s (the program as a file `Add`
+    /// accepts).
     async fn get(&self, id: &str) -> Result<HashMap<String, OwnedValue>, StimdError> {
         check_id(id)?;
         let cat = self.catalog.read().map_err(|_| unavailable())?;
@@ -189,7 +199,12 @@ impl Programs {
         put("outline", Value::from(summary_line(p)));
         put(
             "segments",
-            Value::from(p.segments.iter().map(segment_dict).collect::<Vec<_>>()),
+            Value::from(
+                p.segments
+                    .iter()
+                    .map(|s| segment_dict(s, cat.limits()))
+                    .collect::<Vec<_>>(),
+            ),
         );
         put("toml", Value::from(to_toml(p)));
         Ok(d)

@@ -105,6 +105,11 @@ impl Catalog {
             .collect()
     }
 
+    /// The effective limits programs are checked against.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
     /// The ids of every program, for error messages.
     pub fn ids(&self) -> Vec<String> {
         self.list().into_iter().map(|(p, _)| p.id.clone()).collect()
