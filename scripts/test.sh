@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# The test command: installs what the tests need if it is missing, then runs every test
-# (unit, property and system tests against a private dbus-daemon and the real stimd binary).
+# The test command: installs what the tests need if it is missing, then runs every test (unit,
+# property and system tests against a private dbus-daemon and the real stimd binary), then the
+# cross builds for the boards (aarch64, armv7) and the library's tests under qemu-aarch64.
+# With arguments (a test-name filter, cargo test options) it runs only the matching native
+# tests, for quick iterations.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh
-exec cargo test --locked --all-targets "$@"
+cargo test --locked --all-targets "$@"
+if [ $# -eq 0 ]; then
+  scripts/cross-check.sh
+fi

@@ -223,3 +223,20 @@ fn program_examples_in_the_docs_parse() {
     }
     assert!(checked >= 8, "only {checked} examples found");
 }
+
+/// docs/deploy.md installs by hand what the Yocto recipe installs: every repository file the
+/// recipe copies appears in the guide.
+#[test]
+fn deploy_guide_names_every_file_the_recipe_installs() {
+    let recipe = read("yocto/meta-stimd/recipes-support/stimd/stimd_git.bb");
+    let guide = read("docs/deploy.md");
+    let files: Vec<&str> = recipe
+        .split("${S}/")
+        .skip(1)
+        .filter_map(|rest| rest.split_whitespace().next())
+        .collect();
+    assert!(files.len() >= 6, "recipe installs {files:?}");
+    for f in files {
+        assert!(guide.contains(f), "docs/deploy.md does not install {f}");
+    }
+}
