@@ -1,18 +1,91 @@
-//! `io.stimd.Stimd1.History`: the usage history, newest first.
+//! `io.stimd.Stimd1.History`: the usage history, newest first; pain ratings, a summary of what
+//! helps, an export, and the history's own health (`Status`).
 
 use super::StimdError;
-use crate::history::HistoryHandle;
+use crate::history::export::{export, FORMATS};
+use crate::history::{HistoryHandle, SessionRow, Summary};
 use std::collections::HashMap;
+use tokio::sync::watch;
 use zbus::interface;
 use zbus::zvariant::{OwnedValue, Value};
 
 pub struct History {
     pub history: HistoryHandle,
+    pub status: watch::Receiver<String>,
 }
 
 fn entry(v: Value<'_>) -> Result<OwnedValue, StimdError> {
     v.try_into()
         .map_err(|e: zbus::zvariant::Error| StimdError::Failed(e.to_string()))
+}
+
+fn session_dict(r: SessionRow) -> Result<HashMap<String, OwnedValue>, StimdError> {
+    let duration = r.duration_s();
+    let mut d = HashMap::from([
+        ("id".to_string(), entry(Value::U64(r.id))?),
+        ("program".to_string(), entry(Value::from(r.program))?),
+        ("profile".to_string(), entry(Value::from(r.profile))?),
+        ("placement".to_string(), entry(Value::from(r.placement))?),
+        ("start".to_string(), entry(Value::I64(r.start))?),
+        ("end".to_string(), entry(Value::I64(r.end))?),
+        ("duration".to_string(), entry(Value::U32(duration as u32))?),
+        ("end_reason".to_string(), entry(Value::from(r.end_reason))?),
+        ("channels".to_string(), entry(Value::from(r.channels))?),
+        (
+            "max_intensity".to_string(),
+            entry(Value::from(r.max_intensity))?,
+        ),
+        (
+            "mean_intensity".to_string(),
+            entry(Value::from(r.mean_intensity))?,
+        ),
+        ("segments".to_string(), entry(Value::from(r.segments))?),
+    ]);
+    if let (Some(b), Some(a)) = (r.pain_before, r.pain_after) {
+        d.insert("pain_before".into(), entry(Value::U8(b))?);
+        d.insert("pain_after".into(), entry(Value::U8(a))?);
+    }
+    Ok(d)
+}
+
+fn summary_dict(s: Summary) -> Result<HashMap<String, OwnedValue>, StimdError> {
+    let programs = s
+        .programs
+        .into_iter()
+        .map(|p| {
+            Ok(HashMap::from([
+                ("program".to_string(), entry(Value::from(p.program))?),
+                ("sessions".to_string(), entry(Value::U32(p.sessions))?),
+                ("minutes".to_string(), entry(Value::U32(p.minutes))?),
+                ("rated".to_string(), entry(Value::U32(p.rated))?),
+                ("mean_before".to_string(), entry(Value::F64(p.mean_before))?),
+                ("mean_after".to_string(), entry(Value::F64(p.mean_after))?),
+                (
+                    "mean_reduction".to_string(),
+                    entry(Value::F64(p.mean_reduction))?,
+                ),
+            ]))
+        })
+        .collect::<Result<Vec<HashMap<String, OwnedValue>>, StimdError>>()?;
+    Ok(HashMap::from([
+        ("sessions".to_string(), entry(Value::U32(s.sessions))?),
+        ("minutes".to_string(), entry(Value::U32(s.minutes))?),
+        ("days".to_string(), entry(Value::U32(s.days))?),
+        (
+            "sessions_per_day".to_string(),
+            entry(Value::F64(s.sessions_per_day))?,
+        ),
+        ("programs".to_string(), entry(Value::from(programs))?),
+    ]))
+}
+
+fn check_period(since: i64, until: i64) -> Result<(), StimdError> {
+    if since < 0 || until < 0 || (until != 0 && until < since) {
+        return Err(StimdError::InvalidArgument(format!(
+            "since = {since}, until = {until}: Unix seconds, 0 = unbounded, until ≥ since"
+        )));
+    }
+    Ok(())
 }
 
 #[interface(
@@ -26,36 +99,21 @@ fn entry(v: Value<'_>) -> Result<OwnedValue, StimdError> {
 impl History {
     /// Sessions started between `since` and `until` (Unix s, 0 = unbounded), at most `limit`
     /// (0 = all). Keys: id t, program s, profile s, placement s, start x, end x (0 while
-    /// running), end_reason s, channels au, max_intensity au.
+    /// running), duration u (s), end_reason s, channels au, max_intensity au, mean_intensity
+    /// au (µA), segments as (the modes run), and pain_before y, pain_after y when rated.
     async fn sessions(
         &self,
         since: i64,
         until: i64,
         limit: u32,
     ) -> Result<Vec<HashMap<String, OwnedValue>>, StimdError> {
+        check_period(since, until)?;
         let rows = self
             .history
             .sessions(since, until, limit)
             .await
             .map_err(StimdError::HistoryUnavailable)?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(HashMap::from([
-                    ("id".to_string(), entry(Value::U64(r.id))?),
-                    ("program".to_string(), entry(Value::from(r.program))?),
-                    ("profile".to_string(), entry(Value::from(r.profile))?),
-                    ("placement".to_string(), entry(Value::from(r.placement))?),
-                    ("start".to_string(), entry(Value::I64(r.start))?),
-                    ("end".to_string(), entry(Value::I64(r.end))?),
-                    ("end_reason".to_string(), entry(Value::from(r.end_reason))?),
-                    ("channels".to_string(), entry(Value::from(r.channels))?),
-                    (
-                        "max_intensity".to_string(),
-                        entry(Value::from(r.max_intensity))?,
-                    ),
-                ]))
-            })
-            .collect()
+        rows.into_iter().map(session_dict).collect()
     }
 
     /// Faults since `since` (Unix s, 0 = unbounded), at most `limit` (0 = all). Keys: time x,
@@ -65,6 +123,7 @@ impl History {
         since: i64,
         limit: u32,
     ) -> Result<Vec<HashMap<String, OwnedValue>>, StimdError> {
+        check_period(since, 0)?;
         let rows = self
             .history
             .faults(since, limit)
@@ -80,5 +139,70 @@ impl History {
                 ]))
             })
             .collect()
+    }
+
+    /// Records how much it hurt before and after session `id` (0–10 each; a new rating
+    /// replaces the old one).
+    async fn rate_pain(&self, id: u64, before: u8, after: u8) -> Result<(), StimdError> {
+        for (name, v) in [("before", before), ("after", after)] {
+            if v > 10 {
+                return Err(StimdError::InvalidArgument(format!(
+                    "{name} = {v} is out of range (allowed: 0..=10)"
+                )));
+            }
+        }
+        self.history
+            .rate_pain(id, before, after)
+            .await
+            .map_err(|e| {
+                if e.contains("is not a session") {
+                    StimdError::InvalidArgument(e)
+                } else {
+                    StimdError::HistoryUnavailable(e)
+                }
+            })
+    }
+
+    /// Use over `since`..`until` (Unix s, 0 = unbounded): sessions u, minutes u, days u,
+    /// sessions_per_day d, and programs aa{sv} (program s, sessions u, minutes u, rated u,
+    /// mean_before d, mean_after d, mean_reduction d — pain points, over rated sessions).
+    async fn summary(
+        &self,
+        since: i64,
+        until: i64,
+    ) -> Result<HashMap<String, OwnedValue>, StimdError> {
+        check_period(since, until)?;
+        let s = self
+            .history
+            .summary(since, until)
+            .await
+            .map_err(StimdError::HistoryUnavailable)?;
+        summary_dict(s)
+    }
+
+    /// Every session as `json` or `csv` (with a header row).
+    async fn export(&self, format: &str) -> Result<String, StimdError> {
+        if format != "json" && format != "csv" {
+            return Err(StimdError::InvalidArgument(format!(
+                "format = {:?} is not supported (allowed: {FORMATS})",
+                format.chars().take(32).collect::<String>()
+            )));
+        }
+        let rows = self
+            .history
+            .sessions(0, 0, 0)
+            .await
+            .map_err(StimdError::HistoryUnavailable)?;
+        export(&rows, format)
+            .unwrap_or_else(|| Err(format!("format {format:?}")))
+            .map_err(StimdError::Failed)
+    }
+
+    /// `ok`, or what is wrong with the history: `degraded: …` (writes failing or dropped —
+    /// stimulation is unaffected), `recovered: …` (an unreadable database was moved aside),
+    /// `unavailable: …` (no history at all).
+    #[zbus(property)]
+    fn status(&self) -> String {
+        self.status.borrow().clone()
     }
 }

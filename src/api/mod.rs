@@ -21,6 +21,24 @@ pub const BUS_NAME: &str = "io.stimd.Stimd1";
 /// The one object path.
 pub const OBJECT_PATH: &str = "/io/stimd/Stimd1";
 
+/// Who sent a method call, as the history records it: `uid:<n>`, the sender's Unix user as
+/// the bus daemon knows it (never what the client claims), or `client` if the bus cannot say.
+pub async fn caller(conn: &zbus::Connection, hdr: &zbus::message::Header<'_>) -> String {
+    let Some(sender) = hdr.sender() else {
+        return "client".into();
+    };
+    let Ok(dbus) = zbus::fdo::DBusProxy::new(conn).await else {
+        return "client".into();
+    };
+    match dbus
+        .get_connection_unix_user(zbus::names::BusName::Unique(sender.to_owned()))
+        .await
+    {
+        Ok(uid) => format!("uid:{uid}"),
+        Err(_) => "client".into(),
+    }
+}
+
 /// Which bus to use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Bus {

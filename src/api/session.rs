@@ -29,6 +29,8 @@ impl Session {
     /// channel, reached by ramping from zero), `profile` s, `placement` s, `keepalive` u (s).
     async fn start(
         &self,
+        #[zbus(header)] hdr: zbus::message::Header<'_>,
+        #[zbus(connection)] conn: &zbus::Connection,
         program: &str,
         options: HashMap<String, OwnedValue>,
     ) -> Result<u64, StimdError> {
@@ -39,7 +41,8 @@ impl Session {
             )));
         }
         let o = options::start_options(&options)?;
-        Ok(self.session.start(program.to_string(), o).await?)
+        let actor = super::caller(conn, &hdr).await;
+        Ok(self.session.start(program.to_string(), o, actor).await?)
     }
 
     /// Ends the running session; does nothing when none runs.
@@ -58,13 +61,30 @@ impl Session {
     }
 
     /// Sets a channel's target (µA); returns the target applied after every limit.
-    async fn set_intensity(&self, channel: u32, microamps: u32) -> Result<u32, StimdError> {
-        Ok(self.session.set_intensity(channel, microamps).await?)
+    async fn set_intensity(
+        &self,
+        #[zbus(header)] hdr: zbus::message::Header<'_>,
+        #[zbus(connection)] conn: &zbus::Connection,
+        channel: u32,
+        microamps: u32,
+    ) -> Result<u32, StimdError> {
+        let actor = super::caller(conn, &hdr).await;
+        Ok(self
+            .session
+            .set_intensity(channel, microamps, actor)
+            .await?)
     }
 
     /// Moves a channel's target by whole intensity steps; returns the target applied.
-    async fn step_intensity(&self, channel: u32, steps: i32) -> Result<u32, StimdError> {
-        Ok(self.session.step_intensity(channel, steps).await?)
+    async fn step_intensity(
+        &self,
+        #[zbus(header)] hdr: zbus::message::Header<'_>,
+        #[zbus(connection)] conn: &zbus::Connection,
+        channel: u32,
+        steps: i32,
+    ) -> Result<u32, StimdError> {
+        let actor = super::caller(conn, &hdr).await;
+        Ok(self.session.step_intensity(channel, steps, actor).await?)
     }
 
     /// Keeps a session started with `keepalive` going.

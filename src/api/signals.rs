@@ -125,3 +125,21 @@ async fn emit_changes(
     }
     Ok(())
 }
+
+/// `PropertiesChanged` for `History.Status` whenever the history's health changes.
+pub async fn publish_history_status(conn: zbus::Connection, mut status: watch::Receiver<String>) {
+    let Ok(history) = conn
+        .object_server()
+        .interface::<_, super::history::History>(OBJECT_PATH)
+        .await
+    else {
+        tracing::error!("signals: History interface not registered");
+        return;
+    };
+    while status.changed().await.is_ok() {
+        let iface = history.get().await;
+        if let Err(e) = iface.status_changed(history.signal_emitter()).await {
+            tracing::warn!("signals: PropertiesChanged (History.Status) failed: {e}");
+        }
+    }
+}

@@ -26,6 +26,7 @@ pub struct Config {
     pub sim: SimConfig,
     pub linux: LinuxConfig,
     pub battery: BatteryConfig,
+    pub history: HistoryConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -104,6 +105,34 @@ impl Default for BatteryConfig {
             supply: String::new(),
             low_percent: 15,
             critical_percent: 5,
+        }
+    }
+}
+
+/// How long the usage history keeps what, in days (0 = for ever).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HistoryConfig {
+    /// Sessions, faults and clamps.
+    pub keep_days: u32,
+    /// Every intensity change within a session.
+    pub detail_days: u32,
+}
+
+impl Default for HistoryConfig {
+    fn default() -> Self {
+        HistoryConfig {
+            keep_days: 0,
+            detail_days: 730,
+        }
+    }
+}
+
+impl HistoryConfig {
+    pub fn retention(&self) -> crate::history::Retention {
+        crate::history::Retention {
+            keep_days: self.keep_days,
+            detail_days: self.detail_days,
         }
     }
 }

@@ -152,6 +152,8 @@ pub(super) fn problems(c: &Config) -> Vec<Problem> {
         0,
         c.battery.low_percent.min(100),
     );
+    k.range("history.keep_days", c.history.keep_days, 0, 36_500);
+    k.range("history.detail_days", c.history.detail_days, 0, 36_500);
     let supply = &c.battery.supply;
     if supply.contains('/') || supply.starts_with('.') {
         k.fail(

@@ -111,7 +111,7 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
     let supervisor = supervisor.spawn(stop.clone())?;
 
     // 3. History (a failure only loses history), then the session manager.
-    let (history, max_id) = HistoryHandle::open(&o.state_dir);
+    let (history, max_id) = HistoryHandle::open(&o.state_dir, o.config.history.retention());
     let next_id = (max_id + 1).max(1);
     let (status_tx, status_rx) = watch::channel(Status::default());
     let (events_tx, _) = broadcast::channel(256);
@@ -171,6 +171,7 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
             api::OBJECT_PATH,
             api::history::History {
                 history: history.clone(),
+                status: history.status(),
             },
         )?;
     if let Some(sim) = sim {
@@ -183,6 +184,10 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
         )?;
     }
     let conn = builder.name(api::BUS_NAME)?.build().await?;
+    tokio::spawn(api::signals::publish_history_status(
+        conn.clone(),
+        history.status(),
+    ));
     tokio::spawn(api::signals::publish(
         conn.clone(),
         status_rx,

@@ -1,10 +1,14 @@
-//! The usage history: a SQLite file (WAL, `synchronous=FULL`, migrated by `user_version`)
-//! written by a thread of its own.
+//! The usage history: a SQLite file (WAL, migrated by `user_version`) written by a thread of
+//! its own.
 //!
 //! Owns every database access. Writers send records through a bounded queue and never wait:
-//! when the queue is full or the database fails, the record is dropped and a warning is
-//! logged and counted — the safety path is never blocked or delayed by the disk.
+//! when the queue is full or the database fails, the record is dropped, a warning is logged and
+//! the `Status` (shown over D-Bus) says so — the safety path is never blocked or delayed by the
+//! disk. Session start and end, faults, clamps and pain ratings are committed one by one with
+//! `synchronous=FULL`; telemetry (intensity changes, progress) is batched, at most one commit a
+//! second. A corrupt database is moved aside and a fresh one started.
 
+pub mod export;
 mod schema;
 mod store;
 
@@ -13,7 +17,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 pub use store::Store;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 /// A session row as `History.Sessions` returns it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -28,6 +32,51 @@ pub struct SessionRow {
     pub end_reason: String,
     pub channels: Vec<u32>,
     pub max_intensity: Vec<u32>,
+    /// Time-weighted mean intensity per channel over the session, µA.
+    pub mean_intensity: Vec<u32>,
+    /// The modes of the segments run, in order.
+    pub segments: Vec<String>,
+    /// Pain scores 0–10, when rated.
+    pub pain_before: Option<u8>,
+    pub pain_after: Option<u8>,
+}
+
+impl SessionRow {
+    /// A fresh row for a session starting now.
+    pub fn starting(
+        id: u64,
+        program: &str,
+        profile: &str,
+        placement: &str,
+        start: i64,
+        channels: Vec<u32>,
+    ) -> SessionRow {
+        let n = channels.len();
+        SessionRow {
+            id,
+            program: program.into(),
+            profile: profile.into(),
+            placement: placement.into(),
+            start,
+            end: 0,
+            end_reason: String::new(),
+            channels,
+            max_intensity: vec![0; n],
+            mean_intensity: vec![0; n],
+            segments: Vec::new(),
+            pain_before: None,
+            pain_after: None,
+        }
+    }
+
+    /// Seconds from start to end (0 while running).
+    pub fn duration_s(&self) -> i64 {
+        if self.end == 0 {
+            0
+        } else {
+            (self.end - self.start).max(0)
+        }
+    }
 }
 
 /// A fault row as `History.Faults` returns it.
@@ -50,36 +99,121 @@ pub struct ClampRow {
     pub limit: String,
 }
 
+/// One intensity change: a new target (`kind` = `target`) or the level the ramp reached
+/// (`level`, at most once a second), with who made it: `uid:<n>` (a D-Bus client's Unix user),
+/// `button`, `program` (a segment change), `ramp`, `safety:<reason>`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntensityRow {
+    pub time_ms: i64,
+    pub session_id: u64,
+    pub channel: u32,
+    pub kind: &'static str,
+    pub microamps: u32,
+    pub actor: String,
+}
+
+/// Live figures of a session for its row.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SessionFigures {
+    pub max_intensity: Vec<u32>,
+    pub mean_intensity: Vec<u32>,
+    pub segments: Vec<String>,
+}
+
+/// One program's share of a period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProgramSummary {
+    pub program: String,
+    pub sessions: u32,
+    pub minutes: u32,
+    /// Sessions with both pain scores.
+    pub rated: u32,
+    /// Mean of (before − after) over the rated sessions; 0 when none.
+    pub mean_reduction: f64,
+    pub mean_before: f64,
+    pub mean_after: f64,
+}
+
+/// What a period of use looks like.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub sessions: u32,
+    pub minutes: u32,
+    /// Calendar days the period spans (from its first session when unbounded).
+    pub days: u32,
+    pub sessions_per_day: f64,
+    pub programs: Vec<ProgramSummary>,
+}
+
+/// How long records are kept, days (0 = for ever).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Sessions, faults and clamps.
+    pub keep_days: u32,
+    /// The intensity changes within sessions.
+    pub detail_days: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            keep_days: 0,
+            detail_days: 730,
+        }
+    }
+}
+
+type Reply<T> = oneshot::Sender<Result<T, String>>;
+
 pub(crate) enum Op {
     Started(SessionRow),
     Progress {
         id: u64,
         time: i64,
-        max_intensity: Vec<u32>,
+        figures: SessionFigures,
     },
+    Intensity(IntensityRow),
     Ended {
         id: u64,
         end: i64,
         reason: String,
-        max_intensity: Vec<u32>,
+        figures: SessionFigures,
     },
     Fault(FaultRow),
     Clamp(ClampRow),
+    RatePain {
+        id: u64,
+        before: u8,
+        after: u8,
+        reply: Reply<()>,
+    },
     Sessions {
         since: i64,
         until: i64,
         limit: u32,
-        reply: oneshot::Sender<Result<Vec<SessionRow>, String>>,
+        reply: Reply<Vec<SessionRow>>,
     },
     Faults {
         since: i64,
         limit: u32,
-        reply: oneshot::Sender<Result<Vec<FaultRow>, String>>,
+        reply: Reply<Vec<FaultRow>>,
+    },
+    Summary {
+        since: i64,
+        until: i64,
+        reply: Reply<Summary>,
     },
     /// Answered once every record queued before it has been applied.
     Flush {
         reply: oneshot::Sender<()>,
     },
+}
+
+impl Op {
+    /// Telemetry is batched; everything else is committed on its own.
+    fn is_telemetry(&self) -> bool {
+        matches!(self, Op::Progress { .. } | Op::Intensity(_))
+    }
 }
 
 const QUEUE: usize = 1024;
@@ -89,67 +223,104 @@ const QUEUE: usize = 1024;
 pub struct HistoryHandle {
     tx: mpsc::SyncSender<Op>,
     dropped: Arc<AtomicU64>,
+    status: Arc<watch::Sender<String>>,
 }
 
+/// The status when all is well.
+pub const STATUS_OK: &str = "ok";
+
 impl HistoryHandle {
-    /// Opens (or creates) `dir/history.sqlite`, closes sessions a crash left open as
-    /// `interrupted`, and starts the writer thread. Returns the handle and the highest
-    /// session id on record. If the database cannot be opened the daemon still runs: the
-    /// error is logged and every history call fails with it.
-    pub fn open(dir: &Path) -> (HistoryHandle, u64) {
+    /// Opens (or creates) `dir/history.sqlite` — moving a corrupt one aside —, closes sessions a
+    /// crash left open as `interrupted`, prunes by `retention`, and starts the writer thread.
+    /// Returns the handle and the highest session id on record. If the database cannot be
+    /// opened the daemon still runs: the error is logged, shown in `status`, and every history
+    /// call fails with it.
+    pub fn open(dir: &Path, retention: Retention) -> (HistoryHandle, u64) {
         let path = dir.join("history.sqlite");
-        let (store, max_id) = match Store::open(&path) {
-            Ok(mut s) => {
+        let (status, _) = watch::channel(STATUS_OK.to_string());
+        let status = Arc::new(status);
+        let (store, max_id) = match Store::open_or_recover(&path) {
+            Ok((mut s, recovered)) => {
+                if let Some(aside) = recovered {
+                    let msg = format!(
+                        "recovered: the history database was unreadable and was moved aside to {}; a new one was started",
+                        aside.display()
+                    );
+                    tracing::error!("history: {msg}");
+                    status.send_replace(msg);
+                }
                 match s.close_interrupted() {
                     Ok(0) => {}
                     Ok(n) => tracing::warn!("history: {n} session(s) cut short by a crash or power loss marked interrupted"),
                     Err(e) => tracing::warn!("history: cannot close interrupted sessions: {e}"),
                 }
+                if let Err(e) = s.prune(retention, crate::clock::unix_now()) {
+                    tracing::warn!("history: cannot apply the retention: {e}");
+                }
                 let max = s.max_session_id().unwrap_or(0);
                 (Ok(s), max)
             }
             Err(e) => {
-                tracing::error!(
-                    "history: cannot open {}: {e}; running without history",
-                    path.display()
-                );
-                (Err(e.to_string()), 0)
+                let msg = format!("unavailable: cannot open {}: {e}", path.display());
+                tracing::error!("history: {msg}; running without history");
+                status.send_replace(msg.clone());
+                (Err(msg), 0)
             }
         };
         let (tx, rx) = mpsc::sync_channel(QUEUE);
         let dropped = Arc::new(AtomicU64::new(0));
+        let thread_status = status.clone();
         let spawned = std::thread::Builder::new()
             .name("history".into())
-            .spawn(move || store::serve(store, rx));
+            .spawn(move || store::serve(store, rx, thread_status, retention));
         if let Err(e) = spawned {
             tracing::error!("history: cannot start its thread: {e}");
+            status.send_replace(format!("unavailable: cannot start its thread: {e}"));
         }
-        (HistoryHandle { tx, dropped }, max_id)
+        (
+            HistoryHandle {
+                tx,
+                dropped,
+                status,
+            },
+            max_id,
+        )
+    }
+
+    /// `ok`, or what is wrong with the history (shown as `History.Status`).
+    pub fn status(&self) -> watch::Receiver<String> {
+        self.status.subscribe()
     }
 
     fn send(&self, op: Op) {
         if self.tx.try_send(op).is_err() {
             let n = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
             tracing::warn!("history: queue full or writer gone; {n} record(s) dropped so far");
+            self.status.send_if_modified(|s| {
+                if s.starts_with("unavailable") {
+                    return false;
+                }
+                *s = format!("degraded: {n} record(s) dropped (the history could not keep up)");
+                true
+            });
         }
     }
 
     pub fn session_started(&self, row: SessionRow) {
         self.send(Op::Started(row));
     }
-    pub fn session_progress(&self, id: u64, time: i64, max_intensity: Vec<u32>) {
-        self.send(Op::Progress {
-            id,
-            time,
-            max_intensity,
-        });
+    pub fn session_progress(&self, id: u64, time: i64, figures: SessionFigures) {
+        self.send(Op::Progress { id, time, figures });
     }
-    pub fn session_ended(&self, id: u64, end: i64, reason: String, max_intensity: Vec<u32>) {
+    pub fn intensity(&self, row: IntensityRow) {
+        self.send(Op::Intensity(row));
+    }
+    pub fn session_ended(&self, id: u64, end: i64, reason: String, figures: SessionFigures) {
         self.send(Op::Ended {
             id,
             end,
             reason,
-            max_intensity,
+            figures,
         });
     }
     pub fn fault(&self, row: FaultRow) {
@@ -157,6 +328,23 @@ impl HistoryHandle {
     }
     pub fn clamp(&self, row: ClampRow) {
         self.send(Op::Clamp(row));
+    }
+
+    async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Op) -> Result<T, String> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.try_send(make(reply)).map_err(|_| busy())?;
+        rx.await.map_err(|_| busy())?
+    }
+
+    /// Records pain scores (0–10) for a session.
+    pub async fn rate_pain(&self, id: u64, before: u8, after: u8) -> Result<(), String> {
+        self.ask(|reply| Op::RatePain {
+            id,
+            before,
+            after,
+            reply,
+        })
+        .await
     }
 
     /// Sessions started in `[since, until]` (0 = unbounded), newest first, at most `limit`
@@ -167,29 +355,33 @@ impl HistoryHandle {
         until: i64,
         limit: u32,
     ) -> Result<Vec<SessionRow>, String> {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .try_send(Op::Sessions {
-                since,
-                until,
-                limit,
-                reply,
-            })
-            .map_err(|_| busy())?;
-        rx.await.map_err(|_| busy())?
+        self.ask(|reply| Op::Sessions {
+            since,
+            until,
+            limit,
+            reply,
+        })
+        .await
     }
 
     /// Faults since `since` (0 = unbounded), newest first, at most `limit` (0 = all).
     pub async fn faults(&self, since: i64, limit: u32) -> Result<Vec<FaultRow>, String> {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .try_send(Op::Faults {
-                since,
-                limit,
-                reply,
-            })
-            .map_err(|_| busy())?;
-        rx.await.map_err(|_| busy())?
+        self.ask(|reply| Op::Faults {
+            since,
+            limit,
+            reply,
+        })
+        .await
+    }
+
+    /// Use over `[since, until]` (0 = unbounded).
+    pub async fn summary(&self, since: i64, until: i64) -> Result<Summary, String> {
+        self.ask(|reply| Op::Summary {
+            since,
+            until,
+            reply,
+        })
+        .await
     }
 }
 
@@ -227,20 +419,22 @@ mod tests {
     async fn flush_returns_once_earlier_records_are_written() {
         let dir = std::env::temp_dir().join(format!("stimd-flush-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let (h, _) = HistoryHandle::open(&dir);
+        let (h, _) = HistoryHandle::open(&dir, Retention::default());
         for id in 1..=50 {
-            h.session_started(SessionRow {
+            h.session_started(SessionRow::starting(
                 id,
-                program: "low-back".into(),
-                profile: "default".into(),
-                placement: String::new(),
-                start: id as i64,
-                end: 0,
-                end_reason: String::new(),
-                channels: vec![0],
-                max_intensity: vec![0],
-            });
-            h.session_ended(id, id as i64 + 1, "stopped".into(), vec![0]);
+                "low-back",
+                "default",
+                "",
+                id as i64,
+                vec![0],
+            ));
+            h.session_ended(
+                id,
+                id as i64 + 1,
+                "stopped".into(),
+                SessionFigures::default(),
+            );
         }
         assert!(h.flush(Duration::from_secs(10)).await);
         // Read the file directly, not through the same queue.
@@ -257,11 +451,12 @@ mod tests {
     /// accepted (and dropped) without waiting, and queries fail with a named reason.
     #[tokio::test]
     async fn unavailable_database_never_blocks_writers() {
-        let (h, max) = HistoryHandle::open(Path::new("/proc/stimd-no-such-dir"));
+        let (h, max) =
+            HistoryHandle::open(Path::new("/proc/stimd-no-such-dir"), Retention::default());
         assert_eq!(max, 0);
         let start = Instant::now();
         for id in 0..5_000 {
-            h.session_progress(id, 0, vec![1, 2]);
+            h.session_progress(id, 0, SessionFigures::default());
         }
         assert!(
             start.elapsed() < Duration::from_secs(5),
@@ -269,5 +464,6 @@ mod tests {
         );
         let e = h.sessions(0, 0, 0).await.unwrap_err();
         assert!(e.contains("unavailable"), "{e}");
+        assert!(h.status().borrow().starts_with("unavailable: cannot open"));
     }
 }

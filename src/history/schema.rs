@@ -33,6 +33,24 @@ pub const MIGRATIONS: &[&str] = &[
         applied_ua INTEGER NOT NULL,
         limit_name TEXT NOT NULL
     );",
+    // v2: what a person and their therapist need to see what helps: the segments run, the
+    // mean intensity, pain before and after; every intensity change with its actor.
+    "ALTER TABLE sessions ADD COLUMN segments TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE sessions ADD COLUMN mean_intensity TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE sessions ADD COLUMN pain_before INTEGER;
+    ALTER TABLE sessions ADD COLUMN pain_after INTEGER;
+    CREATE INDEX clamps_time ON clamps(time);
+    CREATE TABLE intensity (
+        id INTEGER PRIMARY KEY,
+        time_ms INTEGER NOT NULL,
+        session_id INTEGER NOT NULL,
+        channel INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        microamps INTEGER NOT NULL,
+        actor TEXT NOT NULL
+    );
+    CREATE INDEX intensity_session ON intensity(session_id, time_ms);
+    CREATE INDEX intensity_time ON intensity(time_ms);",
 ];
 
 pub fn migrate(conn: &mut rusqlite::Connection) -> rusqlite::Result<()> {

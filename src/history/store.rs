@@ -1,20 +1,38 @@
-//! The SQLite store behind the history thread.
+//! The SQLite store behind the history thread, and the thread's loop (batching, status).
 
-use super::{schema, FaultRow, Op, SessionRow};
-use rusqlite::{params, Connection, OptionalExtension};
-use std::path::Path;
-use std::sync::mpsc;
+use super::{
+    schema, FaultRow, IntensityRow, Op, ProgramSummary, Retention, SessionFigures, SessionRow,
+    Summary, STATUS_OK,
+};
+use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// Telemetry is committed at most this often.
+pub const BATCH_EVERY: Duration = Duration::from_secs(1);
+/// Retention is applied this often while running.
+const PRUNE_EVERY: Duration = Duration::from_secs(24 * 3600);
 
 pub struct Store {
     conn: Connection,
 }
 
-fn list_to_json(v: &[u32]) -> String {
+fn list_to_json<T: serde::Serialize>(v: &[T]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
-fn json_to_list(s: &str) -> Vec<u32> {
+fn json_to_list<T: serde::de::DeserializeOwned>(s: &str) -> Vec<T> {
     serde_json::from_str(s).unwrap_or_default()
+}
+
+/// Whether an error means the file is not a usable database.
+fn is_corrupt(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase)
+    )
 }
 
 impl Store {
@@ -26,8 +44,37 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_millis(200))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
+        let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        if check != "ok" {
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+                Some(format!("quick_check: {check}")),
+            ));
+        }
         schema::migrate(&mut conn)?;
         Ok(Store { conn })
+    }
+
+    /// Opens the database; if it is corrupt, moves it (and its WAL files) aside and starts a
+    /// fresh one. Returns where the old one went, if it was moved.
+    pub fn open_or_recover(path: &Path) -> rusqlite::Result<(Store, Option<PathBuf>)> {
+        match Store::open(path) {
+            Ok(s) => Ok((s, None)),
+            Err(e) if is_corrupt(&e) => {
+                let stamp = crate::clock::unix_now();
+                let aside = path.with_extension(format!("sqlite.corrupt-{stamp}"));
+                std::fs::rename(path, &aside).map_err(|_| e)?;
+                for ext in ["-wal", "-shm"] {
+                    let mut from = path.as_os_str().to_owned();
+                    from.push(ext);
+                    let mut to = aside.as_os_str().to_owned();
+                    to.push(ext);
+                    let _ = std::fs::rename(from, to);
+                }
+                Ok((Store::open(path)?, Some(aside)))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Marks sessions left open by a crash as `interrupted`, ending them when last seen.
@@ -47,35 +94,90 @@ impl Store {
         Ok(id.unwrap_or(0) as u64)
     }
 
+    /// Deletes what the retention no longer keeps.
+    pub fn prune(&mut self, r: Retention, now: i64) -> rusqlite::Result<()> {
+        let day = 86_400i64;
+        if r.detail_days > 0 {
+            let before_ms = (now - i64::from(r.detail_days) * day) * 1_000;
+            self.conn
+                .execute("DELETE FROM intensity WHERE time_ms < ?1", [before_ms])?;
+        }
+        if r.keep_days > 0 {
+            let before = now - i64::from(r.keep_days) * day;
+            self.conn.execute(
+                "DELETE FROM sessions WHERE start < ?1 AND end != 0",
+                [before],
+            )?;
+            self.conn
+                .execute("DELETE FROM faults WHERE time < ?1", [before])?;
+            self.conn
+                .execute("DELETE FROM clamps WHERE time < ?1", [before])?;
+            self.conn
+                .execute("DELETE FROM intensity WHERE time_ms < ?1", [before * 1_000])?;
+        }
+        Ok(())
+    }
+
+    fn set_synchronous(&self, full: bool) -> rusqlite::Result<()> {
+        self.conn
+            .pragma_update(None, "synchronous", if full { "FULL" } else { "NORMAL" })
+    }
+
+    fn write_figures(&self, id: u64, f: &SessionFigures) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "UPDATE sessions SET max_intensity = ?2, mean_intensity = ?3, segments = ?4 WHERE id = ?1",
+            params![
+                id as i64,
+                list_to_json(&f.max_intensity),
+                list_to_json(&f.mean_intensity),
+                list_to_json(&f.segments)
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Applies one record or answers one query.
     pub(crate) fn apply(&mut self, op: Op) -> rusqlite::Result<()> {
         match op {
             Op::Started(r) => {
                 self.conn.execute(
-                    "INSERT INTO sessions (id, program, profile, placement, start, last_seen, channels, max_intensity)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)",
-                    params![r.id as i64, r.program, r.profile, r.placement, r.start, list_to_json(&r.channels), list_to_json(&r.max_intensity)],
+                    "INSERT INTO sessions (id, program, profile, placement, start, last_seen, channels, max_intensity, mean_intensity, segments)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9)",
+                    params![r.id as i64, r.program, r.profile, r.placement, r.start, list_to_json(&r.channels),
+                        list_to_json(&r.max_intensity), list_to_json(&r.mean_intensity), list_to_json(&r.segments)],
                 )?;
             }
-            Op::Progress {
-                id,
-                time,
-                max_intensity,
-            } => {
+            Op::Progress { id, time, figures } => {
                 self.conn.execute(
-                    "UPDATE sessions SET last_seen = ?2, max_intensity = ?3 WHERE id = ?1 AND end = 0",
-                    params![id as i64, time, list_to_json(&max_intensity)],
+                    "UPDATE sessions SET last_seen = ?2 WHERE id = ?1 AND end = 0",
+                    params![id as i64, time],
+                )?;
+                self.write_figures(id, &figures)?;
+            }
+            Op::Intensity(IntensityRow {
+                time_ms,
+                session_id,
+                channel,
+                kind,
+                microamps,
+                actor,
+            }) => {
+                self.conn.execute(
+                    "INSERT INTO intensity (time_ms, session_id, channel, kind, microamps, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![time_ms, session_id as i64, channel, kind, microamps, actor],
                 )?;
             }
             Op::Ended {
                 id,
                 end,
                 reason,
-                max_intensity,
+                figures,
             } => {
                 self.conn.execute(
-                    "UPDATE sessions SET end = ?2, last_seen = ?2, end_reason = ?3, max_intensity = ?4 WHERE id = ?1",
-                    params![id as i64, end, reason, list_to_json(&max_intensity)],
+                    "UPDATE sessions SET end = ?2, last_seen = ?2, end_reason = ?3 WHERE id = ?1",
+                    params![id as i64, end, reason],
                 )?;
+                self.write_figures(id, &figures)?;
             }
             Op::Fault(f) => {
                 self.conn.execute(
@@ -89,6 +191,21 @@ impl Store {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     params![c.time, c.session_id as i64, c.channel, c.requested, c.applied, c.limit],
                 )?;
+            }
+            Op::RatePain {
+                id,
+                before,
+                after,
+                reply,
+            } => {
+                let r = self.rate_pain(id, before, after);
+                let answer = match &r {
+                    Ok(true) => Ok(()),
+                    Ok(false) => Err(format!("id = {id} is not a session in the history")),
+                    Err(e) => Err(e.to_string()),
+                };
+                let _ = reply.send(answer);
+                r?;
             }
             Op::Sessions {
                 since,
@@ -108,11 +225,28 @@ impl Store {
             } => {
                 let _ = reply.send(self.faults(since, limit).map_err(|e| e.to_string()));
             }
+            Op::Summary {
+                since,
+                until,
+                reply,
+            } => {
+                let now = crate::clock::unix_now();
+                let _ = reply.send(self.summary(since, until, now).map_err(|e| e.to_string()));
+            }
             Op::Flush { reply } => {
                 let _ = reply.send(());
             }
         }
         Ok(())
+    }
+
+    /// Records pain scores; false when no such session exists.
+    pub fn rate_pain(&mut self, id: u64, before: u8, after: u8) -> rusqlite::Result<bool> {
+        let n = self.conn.execute(
+            "UPDATE sessions SET pain_before = ?2, pain_after = ?3 WHERE id = ?1",
+            params![id as i64, before, after],
+        )?;
+        Ok(n > 0)
     }
 
     pub fn sessions(
@@ -124,7 +258,8 @@ impl Store {
         let until = if until == 0 { i64::MAX } else { until };
         let limit = if limit == 0 { -1 } else { i64::from(limit) };
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, program, profile, placement, start, end, end_reason, channels, max_intensity
+            "SELECT id, program, profile, placement, start, end, end_reason, channels, max_intensity,
+                    mean_intensity, segments, pain_before, pain_after
              FROM sessions WHERE start >= ?1 AND start <= ?2 ORDER BY start DESC, id DESC LIMIT ?3",
         )?;
         let rows = stmt.query_map(params![since, until, limit], |r| {
@@ -138,6 +273,10 @@ impl Store {
                 end_reason: r.get(6)?,
                 channels: json_to_list(&r.get::<_, String>(7)?),
                 max_intensity: json_to_list(&r.get::<_, String>(8)?),
+                mean_intensity: json_to_list(&r.get::<_, String>(9)?),
+                segments: json_to_list(&r.get::<_, String>(10)?),
+                pain_before: r.get(11)?,
+                pain_after: r.get(12)?,
             })
         })?;
         rows.collect()
@@ -158,28 +297,179 @@ impl Store {
         })?;
         rows.collect()
     }
+
+    /// Use over `[since, until]` (0 = unbounded; `now` ends an unbounded period).
+    pub fn summary(&self, since: i64, until: i64, now: i64) -> rusqlite::Result<Summary> {
+        let until_q = if until == 0 { i64::MAX } else { until };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT program, COUNT(*),
+                    COALESCE(SUM(CASE WHEN end > start THEN end - start ELSE 0 END), 0),
+                    COUNT(pain_before IS NOT NULL AND pain_after IS NOT NULL OR NULL),
+                    AVG(CASE WHEN pain_after IS NOT NULL THEN pain_before END),
+                    AVG(CASE WHEN pain_before IS NOT NULL THEN pain_after END),
+                    MIN(start)
+             FROM sessions WHERE start >= ?1 AND start <= ?2
+             GROUP BY program ORDER BY COUNT(*) DESC, program",
+        )?;
+        let mut first = i64::MAX;
+        let mut programs = Vec::new();
+        let rows = stmt.query_map(params![since, until_q], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, Option<f64>>(4)?,
+                r.get::<_, Option<f64>>(5)?,
+                r.get::<_, i64>(6)?,
+            ))
+        })?;
+        let (mut sessions, mut seconds) = (0u32, 0i64);
+        for row in rows {
+            let (program, n, secs, rated, before, after, min_start) = row?;
+            first = first.min(min_start);
+            sessions += n as u32;
+            seconds += secs;
+            let (b, a) = (before.unwrap_or(0.0), after.unwrap_or(0.0));
+            programs.push(ProgramSummary {
+                program,
+                sessions: n as u32,
+                minutes: (secs / 60) as u32,
+                rated: rated as u32,
+                mean_before: b,
+                mean_after: a,
+                mean_reduction: if rated > 0 { b - a } else { 0.0 },
+            });
+        }
+        let from = if since > 0 { since } else { first.min(now) };
+        let to = if until > 0 { until } else { now };
+        let days = if sessions == 0 {
+            0
+        } else {
+            ((to - from).max(0) / 86_400 + 1) as u32
+        };
+        Ok(Summary {
+            sessions,
+            minutes: (seconds / 60) as u32,
+            days,
+            sessions_per_day: if days > 0 {
+                f64::from(sessions) / f64::from(days)
+            } else {
+                0.0
+            },
+            programs,
+        })
+    }
+
+    /// Applies a batch of telemetry in one transaction, without waiting for the disk.
+    fn commit_batch(&mut self, batch: &mut Vec<Op>) -> rusqlite::Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.set_synchronous(false)?;
+        self.conn.execute_batch("BEGIN")?;
+        let mut result = Ok(());
+        for op in batch.drain(..) {
+            if let Err(e) = self.apply(op) {
+                result = Err(e);
+            }
+        }
+        self.conn.execute_batch("COMMIT")?;
+        result
+    }
 }
 
-/// The history thread: applies records until every handle is gone.
-pub(super) fn serve(store: Result<Store, String>, rx: mpsc::Receiver<Op>) {
-    let mut store = store;
-    for op in rx {
-        match &mut store {
-            Ok(s) => {
-                if let Err(e) = s.apply(op) {
-                    tracing::warn!("history: write failed: {e}");
+/// The history thread: batches telemetry (one commit a second at most), commits everything else
+/// at once with `synchronous=FULL`, applies the retention daily, and keeps `status` true.
+pub(super) fn serve(
+    store: Result<Store, String>,
+    rx: mpsc::Receiver<Op>,
+    status: Arc<watch::Sender<String>>,
+    retention: Retention,
+) {
+    let mut store = match store {
+        Ok(s) => s,
+        Err(reason) => {
+            for op in rx {
+                refuse(op, &reason);
+            }
+            return;
+        }
+    };
+    let report = |r: rusqlite::Result<()>| match r {
+        Ok(()) => {
+            status.send_if_modified(|s| {
+                if s.starts_with("degraded: write failed") {
+                    *s = STATUS_OK.into();
+                    true
+                } else {
+                    false
+                }
+            });
+        }
+        Err(e) => {
+            tracing::warn!("history: write failed: {e}");
+            status.send_replace(format!("degraded: write failed: {e}"));
+        }
+    };
+    let mut batch: Vec<Op> = Vec::new();
+    let mut last_commit = Instant::now();
+    let mut last_prune = Instant::now();
+    loop {
+        let next = if batch.is_empty() {
+            rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected)
+        } else {
+            rx.recv_timeout(BATCH_EVERY.saturating_sub(last_commit.elapsed()))
+        };
+        match next {
+            Ok(op) if op.is_telemetry() => {
+                if batch.is_empty() {
+                    last_commit = Instant::now();
+                }
+                batch.push(op);
+                if last_commit.elapsed() >= BATCH_EVERY {
+                    report(store.commit_batch(&mut batch));
+                    last_commit = Instant::now();
                 }
             }
-            Err(reason) => match op {
-                Op::Sessions { reply, .. } => {
-                    let _ = reply.send(Err(format!("history unavailable: {reason}")));
-                }
-                Op::Faults { reply, .. } => {
-                    let _ = reply.send(Err(format!("history unavailable: {reason}")));
-                }
-                _ => {}
-            },
+            Ok(op) => {
+                report(store.commit_batch(&mut batch));
+                let r = store.set_synchronous(true).and_then(|()| store.apply(op));
+                report(r);
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                report(store.commit_batch(&mut batch));
+                last_commit = Instant::now();
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                report(store.commit_batch(&mut batch));
+                return;
+            }
         }
+        if last_prune.elapsed() >= PRUNE_EVERY {
+            last_prune = Instant::now();
+            report(store.prune(retention, crate::clock::unix_now()));
+        }
+    }
+}
+
+/// Answers a query when there is no database.
+fn refuse(op: Op, reason: &str) {
+    let msg = format!("history {reason}");
+    match op {
+        Op::Sessions { reply, .. } => {
+            let _ = reply.send(Err(msg));
+        }
+        Op::Faults { reply, .. } => {
+            let _ = reply.send(Err(msg));
+        }
+        Op::Summary { reply, .. } => {
+            let _ = reply.send(Err(msg));
+        }
+        Op::RatePain { reply, .. } => {
+            let _ = reply.send(Err(msg));
+        }
+        _ => {}
     }
 }
 
@@ -200,16 +490,14 @@ mod tests {
     }
 
     fn row(id: u64, start: i64) -> SessionRow {
-        SessionRow {
-            id,
-            program: "low-back".into(),
-            profile: "default".into(),
-            placement: String::new(),
-            start,
-            end: 0,
-            end_reason: String::new(),
-            channels: vec![0, 1],
-            max_intensity: vec![0, 0],
+        SessionRow::starting(id, "low-back", "default", "", start, vec![0, 1])
+    }
+
+    fn figures(max: Vec<u32>) -> SessionFigures {
+        SessionFigures {
+            mean_intensity: max.iter().map(|m| m / 2).collect(),
+            max_intensity: max,
+            segments: vec!["conventional".into()],
         }
     }
 
@@ -223,14 +511,14 @@ mod tests {
                 id: 1,
                 end: 160,
                 reason: "completed".into(),
-                max_intensity: vec![5_000, 0],
+                figures: figures(vec![5_000, 0]),
             })
             .unwrap();
             s.apply(Op::Started(row(2, 200))).unwrap();
             s.apply(Op::Progress {
                 id: 2,
                 time: 230,
-                max_intensity: vec![1_000, 2_000],
+                figures: figures(vec![1_000, 2_000]),
             })
             .unwrap();
         }
@@ -243,6 +531,8 @@ mod tests {
             (2, 230, "interrupted")
         );
         assert_eq!(rows[0].max_intensity, vec![1_000, 2_000]);
+        assert_eq!(rows[0].mean_intensity, vec![500, 1_000]);
+        assert_eq!(rows[0].segments, vec!["conventional"]);
         assert_eq!((rows[1].id, rows[1].end_reason.as_str()), (1, "completed"));
         assert_eq!(s.max_session_id().unwrap(), 2);
         assert_eq!(s.sessions(150, 0, 0).unwrap().len(), 1);
@@ -291,5 +581,152 @@ mod tests {
         }
         let f = s.faults(0, 2).unwrap();
         assert_eq!(f.iter().map(|f| f.time).collect::<Vec<_>>(), vec![30, 20]);
+    }
+
+    /// A v1 database with sessions, faults and clamps in it migrates to the current schema
+    /// with every row kept, and new columns empty.
+    #[test]
+    fn migrates_a_populated_v1_database() {
+        let path = temp_db();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(schema::MIGRATIONS[0]).unwrap();
+            c.pragma_update(None, "user_version", 1).unwrap();
+            c.execute_batch(
+                "INSERT INTO sessions (id, program, profile, placement, start, end, last_seen, end_reason, channels, max_intensity)
+                 VALUES (1, 'low-back', 'default', 'low back', 100, 1900, 1900, 'completed', '[0,1]', '[12000,8000]'),
+                        (2, 'low-back', 'default', '', 5000, 0, 5060, '', '[0]', '[3000]');
+                 INSERT INTO faults (time, code, message, session_id) VALUES (150, 'overcurrent', 'x', 1);
+                 INSERT INTO clamps (time, session_id, channel, requested_ua, applied_ua, limit_name) VALUES (120, 1, 0, 80000, 60000, 'peak_current');",
+            )
+            .unwrap();
+        }
+        let mut s = Store::open(&path).unwrap();
+        let v: i64 = s
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v as usize, schema::MIGRATIONS.len());
+        assert_eq!(s.close_interrupted().unwrap(), 1);
+        let rows = s.sessions(0, 0, 0).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[1].id, rows[1].placement.as_str()), (1, "low back"));
+        assert_eq!(rows[1].max_intensity, vec![12_000, 8_000]);
+        assert_eq!(
+            (rows[1].pain_before, rows[1].mean_intensity.len()),
+            (None, 0)
+        );
+        assert_eq!(
+            (rows[0].end, rows[0].end_reason.as_str()),
+            (5060, "interrupted")
+        );
+        assert_eq!(s.faults(0, 0).unwrap().len(), 1);
+        assert!(s.rate_pain(1, 7, 3).unwrap());
+        assert_eq!(s.sessions(0, 0, 0).unwrap()[1].pain_after, Some(3));
+    }
+
+    #[test]
+    fn a_corrupt_database_is_moved_aside_and_a_fresh_one_started() {
+        let path = temp_db();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, vec![0x5au8; 8192]).unwrap();
+        let (mut s, aside) = Store::open_or_recover(&path).unwrap();
+        let aside = aside.expect("moved aside");
+        assert!(aside.exists(), "{}", aside.display());
+        assert_eq!(
+            std::fs::read(&aside).unwrap(),
+            vec![0x5au8; 8192],
+            "kept as it was"
+        );
+        s.apply(Op::Started(row(1, 10))).unwrap();
+        assert_eq!(s.sessions(0, 0, 0).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn summary_counts_minutes_and_pain_reduction_per_program() {
+        let mut s = Store::open(&temp_db()).unwrap();
+        let day = 86_400;
+        for (id, program, start, minutes, pain) in [
+            (1, "low-back", 0, 30, Some((7, 3))),
+            (2, "low-back", day, 20, Some((6, 4))),
+            (3, "massage", day + 3_600, 30, None),
+            (4, "massage", 2 * day, 10, Some((5, 5))),
+        ] {
+            let mut r = row(id, start);
+            r.program = program.into();
+            s.apply(Op::Started(r)).unwrap();
+            s.apply(Op::Ended {
+                id,
+                end: start + minutes * 60,
+                reason: "completed".into(),
+                figures: figures(vec![1, 1]),
+            })
+            .unwrap();
+            if let Some((b, a)) = pain {
+                assert!(s.rate_pain(id, b, a).unwrap());
+            }
+        }
+        assert!(!s.rate_pain(99, 1, 1).unwrap());
+        let sum = s.summary(0, 0, 2 * day + 7_200).unwrap();
+        assert_eq!((sum.sessions, sum.minutes, sum.days), (4, 90, 3));
+        assert!((sum.sessions_per_day - 4.0 / 3.0).abs() < 1e-9);
+        let lb = &sum.programs[0];
+        assert_eq!(
+            (lb.program.as_str(), lb.sessions, lb.minutes, lb.rated),
+            ("low-back", 2, 50, 2)
+        );
+        assert!((lb.mean_reduction - 3.0).abs() < 1e-9, "{lb:?}");
+        let m = &sum.programs[1];
+        assert_eq!((m.program.as_str(), m.sessions, m.rated), ("massage", 2, 1));
+        assert!(m.mean_reduction.abs() < 1e-9);
+        let first_day = s.summary(0, day - 1, 0).unwrap();
+        assert_eq!((first_day.sessions, first_day.days), (1, 1));
+    }
+
+    #[test]
+    fn retention_drops_old_detail_first_and_old_sessions_when_asked() {
+        let mut s = Store::open(&temp_db()).unwrap();
+        let day = 86_400i64;
+        let now = 1_000 * day;
+        for (id, start) in [(1, now - 900 * day), (2, now - 10 * day)] {
+            s.apply(Op::Started(row(id, start))).unwrap();
+            s.apply(Op::Ended {
+                id,
+                end: start + 60,
+                reason: "completed".into(),
+                figures: figures(vec![1, 1]),
+            })
+            .unwrap();
+            s.apply(Op::Intensity(IntensityRow {
+                time_ms: start * 1_000,
+                session_id: id,
+                channel: 0,
+                kind: "target",
+                microamps: 5_000,
+                actor: "uid:1000".into(),
+            }))
+            .unwrap();
+        }
+        let count = |s: &Store, t: &str| -> i64 {
+            s.conn
+                .query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get(0))
+                .unwrap()
+        };
+        s.prune(Retention::default(), now).unwrap();
+        assert_eq!(
+            (count(&s, "sessions"), count(&s, "intensity")),
+            (2, 1),
+            "sessions kept, 2-year-old detail gone"
+        );
+        s.prune(
+            Retention {
+                keep_days: 365,
+                detail_days: 730,
+            },
+            now,
+        )
+        .unwrap();
+        assert_eq!(count(&s, "sessions"), 1);
     }
 }

@@ -3,7 +3,7 @@
 use super::state::{Clamp, EndReason, Session};
 use super::{as_u32s, DeviceState, Event, Request, SessionError, StartOptions, Status};
 use crate::clock::unix_now;
-use crate::history::{ClampRow, FaultRow, HistoryHandle, SessionRow};
+use crate::history::{ClampRow, FaultRow, HistoryHandle, IntensityRow, SessionFigures, SessionRow};
 use crate::program::Catalog;
 use crate::safety::fault::Trip;
 use crate::safety::limits::Limits;
@@ -22,6 +22,9 @@ const TICK_IDLE: Duration = Duration::from_millis(200);
 const BATTERY_EVERY_MS: u64 = 1_000;
 /// How often a running session's progress goes to the history.
 const PROGRESS_EVERY_MS: u64 = 5_000;
+/// The level a ramp reached is recorded at most this often (intensity changes only: a steady
+/// session writes nothing).
+const LEVEL_EVERY_MS: u64 = 1_000;
 /// Bounds on client-supplied strings.
 const MAX_NAME_LEN: usize = 64;
 const MAX_KEEPALIVE_S: u32 = 3_600;
@@ -48,6 +51,9 @@ pub struct Manager {
     fault: Option<(String, String)>,
     epoch: Instant,
     last_progress_ms: u64,
+    /// The levels last recorded, and when.
+    logged_levels: Vec<u32>,
+    last_level_ms: u64,
 }
 
 impl Manager {
@@ -87,6 +93,8 @@ impl Manager {
             fault: None,
             epoch: Instant::now(),
             last_progress_ms: 0,
+            logged_levels: Vec::new(),
+            last_level_ms: 0,
         }
     }
 
@@ -128,9 +136,10 @@ impl Manager {
             Request::Start {
                 program,
                 options,
+                actor,
                 reply,
             } => {
-                let _ = reply.send(self.start(&program, options));
+                let _ = reply.send(self.start(&program, options, &actor));
             }
             Request::Stop { reply } => {
                 self.end(EndReason::Stopped);
@@ -151,20 +160,22 @@ impl Manager {
             Request::SetIntensity {
                 channel,
                 microamps,
+                actor,
                 reply,
             } => {
-                let _ = reply.send(self.set_intensity(channel, MicroAmps(microamps)));
+                let _ = reply.send(self.set_intensity(channel, MicroAmps(microamps), &actor));
             }
             Request::StepIntensity {
                 channel,
                 steps,
+                actor,
                 reply,
             } => {
                 let r = self.target_of(channel).and_then(|current| {
                     let step = i64::from(self.limits.intensity_step.0);
                     let base = i64::from(self.limits.round_to_step(current).0);
                     let want = (base + i64::from(steps) * step).clamp(0, i64::from(u32::MAX));
-                    self.set_intensity(channel, MicroAmps(want as u32))
+                    self.set_intensity(channel, MicroAmps(want as u32), &actor)
                 });
                 let _ = reply.send(r);
             }
@@ -219,7 +230,12 @@ impl Manager {
         Ok(s.target[ch])
     }
 
-    fn set_intensity(&mut self, channel: u32, requested: MicroAmps) -> Result<u32, SessionError> {
+    fn set_intensity(
+        &mut self,
+        channel: u32,
+        requested: MicroAmps,
+        actor: &str,
+    ) -> Result<u32, SessionError> {
         let s = self
             .session
             .as_ref()
@@ -236,11 +252,24 @@ impl Manager {
         };
         let (applied, clamp) = s.set_target(ch, requested, &limits);
         let id = s.id;
+        self.record_target(id, ch, applied, actor);
         if let Some(c) = clamp {
             self.report_clamp(id, c);
         }
         self.apply_setpoints();
         Ok(applied.0)
+    }
+
+    /// A new target to the history, with who set it.
+    fn record_target(&self, session_id: u64, channel: usize, applied: MicroAmps, actor: &str) {
+        self.history.intensity(IntensityRow {
+            time_ms: crate::clock::unix_now_ms(),
+            session_id,
+            channel: channel as u32,
+            kind: "target",
+            microamps: applied.0,
+            actor: actor.to_string(),
+        });
     }
 
     fn report_clamp(&self, session_id: u64, c: Clamp) {
@@ -267,7 +296,12 @@ impl Manager {
         });
     }
 
-    fn start(&mut self, program_id: &str, o: StartOptions) -> Result<u64, SessionError> {
+    fn start(
+        &mut self,
+        program_id: &str,
+        o: StartOptions,
+        actor: &str,
+    ) -> Result<u64, SessionError> {
         let program = {
             let catalog = self
                 .catalog
@@ -360,22 +394,27 @@ impl Manager {
             keepalive_s,
         );
         let mut clamps = Vec::new();
+        let mut targets_set = Vec::new();
         if let Some(targets) = o.intensity {
             for (&ch, &ua) in channels.iter().zip(&targets) {
-                clamps.extend(session.set_target(ch, MicroAmps(ua), &self.limits).1);
+                let (applied, clamp) = session.set_target(ch, MicroAmps(ua), &self.limits);
+                targets_set.push((ch, applied));
+                clamps.extend(clamp);
             }
         }
-        self.history.session_started(SessionRow {
+        let mut row = SessionRow::starting(
             id,
-            program: session.program.id.clone(),
-            profile: session.profile.clone(),
-            placement: session.placement.clone(),
-            start: session.start_unix,
-            end: 0,
-            end_reason: String::new(),
-            channels: channels.iter().map(|&c| c as u32).collect(),
-            max_intensity: vec![0; channels.len()],
-        });
+            &session.program.id,
+            &session.profile,
+            &session.placement,
+            session.start_unix,
+            channels.iter().map(|&c| c as u32).collect(),
+        );
+        row.segments = session.segments_run.clone();
+        self.history.session_started(row);
+        for (ch, applied) in targets_set {
+            self.record_target(id, ch, applied, actor);
+        }
         tracing::info!(
             id,
             program = program_id,
@@ -385,6 +424,8 @@ impl Manager {
         );
         self.session = Some(session);
         self.last_progress_ms = now;
+        self.logged_levels = vec![0; self.channels];
+        self.last_level_ms = now;
         for c in clamps {
             self.report_clamp(id, c);
         }
@@ -484,6 +525,7 @@ impl Manager {
             self.publish();
             return;
         };
+        let mut lost = Vec::new();
         for &ch in &s.channels.clone() {
             if self.shared.telemetry[ch]
                 .contact_lost
@@ -496,8 +538,16 @@ impl Manager {
                     "electrode contact lost: channel to zero, target reset, session paused"
                 );
                 s.lose_contact(ch);
+                lost.push((s.id, ch));
             }
         }
+        for (id, ch) in lost {
+            self.record_target(id, ch, MicroAmps::ZERO, "safety:contact_lost");
+        }
+        let Some(s) = self.session.as_mut() else {
+            self.publish();
+            return;
+        };
         if let Some(reason) = s.tick(now, &limits) {
             self.end(reason);
         } else {
@@ -513,9 +563,13 @@ impl Manager {
                         mode = s.segment_name(),
                         "next segment: intensity ramps again from zero"
                     );
+                    for &ch in &s.channels {
+                        self.record_target(id, ch, s.target[ch], "program");
+                    }
                 }
                 self.publish_pattern();
             }
+            self.record_levels(now, false);
             for c in clamps {
                 self.report_clamp(id, c);
             }
@@ -523,28 +577,64 @@ impl Manager {
                 self.last_progress_ms = now;
                 if let Some(s) = &self.session {
                     self.history
-                        .session_progress(s.id, unix_now(), self.max_of(s));
+                        .session_progress(s.id, unix_now(), self.figures(s, now));
                 }
             }
         }
         self.publish();
     }
 
-    fn max_of(&self, s: &Session) -> Vec<u32> {
-        s.channels.iter().map(|&c| s.max[c].0).collect()
+    fn figures(&self, s: &Session, now_ms: u64) -> SessionFigures {
+        SessionFigures {
+            max_intensity: s.channels.iter().map(|&c| s.max[c].0).collect(),
+            mean_intensity: s.mean_intensity(now_ms),
+            segments: s.segments_run.clone(),
+        }
+    }
+
+    /// The levels the ramp reached, to the history when they changed — at most once a second
+    /// unless `force` (the session's end).
+    fn record_levels(&mut self, now_ms: u64, force: bool) {
+        let Some(s) = &self.session else {
+            return;
+        };
+        if !force && now_ms.saturating_sub(self.last_level_ms) < LEVEL_EVERY_MS {
+            return;
+        }
+        self.last_level_ms = now_ms;
+        let time_ms = crate::clock::unix_now_ms();
+        for &ch in &s.channels {
+            let level = s.actual[ch].0;
+            if self.logged_levels.get(ch) != Some(&level) {
+                self.history.intensity(IntensityRow {
+                    time_ms,
+                    session_id: s.id,
+                    channel: ch as u32,
+                    kind: "level",
+                    microamps: level,
+                    actor: "ramp".into(),
+                });
+                if let Some(slot) = self.logged_levels.get_mut(ch) {
+                    *slot = level;
+                }
+            }
+        }
     }
 
     /// Ends the running session (if any): output to zero, disarm, record, signal.
     fn end(&mut self, reason: EndReason) {
         self.shared.zero_all();
         self.shared.armed.store(false, Ordering::Release);
+        let now = self.now_ms();
+        self.record_levels(now, true);
         let Some(s) = self.session.take() else {
             return;
         };
         let reason = reason.as_string();
         tracing::info!(id = s.id, reason, "session ended");
+        let figures = self.figures(&s, now);
         self.history
-            .session_ended(s.id, unix_now(), reason.clone(), self.max_of(&s));
+            .session_ended(s.id, unix_now(), reason.clone(), figures);
         let _ = self.events.send(Event::Ended { id: s.id, reason });
         self.publish();
     }
@@ -644,7 +734,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_flood_of_requests_cannot_starve_the_end_of_a_session() {
         let dir = std::env::temp_dir().join(format!("stimd-flood-{}", std::process::id()));
-        let (history, _) = HistoryHandle::open(&dir);
+        let (history, _) = HistoryHandle::open(&dir, crate::history::Retention::default());
         let shared = Arc::new(Shared::new());
         let (sup_tx, _sup_rx) = std::sync::mpsc::channel();
         let (status_tx, _status_rx) = watch::channel(Status::default());
@@ -676,7 +766,10 @@ mod tests {
             duration_s: Some(1),
             ..StartOptions::default()
         };
-        let id = handle.start("low-back".into(), options).await.unwrap();
+        let id = handle
+            .start("low-back".into(), options, "test".into())
+            .await
+            .unwrap();
         for _ in 0..4 {
             let tx = req_tx.clone();
             tokio::spawn(async move {

@@ -111,6 +111,7 @@ pub enum Request {
     Start {
         program: String,
         options: StartOptions,
+        actor: String,
         reply: Reply<u64>,
     },
     Stop {
@@ -125,11 +126,13 @@ pub enum Request {
     SetIntensity {
         channel: u32,
         microamps: u32,
+        actor: String,
         reply: Reply<u32>,
     },
     StepIntensity {
         channel: u32,
         steps: i32,
+        actor: String,
         reply: Reply<u32>,
     },
     Keepalive {
@@ -165,10 +168,18 @@ impl SessionHandle {
             .map_err(|_| SessionError::Failed("the session manager did not answer".into()))?
     }
 
-    pub async fn start(&self, program: String, options: StartOptions) -> Result<u64, SessionError> {
+    /// Starts a session. `actor` is who asked (`uid:<n>`, `button`, …): it is recorded with
+    /// every intensity the request sets.
+    pub async fn start(
+        &self,
+        program: String,
+        options: StartOptions,
+        actor: String,
+    ) -> Result<u64, SessionError> {
         self.call(|reply| Request::Start {
             program,
             options,
+            actor,
             reply,
         })
         .await
@@ -182,18 +193,30 @@ impl SessionHandle {
     pub async fn resume(&self) -> Result<(), SessionError> {
         self.call(|reply| Request::Resume { reply }).await
     }
-    pub async fn set_intensity(&self, channel: u32, microamps: u32) -> Result<u32, SessionError> {
+    pub async fn set_intensity(
+        &self,
+        channel: u32,
+        microamps: u32,
+        actor: String,
+    ) -> Result<u32, SessionError> {
         self.call(|reply| Request::SetIntensity {
             channel,
             microamps,
+            actor,
             reply,
         })
         .await
     }
-    pub async fn step_intensity(&self, channel: u32, steps: i32) -> Result<u32, SessionError> {
+    pub async fn step_intensity(
+        &self,
+        channel: u32,
+        steps: i32,
+        actor: String,
+    ) -> Result<u32, SessionError> {
         self.call(|reply| Request::StepIntensity {
             channel,
             steps,
+            actor,
             reply,
         })
         .await

@@ -73,6 +73,10 @@ pub struct Session {
     pub segment_changed: bool,
     /// Clamps made on entering a segment, for the manager to report.
     pub segment_clamps: Vec<Clamp>,
+    /// The modes of the segments entered so far.
+    pub segments_run: Vec<String>,
+    /// ∫ intensity dt per channel, µA·ms, for the mean.
+    integral_ua_ms: [f64; CHANNELS],
 }
 
 impl Session {
@@ -109,7 +113,16 @@ impl Session {
             segment: 0,
             segment_changed: false,
             segment_clamps: Vec::new(),
+            segments_run: Vec::new(),
+            integral_ua_ms: [0.0; CHANNELS],
         }
+        .with_first_segment()
+    }
+
+    fn with_first_segment(mut self) -> Session {
+        let name = self.segment_name().to_string();
+        self.segments_run.push(name);
+        self
     }
 
     pub fn elapsed_s(&self, now_ms: u64) -> u32 {
@@ -157,6 +170,8 @@ impl Session {
         let old = self.shape();
         self.segment = index;
         self.segment_changed = true;
+        let name = self.segment_name().to_string();
+        self.segments_run.push(name);
         let new = self.shape();
         let percent = self
             .program
@@ -213,9 +228,11 @@ impl Session {
     /// A late tick adds at most `MAX_RAMP_STEP_MS` of rise: the ramp slows down when the
     /// manager is delayed instead of catching up in one jump faster than the rise limit.
     pub fn tick(&mut self, now_ms: u64, limits: &Limits) -> Option<EndReason> {
-        let dt = now_ms
-            .saturating_sub(self.last_tick_ms)
-            .min(MAX_RAMP_STEP_MS);
+        let elapsed = now_ms.saturating_sub(self.last_tick_ms);
+        for &ch in &self.channels {
+            self.integral_ua_ms[ch] += f64::from(self.actual[ch].0) * elapsed as f64;
+        }
+        let dt = elapsed.min(MAX_RAMP_STEP_MS);
         self.last_tick_ms = now_ms;
         if self.elapsed_s(now_ms) >= self.duration_s {
             return Some(EndReason::Completed);
@@ -246,6 +263,15 @@ impl Session {
             self.max[ch] = self.max[ch].max(self.actual[ch]);
         }
         None
+    }
+
+    /// The time-weighted mean intensity of each channel in use since the start, µA.
+    pub fn mean_intensity(&self, now_ms: u64) -> Vec<u32> {
+        let span = now_ms.saturating_sub(self.started_ms).max(1) as f64;
+        self.channels
+            .iter()
+            .map(|&ch| (self.integral_ua_ms[ch] / span).round() as u32)
+            .collect()
     }
 
     /// The setpoint each channel should have now (OFF for channels not in use).
@@ -463,6 +489,25 @@ mod tests {
     }
 
     #[test]
+    fn mean_intensity_is_time_weighted_and_segments_are_listed() {
+        let l = default_limits();
+        let mut s = session();
+        s.set_target(0, MicroAmps(1_000), &l);
+        for t in 1..=50 {
+            s.tick(t * 20, &l);
+        }
+        for t in 51..=100 {
+            s.tick(t * 20, &l);
+        }
+        // 0 → 1 mA in the first 0.5 s at 2 mA/s (mean 0.5 mA), then 1 mA for 1.5 s: 0.875 mA
+        // (one 20 ms tick less on the ramp, as each tick counts the level it started with).
+        let mean = s.mean_intensity(2_000);
+        assert!((860..=880).contains(&mean[0]), "{mean:?}");
+        assert_eq!(mean[1], 0);
+        assert_eq!(s.segments_run, vec!["conventional"]);
+    }
+
+    #[test]
     fn a_new_segment_ramps_from_zero_to_a_charge_scaled_share_of_the_target() {
         let l = default_limits();
         let mut p = find_preset("combi-low-back").unwrap();
@@ -476,6 +521,7 @@ mod tests {
         assert_eq!(s.tick(3_000, &l), None);
         assert!(s.segment_changed);
         assert_eq!(s.segment_name(), "ems");
+        assert_eq!(s.segments_run, vec!["conventional", "ems"]);
         // 4 mA at 200 µs → 3.2 mA at 250 µs (same charge) → 50 % → 1.6 mA, from zero.
         assert_eq!(s.target[0], MicroAmps(1_600));
         assert_eq!(s.actual[0], MicroAmps(0));
