@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use stimd::api::Bus;
 use stimd::config::{Config, DEFAULT_PATH};
-use stimd::daemon::{self, bench, fault_bench, BoardKind};
+use stimd::daemon::{self, bench, fault_bench, history_bench, BoardKind};
 
 #[derive(Parser)]
 #[command(name = "stimd", version, about = "TENS/EMS stimulator daemon")]
@@ -47,6 +47,8 @@ enum BenchCmd {
     Timing(bench::TimingArgs),
     /// Fault-to-output-off latency for each injectable fault on the sim board.
     Faults(fault_bench::FaultArgs),
+    /// Commit latency, bytes written and query times of the usage history.
+    History(history_bench::HistoryArgs),
 }
 
 fn init_logging() {
@@ -73,6 +75,7 @@ fn main() -> ExitCode {
         let result = match which {
             BenchCmd::Timing(args) => bench::timing(args),
             BenchCmd::Faults(args) => fault_bench::faults(args),
+            BenchCmd::History(args) => history_bench::history(args),
         };
         return match result {
             Ok(()) => ExitCode::SUCCESS,

@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod fault_bench;
+pub mod history_bench;
 
 use crate::api::{self, Bus};
 use crate::board::{self, Board};

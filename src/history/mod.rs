@@ -165,7 +165,8 @@ impl Default for Retention {
 
 type Reply<T> = oneshot::Sender<Result<T, String>>;
 
-pub(crate) enum Op {
+/// A record for the writer (public for the history benchmark; clients use `HistoryHandle`).
+pub enum Op {
     Started(SessionRow),
     Progress {
         id: u64,

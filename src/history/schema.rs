@@ -49,8 +49,7 @@ pub const MIGRATIONS: &[&str] = &[
         microamps INTEGER NOT NULL,
         actor TEXT NOT NULL
     );
-    CREATE INDEX intensity_session ON intensity(session_id, time_ms);
-    CREATE INDEX intensity_time ON intensity(time_ms);",
+    CREATE INDEX intensity_session ON intensity(session_id, time_ms);",
 ];
 
 pub fn migrate(conn: &mut rusqlite::Connection) -> rusqlite::Result<()> {

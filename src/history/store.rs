@@ -42,6 +42,9 @@ impl Store {
         }
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_millis(200))?;
+        // Small pages for small rows: every commit writes whole pages to the WAL, and an SD
+        // card wears by the bytes written. Takes effect only on a new, empty database.
+        conn.pragma_update(None, "page_size", 1024)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
@@ -359,6 +362,23 @@ impl Store {
             },
             programs,
         })
+    }
+
+    /// Applies one record at once, committed with `synchronous=FULL` (benchmarks).
+    pub fn apply_now(&mut self, op: super::Op) -> rusqlite::Result<()> {
+        self.set_synchronous(true)?;
+        self.apply(op)
+    }
+
+    /// Applies records in one transaction, like the writer's telemetry batches (benchmarks).
+    pub fn apply_batch(&mut self, batch: &mut Vec<super::Op>) -> rusqlite::Result<()> {
+        self.commit_batch(batch)
+    }
+
+    /// Moves the WAL into the database file.
+    pub fn checkpoint(&self) -> rusqlite::Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
     }
 
     /// Applies a batch of telemetry in one transaction, without waiting for the disk.

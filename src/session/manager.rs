@@ -20,8 +20,10 @@ const TICK_RUNNING: Duration = Duration::from_millis(20);
 const TICK_IDLE: Duration = Duration::from_millis(200);
 /// How often the battery level is read (a sysfs read on the real board).
 const BATTERY_EVERY_MS: u64 = 1_000;
-/// How often a running session's progress goes to the history.
-const PROGRESS_EVERY_MS: u64 = 5_000;
+/// How often a running session's progress goes to the history (a session cut short by a
+/// crash ends, as `interrupted`, at its last progress). Each progress is a commit, and commits
+/// are what wears an SD card.
+const PROGRESS_EVERY_MS: u64 = 30_000;
 /// The level a ramp reached is recorded at most this often (intensity changes only: a steady
 /// session writes nothing).
 const LEVEL_EVERY_MS: u64 = 1_000;

@@ -126,8 +126,10 @@ impl Daemon {
         trace: &Path,
         env: &[(&str, &str)],
     ) -> Daemon {
-        let log = state_dir.join(format!("stimd-{}.log", chrono_tag()));
-        std::fs::create_dir_all(state_dir).expect("state dir");
+        // The log goes beside the trace: the state directory may be unwritable on purpose.
+        let log_dir = trace.parent().unwrap_or(state_dir);
+        let log = log_dir.join(format!("stimd-{}.log", chrono_tag()));
+        let _ = std::fs::create_dir_all(state_dir);
         let logfile = std::fs::File::create(&log).expect("log file");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_stimd"));
         cmd.args([

@@ -5,10 +5,12 @@ use clap::{Parser, Subcommand};
 use std::collections::HashMap;
 use std::process::ExitCode;
 use stimd::api::device::DeviceProxy;
-use stimd::api::programs::ProgramsProxy;
 use stimd::api::session::SessionProxy;
 use stimd::api::{Bus, StimdError};
 use zbus::zvariant::{OwnedValue, Value};
+
+mod history;
+mod programs;
 
 #[derive(Parser)]
 #[command(
@@ -52,57 +54,41 @@ enum Cmd {
     /// Show, add or remove a program.
     #[command(subcommand)]
     Program(ProgramCmd),
+    /// Past sessions, newest first.
+    History {
+        /// Only sessions from this day on (YYYY-MM-DD, local time).
+        #[arg(long)]
+        since: Option<String>,
+        /// Print the sessions as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record how much it hurt before and after a session (0 = no pain, 10 = worst).
+    Rate { session: u64, before: u8, after: u8 },
+    /// Every session as CSV or JSON, on standard output.
+    Export {
+        #[arg(long, default_value = "csv", value_parser = ["csv", "json"])]
+        format: String,
+    },
+    /// What helps: sessions, minutes and pain reduction per program.
+    Summary {
+        /// From this day (YYYY-MM-DD, local time).
+        #[arg(long)]
+        since: Option<String>,
+        /// Up to and including this day (YYYY-MM-DD, local time).
+        #[arg(long)]
+        until: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
-enum ProgramCmd {
+pub(crate) enum ProgramCmd {
     /// Show a program: its segments and its program file.
     Show { id: String },
     /// Add a custom program from a program file (see docs/programs.md).
     Add { file: std::path::PathBuf },
     /// Remove a custom program.
     Rm { id: String },
-}
-
-/// A `Programs.Get` entry as text.
-fn text_of(d: &HashMap<String, OwnedValue>, key: &str) -> String {
-    d.get(key)
-        .and_then(|v| String::try_from(v.try_clone().ok()?).ok())
-        .unwrap_or_default()
-}
-
-async fn program_cmd(conn: &zbus::Connection, cmd: Option<ProgramCmd>) -> Result<(), String> {
-    let programs = ProgramsProxy::new(conn).await.map_err(|e| e.to_string())?;
-    match cmd {
-        None => {
-            for (id, name, kind, summary) in programs.list().await.map_err(describe)? {
-                println!("{id:<16} {kind:<6} {name}\n{:16} {summary}", "");
-            }
-        }
-        Some(ProgramCmd::Show { id }) => {
-            let d = programs.get(&id).await.map_err(describe)?;
-            println!(
-                "{} — {} ({})",
-                text_of(&d, "id"),
-                text_of(&d, "name"),
-                text_of(&d, "kind")
-            );
-            println!("{}", text_of(&d, "summary"));
-            println!("segments: {}", text_of(&d, "outline"));
-            println!("\n{}", text_of(&d, "toml"));
-        }
-        Some(ProgramCmd::Add { file }) => {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| format!("FILE = {}: {e}", file.display()))?;
-            let id = programs.add(&text).await.map_err(describe)?;
-            println!("program {id} added");
-        }
-        Some(ProgramCmd::Rm { id }) => {
-            programs.remove(&id).await.map_err(describe)?;
-            println!("program {id} removed");
-        }
-    }
-    Ok(())
 }
 
 fn milliamps_to_ua(arg: &str, ma: f64) -> Result<u32, String> {
@@ -118,7 +104,7 @@ fn ma(ua: u32) -> String {
     format!("{:.1} mA", f64::from(ua) / 1000.0)
 }
 
-fn describe(e: impl Into<StimdError>) -> String {
+pub(crate) fn describe(e: impl Into<StimdError>) -> String {
     match e.into() {
         StimdError::ZBus(zbus::Error::MethodError(name, msg, _)) => {
             format!("{}: {}", name.as_str(), msg.unwrap_or_default())
@@ -137,14 +123,27 @@ async fn run(cli: Cli) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot reach the bus: {e}"))?;
     let command = match cli.command {
-        Cmd::Programs => return program_cmd(&conn, None).await,
-        Cmd::Program(p) => return program_cmd(&conn, Some(p)).await,
+        Cmd::Programs => return programs::program_cmd(&conn, None).await,
+        Cmd::Program(p) => return programs::program_cmd(&conn, Some(p)).await,
+        Cmd::History { since, json } => return history::list(&conn, since, json).await,
+        Cmd::Rate {
+            session,
+            before,
+            after,
+        } => return history::rate(&conn, session, before, after).await,
+        Cmd::Export { format } => return history::export(&conn, &format).await,
+        Cmd::Summary { since, until } => return history::summary(&conn, since, until).await,
         other => other,
     };
     let device = DeviceProxy::new(&conn).await.map_err(|e| e.to_string())?;
     let session = SessionProxy::new(&conn).await.map_err(|e| e.to_string())?;
     match command {
-        Cmd::Programs | Cmd::Program(_) => {}
+        Cmd::Programs
+        | Cmd::Program(_)
+        | Cmd::History { .. }
+        | Cmd::Rate { .. }
+        | Cmd::Export { .. }
+        | Cmd::Summary { .. } => {}
         Cmd::Status => {
             let state = device.state().await.map_err(describe)?;
             let (code, message) = device.fault().await.map_err(describe)?;

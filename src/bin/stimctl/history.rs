@@ -1,0 +1,189 @@
+//! `stimctl history`, `rate`, `export` and `summary`: the usage history, in local time.
+
+use crate::describe;
+use std::collections::HashMap;
+use stimd::api::history::HistoryProxy;
+use zbus::zvariant::OwnedValue;
+
+type Dict = HashMap<String, OwnedValue>;
+
+fn val<T: TryFrom<OwnedValue>>(d: &Dict, key: &str) -> Option<T> {
+    d.get(key)
+        .and_then(|v| T::try_from(v.try_clone().ok()?).ok())
+}
+
+/// Local midnight at the start of `YYYY-MM-DD`, as Unix seconds (`arg` names the option).
+pub fn parse_day(arg: &str, text: &str) -> Result<i64, String> {
+    let bad = || format!("{arg} = {text:?} is not a date (allowed: YYYY-MM-DD)");
+    let parts: Vec<&str> = text.split('-').collect();
+    let [y, m, d] = parts.as_slice() else {
+        return Err(bad());
+    };
+    let (y, m, d): (i32, i32, i32) = (
+        y.parse().map_err(|_| bad())?,
+        m.parse().map_err(|_| bad())?,
+        d.parse().map_err(|_| bad())?,
+    );
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return Err(bad());
+    }
+    // SAFETY: mktime reads and normalises a fully initialised tm of our own.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    tm.tm_year = y - 1900;
+    tm.tm_mon = m - 1;
+    tm.tm_mday = d;
+    tm.tm_isdst = -1;
+    let t = unsafe { libc::mktime(&mut tm) };
+    if t < 0 || tm.tm_mday != d {
+        return Err(bad());
+    }
+    // time_t is 32 bits on armv7, 64 on aarch64 and x86_64.
+    #[allow(clippy::useless_conversion)]
+    Ok(i64::from(t))
+}
+
+/// `YYYY-MM-DD HH:MM` in local time.
+fn local(t: i64) -> String {
+    // SAFETY: localtime_r writes into a tm of our own.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let secs = t as libc::time_t;
+    if unsafe { libc::localtime_r(&secs, &mut tm) }.is_null() {
+        return t.to_string();
+    }
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        tm.tm_year + 1900,
+        tm.tm_mon + 1,
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min
+    )
+}
+
+fn ma_list(v: &[u32]) -> String {
+    v.iter()
+        .map(|ua| format!("{:.1}", f64::from(*ua) / 1000.0))
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+pub async fn list(
+    conn: &zbus::Connection,
+    since: Option<String>,
+    json: bool,
+) -> Result<(), String> {
+    let since = since
+        .map(|s| parse_day("--since", &s))
+        .transpose()?
+        .unwrap_or(0);
+    let h = HistoryProxy::new(conn).await.map_err(|e| e.to_string())?;
+    if json {
+        // The same JSON as `export`, limited to the period.
+        let all: serde_json::Value =
+            serde_json::from_str(&h.export("json").await.map_err(describe)?)
+                .map_err(|e| e.to_string())?;
+        let rows: Vec<&serde_json::Value> = all
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter(|s| s["start"].as_i64().unwrap_or(0) >= since)
+                    .collect()
+            })
+            .unwrap_or_default();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?
+        );
+        return Ok(());
+    }
+    let rows = h.sessions(since, 0, 0).await.map_err(describe)?;
+    if rows.is_empty() {
+        println!("no sessions");
+    }
+    for r in rows {
+        let id: u64 = val(&r, "id").unwrap_or(0);
+        let start: i64 = val(&r, "start").unwrap_or(0);
+        let minutes = val::<u32>(&r, "duration").unwrap_or(0).div_ceil(60);
+        let program: String = val(&r, "program").unwrap_or_default();
+        let reason: String = val(&r, "end_reason").unwrap_or_default();
+        let max: Vec<u32> = val(&r, "max_intensity").unwrap_or_default();
+        let pain = match (val::<u8>(&r, "pain_before"), val::<u8>(&r, "pain_after")) {
+            (Some(b), Some(a)) => format!("pain {b} → {a}"),
+            _ => "not rated".into(),
+        };
+        let reason = if reason.is_empty() {
+            "running"
+        } else {
+            &reason
+        };
+        println!(
+            "{id:>5}  {}  {program:<16} {minutes:>3} min  max {} mA  {reason:<15} {pain}",
+            local(start),
+            ma_list(&max)
+        );
+    }
+    Ok(())
+}
+
+pub async fn rate(conn: &zbus::Connection, id: u64, before: u8, after: u8) -> Result<(), String> {
+    for (arg, v) in [("BEFORE", before), ("AFTER", after)] {
+        if v > 10 {
+            return Err(format!("{arg} = {v} is out of range (allowed: 0..=10)"));
+        }
+    }
+    let h = HistoryProxy::new(conn).await.map_err(|e| e.to_string())?;
+    h.rate_pain(id, before, after).await.map_err(describe)?;
+    println!("session {id}: pain {before} → {after} recorded");
+    Ok(())
+}
+
+pub async fn export(conn: &zbus::Connection, format: &str) -> Result<(), String> {
+    let h = HistoryProxy::new(conn).await.map_err(|e| e.to_string())?;
+    print!("{}", h.export(format).await.map_err(describe)?);
+    Ok(())
+}
+
+pub async fn summary(
+    conn: &zbus::Connection,
+    since: Option<String>,
+    until: Option<String>,
+) -> Result<(), String> {
+    let since = since
+        .map(|s| parse_day("--since", &s))
+        .transpose()?
+        .unwrap_or(0);
+    let until = until
+        .map(|s| parse_day("--until", &s).map(|t| t + 86_399))
+        .transpose()?
+        .unwrap_or(0);
+    let h = HistoryProxy::new(conn).await.map_err(|e| e.to_string())?;
+    let s = h.summary(since, until).await.map_err(describe)?;
+    println!(
+        "{} sessions, {} minutes, over {} day(s): {:.1} a day",
+        val::<u32>(&s, "sessions").unwrap_or(0),
+        val::<u32>(&s, "minutes").unwrap_or(0),
+        val::<u32>(&s, "days").unwrap_or(0),
+        val::<f64>(&s, "sessions_per_day").unwrap_or(0.0)
+    );
+    let programs: Vec<Dict> = val(&s, "programs").unwrap_or_default();
+    for p in programs {
+        let rated: u32 = val(&p, "rated").unwrap_or(0);
+        let effect = if rated == 0 {
+            "no ratings yet".to_string()
+        } else {
+            format!(
+                "pain {:.1} → {:.1} (−{:.1}) over {rated} rated",
+                val::<f64>(&p, "mean_before").unwrap_or(0.0),
+                val::<f64>(&p, "mean_after").unwrap_or(0.0),
+                val::<f64>(&p, "mean_reduction").unwrap_or(0.0)
+            )
+        };
+        println!(
+            "  {:<16} {:>4} sessions {:>5} min  {effect}",
+            val::<String>(&p, "program").unwrap_or_default(),
+            val::<u32>(&p, "sessions").unwrap_or(0),
+            val::<u32>(&p, "minutes").unwrap_or(0),
+        );
+    }
+    Ok(())
+}
