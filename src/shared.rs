@@ -196,9 +196,14 @@ mod tests {
         let writer = std::thread::spawn(move || {
             for i in 0..20_000u64 {
                 w.publish(if i % 2 == 0 { a } else { b }, i);
-                // The manager publishes rarely; give readers a window between writes.
-                for _ in 0..200 {
-                    std::hint::spin_loop();
+                // Back to back (reads overlap writes), and now and then a pause (the manager
+                // publishes rarely) so readers get windows even under an emulator.
+                if i % 16 == 0 {
+                    std::thread::sleep(std::time::Duration::from_micros(50));
+                } else {
+                    for _ in 0..200 {
+                        std::hint::spin_loop();
+                    }
                 }
             }
         });

@@ -211,9 +211,22 @@ pub enum Op {
 }
 
 impl Op {
-    /// Telemetry is batched; everything else is committed on its own.
+    /// Telemetry is batched; everything else is committed at once.
     fn is_telemetry(&self) -> bool {
         matches!(self, Op::Progress { .. } | Op::Intensity(_))
+    }
+
+    /// A record to write (not a query or a flush).
+    fn is_record(&self) -> bool {
+        matches!(
+            self,
+            Op::Started(_)
+                | Op::Progress { .. }
+                | Op::Intensity(_)
+                | Op::Ended { .. }
+                | Op::Fault(_)
+                | Op::Clamp(_)
+        )
     }
 }
 

@@ -1,8 +1,7 @@
 //! The SQLite store behind the history thread, and the thread's loop (batching, status).
 
 use super::{
-    schema, FaultRow, IntensityRow, Op, ProgramSummary, Retention, SessionFigures, SessionRow,
-    Summary, STATUS_OK,
+    schema, FaultRow, Op, ProgramSummary, Retention, SessionFigures, SessionRow, Summary, STATUS_OK,
 };
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
 use std::path::{Path, PathBuf};
@@ -140,7 +139,8 @@ impl Store {
     }
 
     /// Applies one record or answers one query.
-    pub(crate) fn apply(&mut self, op: Op) -> rusqlite::Result<()> {
+    /// Writes one record (a no-op for queries).
+    fn write(&mut self, op: &Op) -> rusqlite::Result<()> {
         match op {
             Op::Started(r) => {
                 self.conn.execute(
@@ -153,21 +153,14 @@ impl Store {
             Op::Progress { id, time, figures } => {
                 self.conn.execute(
                     "UPDATE sessions SET last_seen = ?2 WHERE id = ?1 AND end = 0",
-                    params![id as i64, time],
+                    params![*id as i64, time],
                 )?;
-                self.write_figures(id, &figures)?;
+                self.write_figures(*id, figures)?;
             }
-            Op::Intensity(IntensityRow {
-                time_ms,
-                session_id,
-                channel,
-                kind,
-                microamps,
-                actor,
-            }) => {
+            Op::Intensity(i) => {
                 self.conn.execute(
                     "INSERT INTO intensity (time_ms, session_id, channel, kind, microamps, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![time_ms, session_id as i64, channel, kind, microamps, actor],
+                    params![i.time_ms, i.session_id as i64, i.channel, i.kind, i.microamps, i.actor],
                 )?;
             }
             Op::Ended {
@@ -178,9 +171,9 @@ impl Store {
             } => {
                 self.conn.execute(
                     "UPDATE sessions SET end = ?2, last_seen = ?2, end_reason = ?3 WHERE id = ?1",
-                    params![id as i64, end, reason],
+                    params![*id as i64, end, reason],
                 )?;
-                self.write_figures(id, &figures)?;
+                self.write_figures(*id, figures)?;
             }
             Op::Fault(f) => {
                 self.conn.execute(
@@ -195,6 +188,17 @@ impl Store {
                     params![c.time, c.session_id as i64, c.channel, c.requested, c.applied, c.limit],
                 )?;
             }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Applies one record or answers one query.
+    pub(crate) fn apply(&mut self, op: Op) -> rusqlite::Result<()> {
+        if op.is_record() {
+            return self.write(&op);
+        }
+        match op {
             Op::RatePain {
                 id,
                 before,
@@ -239,6 +243,7 @@ impl Store {
             Op::Flush { reply } => {
                 let _ = reply.send(());
             }
+            _ => {}
         }
         Ok(())
     }
@@ -381,26 +386,41 @@ impl Store {
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
     }
 
-    /// Applies a batch of telemetry in one transaction, without waiting for the disk.
-    fn commit_batch(&mut self, batch: &mut Vec<Op>) -> rusqlite::Result<()> {
+    /// Writes records in one transaction (`synchronous=FULL` when `full`). On failure nothing
+    /// of it is kept and `batch` is left as it was, to be tried again; on success it is empty.
+    fn commit_batch_sync(&mut self, batch: &mut Vec<Op>, full: bool) -> rusqlite::Result<()> {
         if batch.is_empty() {
             return Ok(());
         }
-        self.set_synchronous(false)?;
-        self.conn.execute_batch("BEGIN")?;
-        let mut result = Ok(());
-        for op in batch.drain(..) {
-            if let Err(e) = self.apply(op) {
-                result = Err(e);
+        self.set_synchronous(full)?;
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        for op in batch.iter() {
+            if let Err(e) = self.write(op) {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                return Err(e);
             }
         }
-        self.conn.execute_batch("COMMIT")?;
-        result
+        if let Err(e) = self.conn.execute_batch("COMMIT") {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            return Err(e);
+        }
+        batch.clear();
+        Ok(())
+    }
+
+    fn commit_batch(&mut self, batch: &mut Vec<Op>) -> rusqlite::Result<()> {
+        self.commit_batch_sync(batch, false)
     }
 }
 
-/// The history thread: batches telemetry (one commit a second at most), commits everything else
-/// at once with `synchronous=FULL`, applies the retention daily, and keeps `status` true.
+/// Records waiting for the disk at most; beyond, new telemetry is dropped (and said so).
+const MAX_PENDING: usize = 20_000;
+
+/// The history thread. Records wait in `pending`, in order, until committed: telemetry at most
+/// once a second, anything else (session start and end, faults, clamps, ratings) at once with
+/// `synchronous=FULL`. A commit that fails (locked, full or failing disk) is rolled back and
+/// tried again a second later with everything that arrived since, so nothing is lost while the
+/// trouble lasts; `status` says so. Queries are answered from what is committed.
 pub(super) fn serve(
     store: Result<Store, String>,
     rx: mpsc::Receiver<Op>,
@@ -416,59 +436,95 @@ pub(super) fn serve(
             return;
         }
     };
-    let report = |r: rusqlite::Result<()>| match r {
+    let mut pending: Vec<Op> = Vec::new();
+    // Whether `pending` holds a record to commit at once, and whether the last commit worked
+    // (after a failure, the next try waits a second instead of hammering a troubled disk).
+    let (mut urgent, mut healthy) = (false, true);
+    let mut last_try = Instant::now();
+    let mut last_prune = Instant::now();
+    let mut dropped = 0u64;
+    loop {
+        let next = if pending.is_empty() {
+            rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected)
+        } else {
+            rx.recv_timeout(BATCH_EVERY.saturating_sub(last_try.elapsed()))
+        };
+        let done = matches!(next, Err(mpsc::RecvTimeoutError::Disconnected));
+        match next {
+            Ok(op) if op.is_record() => {
+                if pending.len() >= MAX_PENDING && op.is_telemetry() {
+                    dropped += 1;
+                    status.send_replace(format!(
+                        "degraded: the disk has not taken writes for a while; {dropped} record(s) dropped"
+                    ));
+                } else {
+                    if pending.is_empty() && healthy {
+                        last_try = Instant::now();
+                    }
+                    urgent |= !op.is_telemetry();
+                    pending.push(op);
+                }
+            }
+            Ok(op) => {
+                // A query or a flush: first commit what came before it.
+                if !pending.is_empty() && healthy {
+                    healthy = try_commit(&mut store, &mut pending, urgent, &status);
+                    urgent &= !pending.is_empty();
+                    last_try = Instant::now();
+                }
+                if let Err(e) = store.apply(op) {
+                    tracing::warn!("history: query failed: {e}");
+                }
+            }
+            Err(_) => {}
+        }
+        let due = last_try.elapsed() >= BATCH_EVERY;
+        if !pending.is_empty() && (done || due || (urgent && healthy)) {
+            healthy = try_commit(&mut store, &mut pending, urgent, &status);
+            urgent &= !pending.is_empty();
+            last_try = Instant::now();
+        }
+        if done {
+            return;
+        }
+        if last_prune.elapsed() >= PRUNE_EVERY {
+            last_prune = Instant::now();
+            if let Err(e) = store.prune(retention, crate::clock::unix_now()) {
+                tracing::warn!("history: cannot apply the retention: {e}");
+            }
+        }
+    }
+}
+
+/// Commits `pending`; keeps `status` true. Returns whether it worked.
+fn try_commit(
+    store: &mut Store,
+    pending: &mut Vec<Op>,
+    full: bool,
+    status: &watch::Sender<String>,
+) -> bool {
+    if pending.is_empty() {
+        return true;
+    }
+    let n = pending.len();
+    match store.commit_batch_sync(pending, full) {
         Ok(()) => {
             status.send_if_modified(|s| {
-                if s.starts_with("degraded: write failed") {
+                if s.starts_with("degraded") {
                     *s = STATUS_OK.into();
                     true
                 } else {
                     false
                 }
             });
+            true
         }
         Err(e) => {
-            tracing::warn!("history: write failed: {e}");
-            status.send_replace(format!("degraded: write failed: {e}"));
-        }
-    };
-    let mut batch: Vec<Op> = Vec::new();
-    let mut last_commit = Instant::now();
-    let mut last_prune = Instant::now();
-    loop {
-        let next = if batch.is_empty() {
-            rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected)
-        } else {
-            rx.recv_timeout(BATCH_EVERY.saturating_sub(last_commit.elapsed()))
-        };
-        match next {
-            Ok(op) if op.is_telemetry() => {
-                if batch.is_empty() {
-                    last_commit = Instant::now();
-                }
-                batch.push(op);
-                if last_commit.elapsed() >= BATCH_EVERY {
-                    report(store.commit_batch(&mut batch));
-                    last_commit = Instant::now();
-                }
-            }
-            Ok(op) => {
-                report(store.commit_batch(&mut batch));
-                let r = store.set_synchronous(true).and_then(|()| store.apply(op));
-                report(r);
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                report(store.commit_batch(&mut batch));
-                last_commit = Instant::now();
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                report(store.commit_batch(&mut batch));
-                return;
-            }
-        }
-        if last_prune.elapsed() >= PRUNE_EVERY {
-            last_prune = Instant::now();
-            report(store.prune(retention, crate::clock::unix_now()));
+            tracing::warn!("history: write failed, {n} record(s) kept for the next try: {e}");
+            status.send_replace(format!(
+                "degraded: write failed ({e}); {n} record(s) waiting, stimulation is not affected"
+            ));
+            false
         }
     }
 }
@@ -496,6 +552,7 @@ fn refuse(op: Op, reason: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::history::IntensityRow;
 
     fn temp_db() -> std::path::PathBuf {
         use std::sync::atomic::{AtomicU32, Ordering};
