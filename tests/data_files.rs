@@ -180,6 +180,7 @@ fn yocto_recipe_installs_every_file_the_unit_and_policy_need() {
         "dbus/io.stimd.Stimd1.service",
         "dbus/io.stimd.Stimd1.xml",
         "examples/stimd.toml",
+        "systemd/60-stimd.rules",
     ] {
         assert!(
             recipe.contains(&format!("${{S}}/{f}")),
@@ -197,6 +198,26 @@ fn yocto_recipe_installs_every_file_the_unit_and_policy_need() {
         .find(|l| l.starts_with("LIC_FILES_CHKSUM"))
         .expect("LIC_FILES_CHKSUM");
     assert!(md5_line.contains("file://LICENSE;md5="), "{md5_line}");
+}
+
+/// The udev rule gives the device nodes to the groups the stimd user joins, and only those.
+#[test]
+fn udev_rule_grants_the_nodes_to_the_stimd_users_groups() {
+    let rules = read("systemd/60-stimd.rules");
+    let sysusers = read("systemd/stimd.sysusers");
+    let groups: Vec<&str> = attr_values(&rules, "GROUP=");
+    assert_eq!(groups, ["spi", "gpio"]);
+    for g in groups {
+        assert!(
+            sysusers.contains(&format!("m stimd {g}")),
+            "stimd is not in {g}"
+        );
+    }
+    assert!(rules.contains("KERNEL==\"spidev*\"") && rules.contains("KERNEL==\"gpiochip*\""));
+    assert!(rules
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .all(|l| l.contains("MODE=\"0660\"")));
 }
 
 /// Every program example in docs/programs.md is accepted as written: whole files as they are,

@@ -38,8 +38,10 @@ do_install:append() {
     install -m 0644 ${S}/dbus/io.stimd.Stimd1.xml ${D}${datadir}/dbus-1/interfaces/io.stimd.Stimd1.xml
     install -d ${D}${sysconfdir}/stimd
     install -m 0644 ${S}/examples/stimd.toml ${D}${sysconfdir}/stimd/stimd.toml
+    install -d ${D}${nonarch_base_libdir}/udev/rules.d
+    install -m 0644 ${S}/systemd/60-stimd.rules ${D}${nonarch_base_libdir}/udev/rules.d/60-stimd.rules
 }
 
-FILES:${PN} += "${datadir}/dbus-1 ${nonarch_libdir}/sysusers.d ${systemd_system_unitdir}"
+FILES:${PN} += "${datadir}/dbus-1 ${nonarch_libdir}/sysusers.d ${systemd_system_unitdir} ${nonarch_base_libdir}/udev/rules.d"
 CONFFILES:${PN} = "${sysconfdir}/stimd/stimd.toml"
 RDEPENDS:${PN} = "dbus"
