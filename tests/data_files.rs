@@ -205,7 +205,7 @@ fn yocto_recipe_installs_every_file_the_unit_and_policy_need() {
 fn udev_rule_grants_the_nodes_to_the_stimd_users_groups() {
     let rules = read("systemd/60-stimd.rules");
     let sysusers = read("systemd/stimd.sysusers");
-    let groups: Vec<&str> = attr_values(&rules, "GROUP=");
+    let groups: Vec<&str> = attr_values(&rules, "GROUP");
     assert_eq!(groups, ["spi", "gpio"]);
     for g in groups {
         assert!(
