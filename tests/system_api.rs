@@ -269,3 +269,39 @@ async fn the_busctl_examples_in_the_api_docs_work() {
         assert!(ok, "{cmd}\n{out}");
     }
 }
+
+/// A client flooding calls is refused by name (`RateLimited`) after its burst, while another
+/// client is served and `EmergencyStop` is never refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_client_is_rate_limited_and_others_are_not() {
+    let bus = Bus::start();
+    let dir = TempDir::new("ratelimit");
+    let _d = Daemon::start(&bus, &dir.0.join("state"), &dir.0.join("t.csv")).await;
+    let flooder = Client::new(&bus).await;
+    let other = Client::new(&bus).await;
+    let mut limited = None;
+    for _ in 0..200 {
+        if let Err(e) = flooder.session.keepalive().await {
+            let (name, message) = error_of::<()>(Err(e));
+            if name.ends_with("RateLimited") {
+                limited = Some(message);
+                break;
+            }
+            assert!(name.ends_with("NotRunning"), "{name}: {message}");
+        }
+    }
+    let message = limited.expect("200 calls in a row were never limited");
+    assert!(message.contains("allowed: 50 a second"), "{message}");
+    flooder
+        .device
+        .emergency_stop()
+        .await
+        .expect("EmergencyStop is never rate-limited");
+    let id = other
+        .session
+        .start("low-back", opts(vec![("duration", Value::U32(60))]))
+        .await
+        .expect("another client is served");
+    assert!(id > 0);
+    other.session.stop().await.unwrap();
+}

@@ -10,6 +10,8 @@ use zbus::object_server::SignalEmitter;
 use zbus::zvariant::{OwnedValue, Value};
 
 pub struct Device {
+    /// Per-sender bounds on calls (shared by every interface).
+    pub limiter: std::sync::Arc<super::limiter::Limiter>,
     pub session: SessionHandle,
     pub status: watch::Receiver<Status>,
     pub board: String,
@@ -80,7 +82,11 @@ impl Device {
     }
 
     /// Clears a latched fault; succeeds only once its cause is gone.
-    async fn acknowledge_fault(&self) -> Result<(), StimdError> {
+    async fn acknowledge_fault(
+        &self,
+        #[zbus(header)] hdr: zbus::message::Header<'_>,
+    ) -> Result<(), StimdError> {
+        self.limiter.take(&hdr)?;
         Ok(self.session.acknowledge_fault().await?)
     }
 

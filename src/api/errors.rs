@@ -22,6 +22,8 @@ pub enum StimdError {
     NotPermitted(String),
     /// The history could not answer.
     HistoryUnavailable(String),
+    /// The caller sends too many calls; it may try again shortly.
+    RateLimited(String),
     /// An internal failure.
     Failed(String),
 }
@@ -52,6 +54,7 @@ impl StimdError {
             StimdError::FaultActive(_) => "FaultActive",
             StimdError::NotPermitted(_) => "NotPermitted",
             StimdError::HistoryUnavailable(_) => "HistoryUnavailable",
+            StimdError::RateLimited(_) => "RateLimited",
             StimdError::Failed(_) => "Failed",
         }
     }
@@ -66,6 +69,7 @@ impl StimdError {
             | StimdError::FaultActive(m)
             | StimdError::NotPermitted(m)
             | StimdError::HistoryUnavailable(m)
+            | StimdError::RateLimited(m)
             | StimdError::Failed(m) => m.clone(),
             StimdError::ZBus(zbus::Error::MethodError(_, Some(m), _)) => m.clone(),
             StimdError::ZBus(e) => e.to_string(),

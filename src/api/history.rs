@@ -10,6 +10,8 @@ use zbus::interface;
 use zbus::zvariant::{OwnedValue, Value};
 
 pub struct History {
+    /// Per-sender bounds on calls (shared by every interface).
+    pub limiter: std::sync::Arc<super::limiter::Limiter>,
     pub history: HistoryHandle,
     pub status: watch::Receiver<String>,
 }
@@ -103,10 +105,12 @@ impl History {
     /// au (µA), segments as (the modes run), and pain_before y, pain_after y when rated.
     async fn sessions(
         &self,
+        #[zbus(header)] hdr: zbus::message::Header<'_>,
         since: i64,
         until: i64,
         limit: u32,
     ) -> Result<Vec<HashMap<String, OwnedValue>>, StimdError> {
+        self.limiter.take(&hdr)?;
         check_period(since, until)?;
         let rows = self
             .history
@@ -120,9 +124,11 @@ impl History {
     /// code s, message s, session t (0 when none ran).
     async fn faults(
         &self,
+        #[zbus(header)] hdr: zbus::message::Header<'_>,
         since: i64,
         limit: u32,
     ) -> Result<Vec<HashMap<String, OwnedValue>>, StimdError> {
+        self.limiter.take(&hdr)?;
         check_period(since, 0)?;
         let rows = self
             .history
@@ -143,7 +149,14 @@ impl History {
 
     /// Records how much it hurt before and after session `id` (0–10 each; a new rating
     /// replaces the old one).
-    async fn rate_pain(&self, id: u64, before: u8, after: u8) -> Result<(), StimdError> {
+    async fn rate_pain(
+        &self,
+        #[zbus(header)] hdr: zbus::message::Header<'_>,
+        id: u64,
+        before: u8,
+        after: u8,
+    ) -> Result<(), StimdError> {
+        self.limiter.take(&hdr)?;
         for (name, v) in [("before", before), ("after", after)] {
             if v > 10 {
                 return Err(StimdError::InvalidArgument(format!(
@@ -168,9 +181,11 @@ impl History {
     /// mean_before d, mean_after d, mean_reduction d — pain points, over rated sessions).
     async fn summary(
         &self,
+        #[zbus(header)] hdr: zbus::message::Header<'_>,
         since: i64,
         until: i64,
     ) -> Result<HashMap<String, OwnedValue>, StimdError> {
+        self.limiter.take(&hdr)?;
         check_period(since, until)?;
         let s = self
             .history
@@ -181,7 +196,12 @@ impl History {
     }
 
     /// Every session as `json` or `csv` (with a header row).
-    async fn export(&self, format: &str) -> Result<String, StimdError> {
+    async fn export(
+        &self,
+        #[zbus(header)] hdr: zbus::message::Header<'_>,
+        format: &str,
+    ) -> Result<String, StimdError> {
+        self.limiter.take(&hdr)?;
         if format != "json" && format != "csv" {
             return Err(StimdError::InvalidArgument(format!(
                 "format = {:?} is not supported (allowed: {FORMATS})",

@@ -8,6 +8,7 @@
 pub mod device;
 pub mod errors;
 pub mod history;
+pub mod limiter;
 pub mod options;
 pub mod programs;
 pub mod session;

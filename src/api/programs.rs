@@ -16,6 +16,8 @@ use zbus::zvariant::{OwnedValue, Value};
 const MAX_ID_LEN: usize = 64;
 
 pub struct Programs {
+    /// Per-sender bounds on calls (shared by every interface).
+    pub limiter: std::sync::Arc<super::limiter::Limiter>,
     pub catalog: Arc<RwLock<Catalog>>,
     /// `nl` or `en`: the language of names and summaries in `List` and `Get`.
     pub locale: String,
@@ -151,7 +153,11 @@ fn check_id(id: &str) -> Result<(), StimdError> {
 )]
 impl Programs {
     /// Every program: (id, name, kind, summary), names in the device's language; presets first.
-    async fn list(&self) -> Result<Vec<(String, String, String, String)>, StimdError> {
+    async fn list(
+        &self,
+        #[zbus(header)] hdr: zbus::message::Header<'_>,
+    ) -> Result<Vec<(String, String, String, String)>, StimdError> {
+        self.limiter.take(&hdr)?;
         let cat = self.catalog.read().map_err(|_| unavailable())?;
         Ok(cat
             .list()
@@ -173,7 +179,12 @@ impl Programs {
     /// parameters, and max_intensity_ua u with max_intensity_limit s: the most any pulse of the
     /// segment may carry under the effective limits), toml s (the program as a file `Add`
     /// accepts).
-    async fn get(&self, id: &str) -> Result<HashMap<String, OwnedValue>, StimdError> {
+    async fn get(
+        &self,
+        #[zbus(header)] hdr: zbus::message::Header<'_>,
+        id: &str,
+    ) -> Result<HashMap<String, OwnedValue>, StimdError> {
+        self.limiter.take(&hdr)?;
         check_id(id)?;
         let cat = self.catalog.read().map_err(|_| unavailable())?;
         let (p, builtin) = cat.get(id).ok_or_else(|| {
@@ -212,7 +223,12 @@ impl Programs {
 
     /// Adds a custom program from program-file text (TOML, see docs/programs.md); returns its
     /// id. A program that fails validation is refused with every problem listed.
-    async fn add(&self, program_toml: &str) -> Result<String, StimdError> {
+    async fn add(
+        &self,
+        #[zbus(header)] hdr: zbus::message::Header<'_>,
+        program_toml: &str,
+    ) -> Result<String, StimdError> {
+        self.limiter.take(&hdr)?;
         if program_toml.len() > MAX_TOML_BYTES {
             return Err(StimdError::InvalidArgument(format!(
                 "program_toml is {} bytes (allowed: at most {MAX_TOML_BYTES})",
@@ -233,7 +249,12 @@ impl Programs {
     }
 
     /// Removes a custom program. Presets cannot be removed.
-    async fn remove(&self, id: &str) -> Result<(), StimdError> {
+    async fn remove(
+        &self,
+        #[zbus(header)] hdr: zbus::message::Header<'_>,
+        id: &str,
+    ) -> Result<(), StimdError> {
+        self.limiter.take(&hdr)?;
         check_id(id)?;
         let catalog = self.catalog.clone();
         let id = id.to_string();

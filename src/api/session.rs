@@ -12,6 +12,8 @@ use zbus::zvariant::OwnedValue;
 const MAX_ID_LEN: usize = 64;
 
 pub struct Session {
+    /// Per-sender bounds on calls (shared by every interface).
+    pub limiter: std::sync::Arc<super::limiter::Limiter>,
     pub session: SessionHandle,
     pub status: watch::Receiver<Status>,
 }
@@ -34,6 +36,7 @@ impl Session {
         program: &str,
         options: HashMap<String, OwnedValue>,
     ) -> Result<u64, StimdError> {
+        self.limiter.take(&hdr)?;
         if program.chars().count() > MAX_ID_LEN {
             return Err(StimdError::InvalidArgument(format!(
                 "program id is {} characters long (allowed: at most {MAX_ID_LEN})",
@@ -46,17 +49,26 @@ impl Session {
     }
 
     /// Ends the running session; does nothing when none runs.
-    async fn stop(&self) -> Result<(), StimdError> {
+    async fn stop(&self, #[zbus(header)] hdr: zbus::message::Header<'_>) -> Result<(), StimdError> {
+        self.limiter.take(&hdr)?;
         Ok(self.session.stop().await?)
     }
 
     /// Output to zero; the session clock keeps running.
-    async fn pause(&self) -> Result<(), StimdError> {
+    async fn pause(
+        &self,
+        #[zbus(header)] hdr: zbus::message::Header<'_>,
+    ) -> Result<(), StimdError> {
+        self.limiter.take(&hdr)?;
         Ok(self.session.pause().await?)
     }
 
     /// Ramps back from zero to the targets.
-    async fn resume(&self) -> Result<(), StimdError> {
+    async fn resume(
+        &self,
+        #[zbus(header)] hdr: zbus::message::Header<'_>,
+    ) -> Result<(), StimdError> {
+        self.limiter.take(&hdr)?;
         Ok(self.session.resume().await?)
     }
 
@@ -68,6 +80,7 @@ impl Session {
         channel: u32,
         microamps: u32,
     ) -> Result<u32, StimdError> {
+        self.limiter.take(&hdr)?;
         let actor = super::caller(conn, &hdr).await;
         Ok(self
             .session
@@ -83,12 +96,17 @@ impl Session {
         channel: u32,
         steps: i32,
     ) -> Result<u32, StimdError> {
+        self.limiter.take(&hdr)?;
         let actor = super::caller(conn, &hdr).await;
         Ok(self.session.step_intensity(channel, steps, actor).await?)
     }
 
     /// Keeps a session started with `keepalive` going.
-    async fn keepalive(&self) -> Result<(), StimdError> {
+    async fn keepalive(
+        &self,
+        #[zbus(header)] hdr: zbus::message::Header<'_>,
+    ) -> Result<(), StimdError> {
+        self.limiter.take(&hdr)?;
         Ok(self.session.keepalive().await?)
     }
 

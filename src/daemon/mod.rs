@@ -142,7 +142,9 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
     let manager_task = tokio::spawn(manager.run(req_rx, trip_rx));
 
     // 4. D-Bus.
+    let limiter = Arc::new(api::limiter::Limiter::default());
     let device = api::device::Device {
+        limiter: limiter.clone(),
         session: session.clone(),
         status: status_rx.clone(),
         board: board_name.to_string(),
@@ -157,6 +159,7 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
         .serve_at(
             api::OBJECT_PATH,
             api::session::Session {
+                limiter: limiter.clone(),
                 session: session.clone(),
                 status: status_rx.clone(),
             },
@@ -164,6 +167,7 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
         .serve_at(
             api::OBJECT_PATH,
             api::programs::Programs {
+                limiter: limiter.clone(),
                 catalog,
                 locale: o.config.device.locale.clone(),
             },
@@ -171,6 +175,7 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
         .serve_at(
             api::OBJECT_PATH,
             api::history::History {
+                limiter: limiter.clone(),
                 history: history.clone(),
                 status: history.status(),
             },
