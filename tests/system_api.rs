@@ -276,7 +276,7 @@ async fn the_busctl_examples_in_the_api_docs_work() {
 async fn a_flooding_client_is_rate_limited_and_others_are_not() {
     let bus = Bus::start();
     let dir = TempDir::new("ratelimit");
-    let _d = Daemon::start(&bus, &dir.0.join("state"), &dir.0.join("t.csv")).await;
+    let d = Daemon::start(&bus, &dir.0.join("state"), &dir.0.join("t.csv")).await;
     let flooder = Client::new(&bus).await;
     let other = Client::new(&bus).await;
     let mut limited = None;
@@ -304,4 +304,14 @@ async fn a_flooding_client_is_rate_limited_and_others_are_not() {
         .expect("another client is served");
     assert!(id > 0);
     other.session.stop().await.unwrap();
+    // Who stopped is in the journal, looked up from the bus, not claimed by the client.
+    let uid = unsafe { libc::getuid() };
+    let log = d.log_text();
+    for what in ["Device.EmergencyStop", "Session.Stop"] {
+        assert!(
+            log.lines()
+                .any(|l| l.contains(what) && l.contains(&format!("actor=\"uid:{uid}\""))),
+            "{what} without its actor in:\n{log}"
+        );
+    }
 }

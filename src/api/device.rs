@@ -77,17 +77,27 @@ pub fn limits_dict(l: &Limits, session_max_s: u32) -> HashMap<String, OwnedValue
 )]
 impl Device {
     /// Output to zero at once and end any session. Always allowed, idempotent.
-    async fn emergency_stop(&self) -> Result<(), StimdError> {
-        Ok(self.session.emergency_stop().await?)
+    async fn emergency_stop(
+        &self,
+        #[zbus(header)] hdr: zbus::message::Header<'_>,
+        #[zbus(connection)] conn: &zbus::Connection,
+    ) -> Result<(), StimdError> {
+        // The stop first; who asked is looked up afterwards and never delays it.
+        self.session.emergency_stop().await?;
+        super::log_caller(conn, &hdr, "Device.EmergencyStop").await;
+        Ok(())
     }
 
     /// Clears a latched fault; succeeds only once its cause is gone.
     async fn acknowledge_fault(
         &self,
         #[zbus(header)] hdr: zbus::message::Header<'_>,
+        #[zbus(connection)] conn: &zbus::Connection,
     ) -> Result<(), StimdError> {
         self.limiter.take(&hdr)?;
-        Ok(self.session.acknowledge_fault().await?)
+        self.session.acknowledge_fault().await?;
+        super::log_caller(conn, &hdr, "Device.AcknowledgeFault").await;
+        Ok(())
     }
 
     /// `idle`, `running`, `paused` or `fault`.

@@ -226,6 +226,7 @@ impl Programs {
     async fn add(
         &self,
         #[zbus(header)] hdr: zbus::message::Header<'_>,
+        #[zbus(connection)] conn: &zbus::Connection,
         program_toml: &str,
     ) -> Result<String, StimdError> {
         self.limiter.take(&hdr)?;
@@ -237,7 +238,7 @@ impl Programs {
         }
         let catalog = self.catalog.clone();
         let text = program_toml.to_string();
-        tokio::task::spawn_blocking(move || {
+        let id = tokio::task::spawn_blocking(move || {
             catalog
                 .write()
                 .map_err(|_| unavailable())?
@@ -245,27 +246,32 @@ impl Programs {
                 .map_err(StimdError::from)
         })
         .await
-        .map_err(|e| StimdError::Failed(e.to_string()))?
+        .map_err(|e| StimdError::Failed(e.to_string()))??;
+        super::log_caller(conn, &hdr, &format!("Programs.Add {id}")).await;
+        Ok(id)
     }
 
     /// Removes a custom program. Presets cannot be removed.
     async fn remove(
         &self,
         #[zbus(header)] hdr: zbus::message::Header<'_>,
+        #[zbus(connection)] conn: &zbus::Connection,
         id: &str,
     ) -> Result<(), StimdError> {
         self.limiter.take(&hdr)?;
         check_id(id)?;
         let catalog = self.catalog.clone();
-        let id = id.to_string();
+        let owned = id.to_string();
         tokio::task::spawn_blocking(move || {
             catalog
                 .write()
                 .map_err(|_| unavailable())?
-                .remove(&id)
+                .remove(&owned)
                 .map_err(StimdError::from)
         })
         .await
-        .map_err(|e| StimdError::Failed(e.to_string()))?
+        .map_err(|e| StimdError::Failed(e.to_string()))??;
+        super::log_caller(conn, &hdr, &format!("Programs.Remove {id}")).await;
+        Ok(())
     }
 }

@@ -49,27 +49,39 @@ impl Session {
     }
 
     /// Ends the running session; does nothing when none runs.
-    async fn stop(&self, #[zbus(header)] hdr: zbus::message::Header<'_>) -> Result<(), StimdError> {
+    async fn stop(
+        &self,
+        #[zbus(header)] hdr: zbus::message::Header<'_>,
+        #[zbus(connection)] conn: &zbus::Connection,
+    ) -> Result<(), StimdError> {
         self.limiter.take(&hdr)?;
-        Ok(self.session.stop().await?)
+        self.session.stop().await?;
+        super::log_caller(conn, &hdr, "Session.Stop").await;
+        Ok(())
     }
 
     /// Output to zero; the session clock keeps running.
     async fn pause(
         &self,
         #[zbus(header)] hdr: zbus::message::Header<'_>,
+        #[zbus(connection)] conn: &zbus::Connection,
     ) -> Result<(), StimdError> {
         self.limiter.take(&hdr)?;
-        Ok(self.session.pause().await?)
+        self.session.pause().await?;
+        super::log_caller(conn, &hdr, "Session.Pause").await;
+        Ok(())
     }
 
     /// Ramps back from zero to the targets.
     async fn resume(
         &self,
         #[zbus(header)] hdr: zbus::message::Header<'_>,
+        #[zbus(connection)] conn: &zbus::Connection,
     ) -> Result<(), StimdError> {
         self.limiter.take(&hdr)?;
-        Ok(self.session.resume().await?)
+        self.session.resume().await?;
+        super::log_caller(conn, &hdr, "Session.Resume").await;
+        Ok(())
     }
 
     /// Sets a channel's target (µA); returns the target applied after every limit.
