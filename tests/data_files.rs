@@ -206,10 +206,10 @@ fn udev_rule_grants_the_nodes_to_the_stimd_users_groups() {
     let rules = read("systemd/60-stimd.rules");
     let sysusers = read("systemd/stimd.sysusers");
     let groups: Vec<&str> = attr_values(&rules, "GROUP");
-    assert_eq!(groups, ["spi", "gpio"]);
+    assert_eq!(groups, ["spi", "gpio", "stimd"]);
     for g in groups {
         assert!(
-            sysusers.contains(&format!("m stimd {g}")),
+            sysusers.contains(&format!("m stimd {g}")) || sysusers.contains(&format!("g {g} ")),
             "stimd is not in {g}"
         );
     }

@@ -389,3 +389,66 @@ async fn battery_low_refuses_and_critical_ends_the_session() {
     })
     .await;
 }
+
+/// The hardware watchdog (a plain file stands in for `/dev/watchdog`): petted after start-up,
+/// not while the engine is stalled, closed with the magic `V` on SIGTERM — and left armed (no
+/// `V`) when the daemon is killed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hardware_watchdog_is_petted_only_while_healthy_and_closed_only_cleanly() {
+    retry_on_timing_trip("hwwd", |dir| async move {
+        let bus = Bus::start();
+        let wd = dir.join("watchdog");
+        std::fs::write(&wd, b"").unwrap();
+        let env = [
+            ("STIMD__WATCHDOG__DEVICE", wd.to_str().unwrap()),
+            ("STIMD__WATCHDOG__TIMEOUT_S", "2"),
+        ];
+        let mut d = Daemon::start_with(&bus, &dir.join("state"), &dir.join("t.csv"), &env).await;
+        let c = Client::new(&bus).await;
+        let len = || std::fs::metadata(&wd).map(|m| m.len()).unwrap_or(0);
+        let start = Instant::now();
+        while len() < 3 {
+            assert!(
+                start.elapsed() < DEADLINE,
+                "the hardware watchdog was never petted"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // Stall the engine for 5 s (at its next DAC transfer, so while it pulses): the pets
+        // stop once it has been silent for 2 s.
+        c.session.start("low-back", running_opts()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        c.sim.inject_fault("engine_stall", 5_000).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(2_700)).await;
+        let during = len();
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        assert_eq!(len(), during, "petted while the engine was stalled");
+        // Healthy again: pets resume.
+        let start = Instant::now();
+        while len() == during {
+            assert!(start.elapsed() < DEADLINE, "pets never resumed");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(d.terminate().success());
+        let bytes = std::fs::read(&wd).unwrap();
+        assert_eq!(
+            bytes.last(),
+            Some(&b'V'),
+            "no magic close on a clean shutdown"
+        );
+        assert!(bytes[..bytes.len() - 1].iter().all(|&b| b == 0));
+
+        // Killed: no magic close, the watchdog stays armed.
+        std::fs::write(&wd, b"").unwrap();
+        let mut d = Daemon::start_with(&bus, &dir.join("state"), &dir.join("t2.csv"), &env).await;
+        let start = Instant::now();
+        while len() < 1 {
+            assert!(start.elapsed() < DEADLINE, "never petted after the restart");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        d.kill();
+        let bytes = std::fs::read(&wd).unwrap();
+        assert!(!bytes.contains(&b'V'), "magic close after SIGKILL");
+    })
+    .await;
+}

@@ -27,6 +27,7 @@ pub struct Config {
     pub linux: LinuxConfig,
     pub battery: BatteryConfig,
     pub history: HistoryConfig,
+    pub watchdog: WatchdogConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -105,6 +106,25 @@ impl Default for BatteryConfig {
             supply: String::new(),
             low_percent: 15,
             critical_percent: 5,
+        }
+    }
+}
+
+/// The hardware watchdog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WatchdogConfig {
+    /// The device, e.g. `/dev/watchdog`; empty: none (systemd's watchdog still applies).
+    pub device: String,
+    /// Seconds without a pet before the board resets.
+    pub timeout_s: u32,
+}
+
+impl Default for WatchdogConfig {
+    fn default() -> Self {
+        WatchdogConfig {
+            device: String::new(),
+            timeout_s: 10,
         }
     }
 }

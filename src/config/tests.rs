@@ -142,3 +142,22 @@ fn battery_thresholds_are_checked() {
     );
     assert!(e.contains("battery.supply = \"../BAT0\""), "{e}");
 }
+
+#[test]
+fn watchdog_and_history_keys_are_checked() {
+    let e = load_str(
+        "[watchdog]\ndevice = \"watchdog\"\ntimeout_s = 1\n[history]\ndetail_days = 99999\n",
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("watchdog.timeout_s = 1") && e.contains("2..=60"),
+        "{e}"
+    );
+    assert!(e.contains("watchdog.device = \"watchdog\""), "{e}");
+    assert!(
+        e.contains("history.detail_days = 99999") && e.contains("0..=36500"),
+        "{e}"
+    );
+}

@@ -152,6 +152,15 @@ pub(super) fn problems(c: &Config) -> Vec<Problem> {
         0,
         c.battery.low_percent.min(100),
     );
+    k.range("watchdog.timeout_s", c.watchdog.timeout_s, 2, 60);
+    let wd = &c.watchdog.device;
+    if !wd.is_empty() && !wd.starts_with('/') {
+        k.fail(
+            "watchdog.device",
+            format!("{wd:?}"),
+            "an absolute path such as \"/dev/watchdog\", or \"\" for none",
+        );
+    }
     k.range("history.keep_days", c.history.keep_days, 0, 36_500);
     k.range("history.detail_days", c.history.detail_days, 0, 36_500);
     let supply = &c.battery.supply;

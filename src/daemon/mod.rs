@@ -18,7 +18,7 @@ use crate::safety::supervisor::{Supervisor, SupervisorSettings};
 use crate::session::{Manager, SessionHandle, Status};
 use crate::shared::Shared;
 use crate::units::Micros;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -91,6 +91,16 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
     supervisor
         .make_safe()
         .map_err(|e| DaemonError::Board(format!("cannot switch the output stage off: {e}")))?;
+    let wd = &o.config.watchdog;
+    let hw_watchdog = if wd.device.is_empty() {
+        None
+    } else {
+        Some(
+            crate::safety::hw_watchdog::HwWatchdog::open(Path::new(&wd.device), wd.timeout_s)
+                .map_err(|e| DaemonError::Board(format!("watchdog.device = {}: {e}", wd.device)))?,
+        )
+    };
+    let supervisor = supervisor.with_hw_watchdog(hw_watchdog);
     if let Err(e) = engine::rt::try_mlockall() {
         tracing::warn!("mlockall not permitted ({e}); memory may be paged out");
     } else {

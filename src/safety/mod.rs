@@ -6,5 +6,6 @@
 
 pub mod envelope;
 pub mod fault;
+pub mod hw_watchdog;
 pub mod limits;
 pub mod supervisor;

@@ -57,6 +57,8 @@ pub struct Supervisor {
     envelopes: [Envelope; ceiling::CHANNELS],
     seen_pulses: [u64; ceiling::CHANNELS],
     watchdog: Option<(u64, u64)>,
+    /// The hardware watchdog, if configured.
+    hw_watchdog: Option<super::hw_watchdog::HwWatchdog>,
     last_step_ns: u64,
 }
 
@@ -84,8 +86,15 @@ impl Supervisor {
             envelopes: [Envelope::armed(0, rate); ceiling::CHANNELS],
             seen_pulses: [0; ceiling::CHANNELS],
             watchdog,
+            hw_watchdog: None,
             last_step_ns: 0,
         }
+    }
+
+    /// Hands the supervisor the hardware watchdog to pet (only it does, only while healthy).
+    pub fn with_hw_watchdog(mut self, w: Option<super::hw_watchdog::HwWatchdog>) -> Supervisor {
+        self.hw_watchdog = w;
+        self
     }
 
     /// Puts the output stage in its safe state. Called before anything else can run.
@@ -121,6 +130,10 @@ impl Supervisor {
                 }
                 self.cut_output();
                 let _ = self.make_safe();
+                // A clean shutdown only: a crash never gets here, and the watchdog stays armed.
+                if let Some(w) = self.hw_watchdog.take() {
+                    w.magic_close();
+                }
             })
     }
 
@@ -319,19 +332,24 @@ impl Supervisor {
         Ok(())
     }
 
+    /// Pets systemd's watchdog and the hardware one, each when due, only while the engine and
+    /// the session manager are alive and the daemon has said READY.
     fn pet_watchdog(&mut self, now: u64) {
-        let Some((interval, last)) = self.watchdog else {
-            return;
-        };
-        if now.saturating_sub(last) < interval {
-            return;
-        }
         let s = &self.shared;
         let engine_alive =
             now.saturating_sub(s.engine_heartbeat_ns.load(Ordering::Acquire)) < MANAGER_TIMEOUT_NS;
         let manager_alive =
             now.saturating_sub(s.manager_heartbeat_ns.load(Ordering::Acquire)) < MANAGER_TIMEOUT_NS;
-        if engine_alive && manager_alive && s.ready.load(Ordering::Acquire) {
+        if !(engine_alive && manager_alive && s.ready.load(Ordering::Acquire)) {
+            return;
+        }
+        if let Some(w) = self.hw_watchdog.as_mut() {
+            w.pet(now);
+        }
+        let Some((interval, last)) = self.watchdog else {
+            return;
+        };
+        if now.saturating_sub(last) >= interval {
             let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
             self.watchdog = Some((interval, now));
         }
