@@ -6,7 +6,7 @@
 use super::StimdError;
 use crate::program::catalog::CatalogError;
 use crate::program::text::{to_toml, MAX_TOML_BYTES};
-use crate::program::{Catalog, Mode, Program, Sweep};
+use crate::program::{Catalog, Param, Program};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use zbus::interface;
@@ -69,67 +69,18 @@ fn segment_dict(
     put("seconds", Value::U32(seg.seconds.unwrap_or(0)));
     put("intensity_percent", Value::U32(seg.intensity_percent));
     put("interphase_us", Value::U32(seg.interphase_us));
+    for (key, value) in seg.mode.params() {
+        match value {
+            Param::F64(x) => put(key, Value::F64(x)),
+            Param::U32(x) => put(key, Value::U32(x)),
+            Param::Str(x) => put(key, Value::from(x)),
+        }
+    }
     // The most any pulse of this segment may carry under the effective limits, and which
     // limit sets it (for the configured electrode area).
     let (max, limit) = limits.max_amplitude(seg.mode.worst_shape());
     put("max_intensity_ua", Value::U32(max.0));
     put("max_intensity_limit", Value::from(limit.as_str()));
-    match seg.mode {
-        Mode::Conventional { rate_hz, phase_us } | Mode::Acupuncture { rate_hz, phase_us } => {
-            put("rate_hz", Value::F64(rate_hz));
-            put("phase_us", Value::U32(phase_us));
-        }
-        Mode::Burst {
-            rate_hz,
-            pulses,
-            inner_rate_hz,
-            phase_us,
-        } => {
-            put("rate_hz", Value::F64(rate_hz));
-            put("pulses", Value::U32(pulses));
-            put("inner_rate_hz", Value::F64(inner_rate_hz));
-            put("phase_us", Value::U32(phase_us));
-        }
-        Mode::Modulated {
-            rate_hz,
-            phase_us,
-            period_s,
-            sweep,
-        } => {
-            put("rate_hz", Value::F64(rate_hz));
-            put("phase_us", Value::U32(phase_us));
-            put("period_s", Value::F64(period_s));
-            match sweep {
-                Sweep::Rate { to_hz } => {
-                    put("sweep", Value::from("rate"));
-                    put("sweep_to_hz", Value::F64(to_hz));
-                }
-                Sweep::Width { to_us } => {
-                    put("sweep", Value::from("width"));
-                    put("sweep_to_us", Value::U32(to_us));
-                }
-                Sweep::Amplitude { min_percent } => {
-                    put("sweep", Value::from("amplitude"));
-                    put("amplitude_min_percent", Value::U32(min_percent));
-                }
-            }
-        }
-        Mode::Ems {
-            rate_hz,
-            phase_us,
-            ramp_up_s,
-            on_s,
-            ramp_down_s,
-            off_s,
-        } => {
-            put("rate_hz", Value::F64(rate_hz));
-            put("phase_us", Value::U32(phase_us));
-            put("ramp_up_s", Value::F64(ramp_up_s));
-            put("on_s", Value::F64(on_s));
-            put("ramp_down_s", Value::F64(ramp_down_s));
-            put("off_s", Value::F64(off_s));
-        }
-    }
     d
 }
 

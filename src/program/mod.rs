@@ -132,7 +132,72 @@ pub mod ranges {
     pub const SEGMENTS: RangeInclusive<usize> = 1..=16;
 }
 
+/// A mode parameter's value, as the program file and `Programs.Get` show it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Param {
+    F64(f64),
+    U32(u32),
+    Str(&'static str),
+}
+
 impl Mode {
+    /// The mode's parameters by their program-file keys, in file order.
+    pub fn params(&self) -> Vec<(&'static str, Param)> {
+        use Param::{Str, F64, U32};
+        match *self {
+            Mode::Conventional { rate_hz, phase_us } | Mode::Acupuncture { rate_hz, phase_us } => {
+                vec![("rate_hz", F64(rate_hz)), ("phase_us", U32(phase_us))]
+            }
+            Mode::Burst {
+                rate_hz,
+                pulses,
+                inner_rate_hz,
+                phase_us,
+            } => vec![
+                ("rate_hz", F64(rate_hz)),
+                ("pulses", U32(pulses)),
+                ("inner_rate_hz", F64(inner_rate_hz)),
+                ("phase_us", U32(phase_us)),
+            ],
+            Mode::Modulated {
+                rate_hz,
+                phase_us,
+                period_s,
+                sweep,
+            } => {
+                let (name, key, to) = match sweep {
+                    Sweep::Rate { to_hz } => ("rate", "sweep_to_hz", F64(to_hz)),
+                    Sweep::Width { to_us } => ("width", "sweep_to_us", U32(to_us)),
+                    Sweep::Amplitude { min_percent } => {
+                        ("amplitude", "amplitude_min_percent", U32(min_percent))
+                    }
+                };
+                vec![
+                    ("rate_hz", F64(rate_hz)),
+                    ("phase_us", U32(phase_us)),
+                    ("period_s", F64(period_s)),
+                    ("sweep", Str(name)),
+                    (key, to),
+                ]
+            }
+            Mode::Ems {
+                rate_hz,
+                phase_us,
+                ramp_up_s,
+                on_s,
+                ramp_down_s,
+                off_s,
+            } => vec![
+                ("rate_hz", F64(rate_hz)),
+                ("phase_us", U32(phase_us)),
+                ("ramp_up_s", F64(ramp_up_s)),
+                ("on_s", F64(on_s)),
+                ("ramp_down_s", F64(ramp_down_s)),
+                ("off_s", F64(off_s)),
+            ],
+        }
+    }
+
     /// The mode's name as the TOML `mode` key and the `Segment` property show it.
     pub fn name(&self) -> &'static str {
         match self {

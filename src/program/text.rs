@@ -15,7 +15,7 @@ const MAX_NAME_LEN: usize = 64;
 const MAX_SUMMARY_LEN: usize = 600;
 const MAX_PLACEMENTS: usize = 16;
 
-#[derive(Debug, Default, Deserialize, Serialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawProgram {
     id: String,
@@ -27,6 +27,18 @@ struct RawProgram {
     segments: Vec<RawSegment>,
 }
 
+/// A program as written out: the same keys, segments built from each mode's parameters.
+#[derive(Serialize)]
+struct ProgramOut {
+    id: String,
+    kind: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    placements: Vec<String>,
+    name: RawText,
+    summary: RawText,
+    segments: Vec<toml::Table>,
+}
+
 #[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawText {
@@ -34,7 +46,7 @@ struct RawText {
     en: String,
 }
 
-#[derive(Debug, Default, Deserialize, Serialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSegment {
     mode: String,
@@ -273,78 +285,6 @@ impl RawSegment {
             interphase_us: self.interphase_us.unwrap_or(0),
         })
     }
-
-    fn from_segment(seg: &Segment) -> RawSegment {
-        let (minutes, seconds) = match seg.seconds {
-            Some(s) if s % 60 == 0 => (Some(s / 60), None),
-            s => (None, s),
-        };
-        let mut r = RawSegment {
-            mode: seg.mode.name().into(),
-            minutes,
-            seconds,
-            intensity_percent: (seg.intensity_percent != 100).then_some(seg.intensity_percent),
-            interphase_us: (seg.interphase_us != 0).then_some(seg.interphase_us),
-            ..RawSegment::default()
-        };
-        match seg.mode {
-            Mode::Conventional { rate_hz, phase_us } | Mode::Acupuncture { rate_hz, phase_us } => {
-                r.rate_hz = Some(rate_hz);
-                r.phase_us = Some(phase_us);
-            }
-            Mode::Burst {
-                rate_hz,
-                pulses,
-                inner_rate_hz,
-                phase_us,
-            } => {
-                r.rate_hz = Some(rate_hz);
-                r.pulses = Some(pulses);
-                r.inner_rate_hz = Some(inner_rate_hz);
-                r.phase_us = Some(phase_us);
-            }
-            Mode::Modulated {
-                rate_hz,
-                phase_us,
-                period_s,
-                sweep,
-            } => {
-                r.rate_hz = Some(rate_hz);
-                r.phase_us = Some(phase_us);
-                r.period_s = Some(period_s);
-                match sweep {
-                    Sweep::Rate { to_hz } => {
-                        r.sweep = Some("rate".into());
-                        r.sweep_to_hz = Some(to_hz);
-                    }
-                    Sweep::Width { to_us } => {
-                        r.sweep = Some("width".into());
-                        r.sweep_to_us = Some(to_us);
-                    }
-                    Sweep::Amplitude { min_percent } => {
-                        r.sweep = Some("amplitude".into());
-                        r.amplitude_min_percent = Some(min_percent);
-                    }
-                }
-            }
-            Mode::Ems {
-                rate_hz,
-                phase_us,
-                ramp_up_s,
-                on_s,
-                ramp_down_s,
-                off_s,
-            } => {
-                r.rate_hz = Some(rate_hz);
-                r.phase_us = Some(phase_us);
-                r.ramp_up_s = Some(ramp_up_s);
-                r.on_s = Some(on_s);
-                r.ramp_down_s = Some(ramp_down_s);
-                r.off_s = Some(off_s);
-            }
-        }
-        r
-    }
 }
 
 /// Whether `id` is a valid program id: 1–64 of `a-z`, `0-9`, `-`, starting with a letter or digit.
@@ -461,9 +401,43 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Program, Vec<String>> {
     }
 }
 
+/// One segment as a program-file table.
+fn segment_table(seg: &Segment) -> toml::Table {
+    use super::Param;
+    let mut t = toml::Table::new();
+    t.insert("mode".into(), seg.mode.name().into());
+    match seg.seconds {
+        Some(s) if s % 60 == 0 => {
+            t.insert("minutes".into(), i64::from(s / 60).into());
+        }
+        Some(s) => {
+            t.insert("seconds".into(), i64::from(s).into());
+        }
+        None => {}
+    }
+    if seg.intensity_percent != 100 {
+        t.insert(
+            "intensity_percent".into(),
+            i64::from(seg.intensity_percent).into(),
+        );
+    }
+    if seg.interphase_us != 0 {
+        t.insert("interphase_us".into(), i64::from(seg.interphase_us).into());
+    }
+    for (key, value) in seg.mode.params() {
+        let v: toml::Value = match value {
+            Param::F64(x) => x.into(),
+            Param::U32(x) => i64::from(x).into(),
+            Param::Str(x) => x.into(),
+        };
+        t.insert(key.into(), v);
+    }
+    t
+}
+
 /// The program as a program file (the same format `parse` reads).
 pub fn to_toml(p: &Program) -> String {
-    let raw = RawProgram {
+    let out = ProgramOut {
         id: p.id.clone(),
         kind: p.kind.as_str().into(),
         placements: p.placements.clone(),
@@ -475,7 +449,7 @@ pub fn to_toml(p: &Program) -> String {
             nl: p.summary.nl.clone(),
             en: p.summary.en.clone(),
         },
-        segments: p.segments.iter().map(RawSegment::from_segment).collect(),
+        segments: p.segments.iter().map(segment_table).collect(),
     };
-    toml::to_string(&raw).unwrap_or_default()
+    toml::to_string(&out).unwrap_or_default()
 }
