@@ -57,130 +57,132 @@ async fn short_session(c: &Client, program: &str, ua: u32, ms: u64) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ratings_summary_export_and_actors() {
-    let dir = TempDir::new("history");
-    let bus = Bus::start();
-    let state = dir.0.join("state");
-    let mut daemon = Daemon::start(&bus, &state, &dir.0.join("t.csv")).await;
-    let c = Client::new(&bus).await;
-    assert_eq!(c.history.status().await.unwrap(), "ok");
+    retry_on_timing_trip("history", |dir| async move {
+        let bus = Bus::start();
+        let state = dir.join("state");
+        let mut daemon = Daemon::start(&bus, &state, &dir.join("t.csv")).await;
+        let c = Client::new(&bus).await;
+        assert_eq!(c.history.status().await.unwrap(), "ok");
 
-    let a = short_session(&c, "low-back", 3_000, 1_500).await;
-    let b = short_session(&c, "massage", 2_000, 300).await;
-    // A client raises the intensity during the third session: recorded with its Unix user.
-    let third = c
-        .session
-        .start(
-            "low-back",
-            opts(vec![
-                ("channels", Value::from(vec![0u32])),
-                ("duration", Value::U32(60)),
-            ]),
-        )
-        .await
-        .unwrap();
-    c.session.set_intensity(0, 1_500).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1_200)).await;
-    c.session.stop().await.unwrap();
+        let a = short_session(&c, "low-back", 3_000, 1_500).await;
+        let b = short_session(&c, "massage", 2_000, 300).await;
+        // A client raises the intensity during the third session: recorded with its Unix user.
+        let third = c
+            .session
+            .start(
+                "low-back",
+                opts(vec![
+                    ("channels", Value::from(vec![0u32])),
+                    ("duration", Value::U32(60)),
+                ]),
+            )
+            .await
+            .unwrap();
+        c.session.set_intensity(0, 1_500).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(1_200)).await;
+        c.session.stop().await.unwrap();
 
-    c.history.rate_pain(a, 7, 3).await.unwrap();
-    c.history.rate_pain(b, 6, 5).await.unwrap();
-    for (id, before, after, kind) in [
-        (a, 11, 3, "InvalidArgument"),
-        (a, 3, 200, "InvalidArgument"),
-        (999, 5, 5, "InvalidArgument"),
-    ] {
-        let e = c.history.rate_pain(id, before, after).await.unwrap_err();
+        c.history.rate_pain(a, 7, 3).await.unwrap();
+        c.history.rate_pain(b, 6, 5).await.unwrap();
+        for (id, before, after, kind) in [
+            (a, 11, 3, "InvalidArgument"),
+            (a, 3, 200, "InvalidArgument"),
+            (999, 5, 5, "InvalidArgument"),
+        ] {
+            let e = c.history.rate_pain(id, before, after).await.unwrap_err();
+            assert_eq!(
+                error_name(&e),
+                format!("io.stimd.Stimd1.Error.{kind}"),
+                "{e:?}"
+            );
+        }
+        let e = c.history.export("xml").await.unwrap_err();
+        assert!(e
+            .message()
+            .contains("format = \"xml\" is not supported (allowed: json, csv)"));
+        let e = c.history.summary(10, 5).await.unwrap_err();
+        assert_eq!(error_name(&e), "io.stimd.Stimd1.Error.InvalidArgument");
+
+        let rows = wait_sessions(&c, 3).await;
+        let first = rows.iter().find(|r| get::<u64>(r, "id") == a).unwrap();
         assert_eq!(
-            error_name(&e),
-            format!("io.stimd.Stimd1.Error.{kind}"),
-            "{e:?}"
+            (
+                get::<u8>(first, "pain_before"),
+                get::<u8>(first, "pain_after")
+            ),
+            (7, 3)
         );
-    }
-    let e = c.history.export("xml").await.unwrap_err();
-    assert!(e
-        .message()
-        .contains("format = \"xml\" is not supported (allowed: json, csv)"));
-    let e = c.history.summary(10, 5).await.unwrap_err();
-    assert_eq!(error_name(&e), "io.stimd.Stimd1.Error.InvalidArgument");
+        assert_eq!(get::<Vec<String>>(first, "segments"), vec!["conventional"]);
+        let mean: Vec<u32> = get(first, "mean_intensity");
+        let max: Vec<u32> = get(first, "max_intensity");
+        assert!(
+            mean[0] > 0 && mean[0] < max[0],
+            "mean {mean:?}, max {max:?}"
+        );
+        let unrated = rows.iter().find(|r| get::<u64>(r, "id") == third).unwrap();
+        assert!(!unrated.contains_key("pain_before"));
 
-    let rows = wait_sessions(&c, 3).await;
-    let first = rows.iter().find(|r| get::<u64>(r, "id") == a).unwrap();
-    assert_eq!(
-        (
-            get::<u8>(first, "pain_before"),
-            get::<u8>(first, "pain_after")
-        ),
-        (7, 3)
-    );
-    assert_eq!(get::<Vec<String>>(first, "segments"), vec!["conventional"]);
-    let mean: Vec<u32> = get(first, "mean_intensity");
-    let max: Vec<u32> = get(first, "max_intensity");
-    assert!(
-        mean[0] > 0 && mean[0] < max[0],
-        "mean {mean:?}, max {max:?}"
-    );
-    let unrated = rows.iter().find(|r| get::<u64>(r, "id") == third).unwrap();
-    assert!(!unrated.contains_key("pain_before"));
+        let sum = c.history.summary(0, 0).await.unwrap();
+        assert_eq!(get::<u32>(&sum, "sessions"), 3);
+        let programs: Vec<HashMap<String, OwnedValue>> = get(&sum, "programs");
+        let lb = programs
+            .iter()
+            .find(|p| get::<String>(p, "program") == "low-back")
+            .unwrap();
+        assert_eq!(
+            (get::<u32>(lb, "sessions"), get::<u32>(lb, "rated")),
+            (2, 1)
+        );
+        assert!((get::<f64>(lb, "mean_reduction") - 4.0).abs() < 1e-9);
 
-    let sum = c.history.summary(0, 0).await.unwrap();
-    assert_eq!(get::<u32>(&sum, "sessions"), 3);
-    let programs: Vec<HashMap<String, OwnedValue>> = get(&sum, "programs");
-    let lb = programs
-        .iter()
-        .find(|p| get::<String>(p, "program") == "low-back")
+        // Export: both formats parse and hold every session.
+        let json: serde_json::Value =
+            serde_json::from_str(&c.history.export("json").await.unwrap()).unwrap();
+        let ids: Vec<u64> = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_u64().unwrap())
+            .collect();
+        assert_eq!(ids, vec![third, b, a]);
+        assert_eq!(json[2]["pain_before"], 7);
+        let csv_text = c.history.export("csv").await.unwrap();
+        let mut rd = csv::Reader::from_reader(csv_text.as_bytes());
+        assert_eq!(&rd.headers().unwrap()[0], "id");
+        let recs: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
+        assert_eq!(recs.len(), 3);
+        assert_eq!(&recs[2][0], a.to_string().as_str());
+        assert_eq!((&recs[2][12], &recs[2][13]), ("7", "3"));
+
+        // The intensity changes, with who made them, straight from the file.
+        assert!(daemon.terminate().success());
+        let db = rusqlite::Connection::open_with_flags(
+            state.join("history.sqlite"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
         .unwrap();
-    assert_eq!(
-        (get::<u32>(lb, "sessions"), get::<u32>(lb, "rated")),
-        (2, 1)
-    );
-    assert!((get::<f64>(lb, "mean_reduction") - 4.0).abs() < 1e-9);
-
-    // Export: both formats parse and hold every session.
-    let json: serde_json::Value =
-        serde_json::from_str(&c.history.export("json").await.unwrap()).unwrap();
-    let ids: Vec<u64> = json
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_u64().unwrap())
-        .collect();
-    assert_eq!(ids, vec![third, b, a]);
-    assert_eq!(json[2]["pain_before"], 7);
-    let csv_text = c.history.export("csv").await.unwrap();
-    let mut rd = csv::Reader::from_reader(csv_text.as_bytes());
-    assert_eq!(&rd.headers().unwrap()[0], "id");
-    let recs: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
-    assert_eq!(recs.len(), 3);
-    assert_eq!(&recs[2][0], a.to_string().as_str());
-    assert_eq!((&recs[2][12], &recs[2][13]), ("7", "3"));
-
-    // The intensity changes, with who made them, straight from the file.
-    assert!(daemon.terminate().success());
-    let db = rusqlite::Connection::open_with_flags(
-        state.join("history.sqlite"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
-    let uid = unsafe { libc::getuid() };
-    let actors: Vec<(i64, String, String, u32)> = db
-        .prepare("SELECT session_id, kind, actor, microamps FROM intensity ORDER BY id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
-    let me = format!("uid:{uid}");
-    assert!(
-        actors.contains(&(third as i64, "target".into(), me.clone(), 1_500)),
-        "{actors:?}"
-    );
-    assert!(actors.contains(&(a as i64, "target".into(), me, 3_000)));
-    assert!(actors.iter().any(|(id, kind, actor, ua)| *id == a as i64
-        && kind == "level"
-        && actor == "ramp"
-        && *ua > 0));
-    // Intensity changes only: far fewer rows than pulses or ticks.
-    assert!(actors.len() < 40, "{} rows", actors.len());
+        let uid = unsafe { libc::getuid() };
+        let actors: Vec<(i64, String, String, u32)> = db
+            .prepare("SELECT session_id, kind, actor, microamps FROM intensity ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        let me = format!("uid:{uid}");
+        assert!(
+            actors.contains(&(third as i64, "target".into(), me.clone(), 1_500)),
+            "{actors:?}"
+        );
+        assert!(actors.contains(&(a as i64, "target".into(), me, 3_000)));
+        assert!(actors.iter().any(|(id, kind, actor, ua)| *id == a as i64
+            && kind == "level"
+            && actor == "ramp"
+            && *ua > 0));
+        // Intensity changes only: far fewer rows than pulses or ticks.
+        assert!(actors.len() < 40, "{} rows", actors.len());
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -194,7 +196,8 @@ async fn a_crash_loop_never_damages_the_history() {
     let bus = Bus::start();
     let state = dir.0.join("state");
     let db_path = state.join("history.sqlite");
-    let mut killed: Vec<u64> = Vec::new();
+    // Each killed session with its daemon's log.
+    let mut killed: Vec<(u64, String)> = Vec::new();
     for round in 0..rounds {
         let mut daemon = Daemon::start(&bus, &state, &dir.0.join(format!("t{round}.csv"))).await;
         let c = Client::new(&bus).await;
@@ -205,12 +208,22 @@ async fn a_crash_loop_never_damages_the_history() {
             "round {round}: every session is still there"
         );
         for r in &rows {
-            assert_eq!(
-                get::<String>(r, "end_reason"),
-                "interrupted",
-                "round {round}: a killed session is interrupted"
+            let id = get::<u64>(r, "id");
+            let reason = get::<String>(r, "end_reason");
+            let (_, log) = killed
+                .iter()
+                .find(|(k, _)| *k == id)
+                .expect("a session this test started");
+            // A stalled vCPU can make the supervisor trip (rightly) before the kill: then the
+            // session ended with that fault, which its daemon logged. Anything else must be
+            // `interrupted`.
+            let timing_trip = ["stuck_phase", "engine_heartbeat", "supervisor_stall"]
+                .iter()
+                .any(|c| reason == format!("fault:{c}") && log.contains(&format!("code=\"{c}\"")));
+            assert!(
+                reason == "interrupted" || timing_trip,
+                "round {round}: killed session {id} ended {reason:?}, not interrupted"
             );
-            assert!(killed.contains(&get::<u64>(r, "id")));
         }
         assert_eq!(c.device.state().await.unwrap(), "idle", "comes up disarmed");
         let check: String = rusqlite::Connection::open_with_flags(
@@ -231,157 +244,167 @@ async fn a_crash_loop_never_damages_the_history() {
             .await
             .unwrap();
         wait_sessions(&c, round as usize + 1).await;
-        killed.push(id);
         // Kill at a varying moment: during the ramp, a progress write, a level batch.
         tokio::time::sleep(Duration::from_millis(round * 37 % 1_300)).await;
         daemon.kill();
+        killed.push((id, daemon.log_text()));
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_corrupt_database_is_replaced_and_stimulation_goes_on() {
-    let dir = TempDir::new("corrupt");
-    let bus = Bus::start();
-    let state = dir.0.join("state");
-    std::fs::create_dir_all(&state).unwrap();
-    std::fs::write(state.join("history.sqlite"), vec![0xA5u8; 16_384]).unwrap();
-    let _daemon = Daemon::start(&bus, &state, &dir.0.join("t.csv")).await;
-    let c = Client::new(&bus).await;
-    let status = c.history.status().await.unwrap();
-    assert!(
-        status.starts_with("recovered: the history database was unreadable and was moved aside to"),
-        "{status}"
-    );
-    let aside: Vec<_> = std::fs::read_dir(&state)
-        .unwrap()
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().contains(".corrupt-"))
-        .collect();
-    assert_eq!(aside.len(), 1, "the unreadable file is kept for inspection");
-    short_session(&c, "low-back", 2_000, 300).await;
-    assert_eq!(wait_sessions(&c, 1).await.len(), 1);
+    retry_on_timing_trip("corrupt", |dir| async move {
+        let bus = Bus::start();
+        let state = dir.join("state");
+        std::fs::create_dir_all(&state).unwrap();
+        std::fs::write(state.join("history.sqlite"), vec![0xA5u8; 16_384]).unwrap();
+        let _daemon = Daemon::start(&bus, &state, &dir.join("t.csv")).await;
+        let c = Client::new(&bus).await;
+        let status = c.history.status().await.unwrap();
+        assert!(
+            status.starts_with(
+                "recovered: the history database was unreadable and was moved aside to"
+            ),
+            "{status}"
+        );
+        let aside: Vec<_> = std::fs::read_dir(&state)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().contains(".corrupt-"))
+            .collect();
+        assert_eq!(aside.len(), 1, "the unreadable file is kept for inspection");
+        short_session(&c, "low-back", 2_000, 300).await;
+        assert_eq!(wait_sessions(&c, 1).await.len(), 1);
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unwritable_state_directory_costs_the_history_not_the_stimulation() {
-    let dir = TempDir::new("readonly");
-    let bus = Bus::start();
-    // procfs refuses to create anything, even for root.
-    let state = std::path::PathBuf::from("/proc/stimd-readonly-state");
-    let trace = dir.0.join("t.csv");
-    let _daemon = Daemon::start(&bus, &state, &trace).await;
-    let c = Client::new(&bus).await;
-    let status = c.history.status().await.unwrap();
-    assert!(status.starts_with("unavailable: cannot open"), "{status}");
-    let from = monotonic_ns();
-    let id = c
-        .session
-        .start(
-            "low-back",
-            opts(vec![
-                ("channels", Value::from(vec![0u32])),
-                ("intensity", Value::from(vec![2_000u32])),
-            ]),
-        )
-        .await
-        .unwrap();
-    assert!(id > 0);
-    tokio::time::sleep(Duration::from_millis(1_500)).await;
-    assert_eq!(c.device.state().await.unwrap(), "running");
-    c.device.emergency_stop().await.unwrap();
-    assert_eq!(c.device.state().await.unwrap(), "idle");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let p: Vec<Pulse> = pulses(&read_trace(&trace), 0)
-        .into_iter()
-        .filter(|p| p.onset_ns >= from)
-        .collect();
-    assert!(p.len() > 50, "only {} pulses without a history", p.len());
-    let e = c.history.sessions(0, 0, 0).await.unwrap_err();
-    assert_eq!(error_name(&e), "io.stimd.Stimd1.Error.HistoryUnavailable");
+    retry_on_timing_trip("readonly", |dir| async move {
+        let bus = Bus::start();
+        // procfs refuses to create anything, even for root.
+        let state = std::path::PathBuf::from("/proc/stimd-readonly-state");
+        let trace = dir.join("t.csv");
+        let _daemon = Daemon::start(&bus, &state, &trace).await;
+        let c = Client::new(&bus).await;
+        let status = c.history.status().await.unwrap();
+        assert!(status.starts_with("unavailable: cannot open"), "{status}");
+        let from = monotonic_ns();
+        let id = c
+            .session
+            .start(
+                "low-back",
+                opts(vec![
+                    ("channels", Value::from(vec![0u32])),
+                    ("intensity", Value::from(vec![2_000u32])),
+                ]),
+            )
+            .await
+            .unwrap();
+        assert!(id > 0);
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        assert_eq!(c.device.state().await.unwrap(), "running");
+        c.device.emergency_stop().await.unwrap();
+        assert_eq!(c.device.state().await.unwrap(), "idle");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let p: Vec<Pulse> = pulses(&read_trace(&trace), 0)
+            .into_iter()
+            .filter(|p| p.onset_ns >= from)
+            .collect();
+        assert!(p.len() > 50, "only {} pulses without a history", p.len());
+        let e = c.history.sessions(0, 0, 0).await.unwrap_err();
+        assert_eq!(error_name(&e), "io.stimd.Stimd1.Error.HistoryUnavailable");
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stimctl_shows_rates_summarises_and_exports_the_history() {
-    let dir = TempDir::new("stimctl-history");
-    let bus = Bus::start();
-    let _d = Daemon::start(&bus, &dir.0.join("state"), &dir.0.join("t.csv")).await;
-    let c = Client::new(&bus).await;
-    let id = short_session(&c, "neck", 2_000, 300).await;
-    wait_sessions(&c, 1).await;
-    let stimctl = |args: &[&str]| {
-        run(std::process::Command::new(env!("CARGO_BIN_EXE_stimctl"))
-            .arg("--bus")
-            .arg(&bus.address)
-            .args(args))
-    };
-    let (ok, out) = stimctl(&["history"]);
-    assert!(
-        ok && out.contains("neck") && out.contains("stopped") && out.contains("not rated"),
-        "{out}"
-    );
-    let (ok, out) = stimctl(&["rate", &id.to_string(), "6", "2"]);
-    assert!(ok && out.contains("pain 6 → 2 recorded"), "{out}");
-    let (ok, out) = stimctl(&["rate", &id.to_string(), "6", "12"]);
-    assert!(
-        !ok && out.contains("AFTER = 12 is out of range (allowed: 0..=10)"),
-        "{out}"
-    );
-    let (ok, out) = stimctl(&["summary", "--since", "2020-01-01"]);
-    assert!(
-        ok && out.contains("1 sessions") && out.contains("pain 6.0 → 2.0 (−4.0) over 1 rated"),
-        "{out}"
-    );
-    let (ok, out) = stimctl(&["export", "--format", "csv"]);
-    assert!(
-        ok && out.starts_with("id,program,profile,placement,start,end,duration_s"),
-        "{out}"
-    );
-    let (ok, out) = stimctl(&["history", "--json"]);
-    assert!(ok && out.contains("\"program\": \"neck\""), "{out}");
-    let (ok, out) = stimctl(&["history", "--since", "2026-13-01"]);
-    assert!(
-        !ok && out.contains("--since = \"2026-13-01\" is not a date (allowed: YYYY-MM-DD)"),
-        "{out}"
-    );
+    retry_on_timing_trip("stimctl-history", |dir| async move {
+        let bus = Bus::start();
+        let _d = Daemon::start(&bus, &dir.join("state"), &dir.join("t.csv")).await;
+        let c = Client::new(&bus).await;
+        let id = short_session(&c, "neck", 2_000, 300).await;
+        wait_sessions(&c, 1).await;
+        let stimctl = |args: &[&str]| {
+            run(std::process::Command::new(env!("CARGO_BIN_EXE_stimctl"))
+                .arg("--bus")
+                .arg(&bus.address)
+                .args(args))
+        };
+        let (ok, out) = stimctl(&["history"]);
+        assert!(
+            ok && out.contains("neck") && out.contains("stopped") && out.contains("not rated"),
+            "{out}"
+        );
+        let (ok, out) = stimctl(&["rate", &id.to_string(), "6", "2"]);
+        assert!(ok && out.contains("pain 6 → 2 recorded"), "{out}");
+        let (ok, out) = stimctl(&["rate", &id.to_string(), "6", "12"]);
+        assert!(
+            !ok && out.contains("AFTER = 12 is out of range (allowed: 0..=10)"),
+            "{out}"
+        );
+        let (ok, out) = stimctl(&["summary", "--since", "2020-01-01"]);
+        assert!(
+            ok && out.contains("1 sessions") && out.contains("pain 6.0 → 2.0 (−4.0) over 1 rated"),
+            "{out}"
+        );
+        let (ok, out) = stimctl(&["export", "--format", "csv"]);
+        assert!(
+            ok && out.starts_with("id,program,profile,placement,start,end,duration_s"),
+            "{out}"
+        );
+        let (ok, out) = stimctl(&["history", "--json"]);
+        assert!(ok && out.contains("\"program\": \"neck\""), "{out}");
+        let (ok, out) = stimctl(&["history", "--since", "2026-13-01"]);
+        assert!(
+            !ok && out.contains("--since = \"2026-13-01\" is not a date (allowed: YYYY-MM-DD)"),
+            "{out}"
+        );
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_locked_database_is_reported_and_writes_resume_when_it_is_free() {
-    let dir = TempDir::new("locked");
-    let bus = Bus::start();
-    let state = dir.0.join("state");
-    let _daemon = Daemon::start(&bus, &state, &dir.0.join("t.csv")).await;
-    let c = Client::new(&bus).await;
-    // Another process holds the write lock (a backup tool, a curious person with sqlite3).
-    let other = rusqlite::Connection::open(state.join("history.sqlite")).unwrap();
-    other.execute_batch("BEGIN EXCLUSIVE").unwrap();
-    short_session(&c, "low-back", 2_000, 200).await;
-    let start = Instant::now();
-    loop {
-        let status = c.history.status().await.unwrap();
-        if status.starts_with("degraded: write failed") {
-            assert!(
-                status.contains("locked") && status.contains("stimulation is not affected"),
-                "{status}"
-            );
-            break;
+    retry_on_timing_trip("locked", |dir| async move {
+        let bus = Bus::start();
+        let state = dir.join("state");
+        let _daemon = Daemon::start(&bus, &state, &dir.join("t.csv")).await;
+        let c = Client::new(&bus).await;
+        // Another process holds the write lock (a backup tool, a curious person with sqlite3).
+        let other = rusqlite::Connection::open(state.join("history.sqlite")).unwrap();
+        other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        short_session(&c, "low-back", 2_000, 200).await;
+        let start = Instant::now();
+        loop {
+            let status = c.history.status().await.unwrap();
+            if status.starts_with("degraded: write failed") {
+                assert!(
+                    status.contains("locked") && status.contains("stimulation is not affected"),
+                    "{status}"
+                );
+                break;
+            }
+            assert!(start.elapsed() < DEADLINE, "status stayed {status:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        assert!(start.elapsed() < DEADLINE, "status stayed {status:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(
-        c.device.state().await.unwrap(),
-        "idle",
-        "the session itself went on and ended"
-    );
-    other.execute_batch("COMMIT").unwrap();
-    drop(other);
-    short_session(&c, "low-back", 2_000, 200).await;
-    let start = Instant::now();
-    while c.history.status().await.unwrap() != "ok" {
-        assert!(start.elapsed() < DEADLINE, "writes never resumed");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    // Nothing was lost: the session run while the database was locked is there too.
-    assert_eq!(wait_sessions(&c, 2).await.len(), 2);
+        assert_eq!(
+            c.device.state().await.unwrap(),
+            "idle",
+            "the session itself went on and ended"
+        );
+        other.execute_batch("COMMIT").unwrap();
+        drop(other);
+        short_session(&c, "low-back", 2_000, 200).await;
+        let start = Instant::now();
+        while c.history.status().await.unwrap() != "ok" {
+            assert!(start.elapsed() < DEADLINE, "writes never resumed");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // Nothing was lost: the session run while the database was locked is there too.
+        assert_eq!(wait_sessions(&c, 2).await.len(), 2);
+    })
+    .await;
 }
