@@ -5,6 +5,7 @@
 //! OS error. Outputs are requested inactive (HV off, interlock low) so opening the board never
 //! enables the output stage.
 
+use super::dac::dac8552::Dac8552;
 use super::dac::mcp4922::Mcp4922;
 use super::{Board, EngineIo, SafetyIo};
 use crate::config::LinuxConfig;
@@ -18,10 +19,11 @@ const CONSUMER: &str = "stimd";
 pub fn build(cfg: &LinuxConfig) -> Result<Board, String> {
     let mut spi = SpidevDevice::open(&cfg.spi_device)
         .map_err(|e| format!("SPI device {}: {e}", cfg.spi_device))?;
-    let mode = if cfg.spi_mode == 3 {
-        SpiModeFlags::SPI_MODE_3
-    } else {
-        SpiModeFlags::SPI_MODE_0
+    let mode = match cfg.spi_mode {
+        1 => SpiModeFlags::SPI_MODE_1,
+        2 => SpiModeFlags::SPI_MODE_2,
+        3 => SpiModeFlags::SPI_MODE_3,
+        _ => SpiModeFlags::SPI_MODE_0,
     };
     let options = SpidevOptions::new()
         .bits_per_word(8)
@@ -60,7 +62,11 @@ pub fn build(cfg: &LinuxConfig) -> Result<Board, String> {
     Ok(Board {
         name: "linux",
         engine: EngineIo {
-            dac: Box::new(Mcp4922::new(spi)),
+            dac: if cfg.dac == "dac8552" {
+                Box::new(Dac8552::new(spi))
+            } else {
+                Box::new(Mcp4922::new(spi))
+            },
             contacts: contacts.into_iter().map(|p| Box::new(p) as _).collect(),
         },
         safety: SafetyIo {

@@ -166,7 +166,7 @@ pub struct LinuxConfig {
     pub spi_speed_hz: u32,
     /// SPI mode: 0 or 3 (the MCP4922 accepts both).
     pub spi_mode: u8,
-    /// DAC chip: `mcp4922`.
+    /// DAC chip: `mcp4922` (12-bit) or `dac8552` (16-bit).
     pub dac: String,
     /// GPIO character device holding the lines below.
     pub gpio_chip: String,

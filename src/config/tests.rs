@@ -118,7 +118,7 @@ fn linux_board_settings_are_checked() {
     .unwrap_err()
     .to_string();
     for want in [
-        "linux.spi_mode = 1 is out of range (allowed: 0 or 3)",
+        "linux.spi_mode = 1 is out of range (allowed: 0 or 3 for linux.dac = \"ad5668\")",
         "linux.dac = \"ad5668\"",
         "linux.lines = hv_enable = contact0 = 17",
         "linux.active_low = \"reset\"",
@@ -160,4 +160,19 @@ fn watchdog_and_history_keys_are_checked() {
         e.contains("history.detail_days = 99999") && e.contains("0..=36500"),
         "{e}"
     );
+}
+
+#[test]
+fn the_dac8552_needs_spi_mode_1_or_2() {
+    let e = load_str("[linux]\ndac = \"dac8552\"\nspi_mode = 0\n", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(
+            "linux.spi_mode = 0 is out of range (allowed: 1 or 2 for linux.dac = \"dac8552\")"
+        ),
+        "{e}"
+    );
+    let c = load_str("[linux]\ndac = \"dac8552\"\nspi_mode = 1\n", &[]).unwrap();
+    assert_eq!((c.linux.dac.as_str(), c.linux.spi_mode), ("dac8552", 1));
 }

@@ -176,11 +176,21 @@ pub(super) fn problems(c: &Config) -> Vec<Problem> {
 
 fn linux(k: &mut Checker, l: &super::LinuxConfig) {
     k.range("linux.spi_speed_hz", l.spi_speed_hz, 100_000, 20_000_000);
-    if !matches!(l.spi_mode, 0 | 3) {
-        k.fail("linux.spi_mode", l.spi_mode, "0 or 3");
+    // The MCP4922 takes mode 0 or 3; the DAC8552 latches on the falling edge: mode 1 (or 2).
+    let modes: &[u8] = if l.dac == "dac8552" { &[1, 2] } else { &[0, 3] };
+    if !modes.contains(&l.spi_mode) {
+        k.fail(
+            "linux.spi_mode",
+            l.spi_mode,
+            format!("{} or {} for linux.dac = {:?}", modes[0], modes[1], l.dac),
+        );
     }
-    if l.dac != "mcp4922" {
-        k.fail("linux.dac", format!("{:?}", l.dac), "\"mcp4922\"");
+    if l.dac != "mcp4922" && l.dac != "dac8552" {
+        k.fail(
+            "linux.dac",
+            format!("{:?}", l.dac),
+            "\"mcp4922\" or \"dac8552\"",
+        );
     }
     for (key, path) in [
         ("linux.spi_device", &l.spi_device),

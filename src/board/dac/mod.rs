@@ -1,6 +1,7 @@
 //! DAC drivers, generic over `embedded_hal::spi::SpiDevice` (the driver never toggles chip
 //! select), and the exact mapping between current and code.
 
+pub mod dac8552;
 pub mod mcp4922;
 
 /// Full scale of the reference current source: ±100 mA.
