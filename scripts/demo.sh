@@ -51,7 +51,13 @@ echo "== stop =="
 ./target/release/stimctl stop
 ./target/release/stimctl status
 echo
-busctl --address="$STIMCTL_BUS" call io.stimd.Stimd1 /io/stimd/Stimd1 io.stimd.Stimd1.History Sessions xxu 0 0 0
+echo "== the history: the session, a pain rating (6 before, 3 after), and what helps =="
+./target/release/stimctl history
+./target/release/stimctl rate 1 6 3
+./target/release/stimctl summary
+echo
+echo "== ten programs come with it (stimctl program show ID for one) =="
+./target/release/stimctl programs | grep -v '^ '
 echo
 echo "trace (every DAC code with its timestamp): $work/trace.csv ($(wc -l < "$work/trace.csv") rows)"
 echo "history (SQLite):                          $work/state/history.sqlite"

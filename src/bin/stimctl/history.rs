@@ -103,7 +103,8 @@ pub async fn list(
     for r in rows {
         let id: u64 = val(&r, "id").unwrap_or(0);
         let start: i64 = val(&r, "start").unwrap_or(0);
-        let minutes = val::<u32>(&r, "duration").unwrap_or(0).div_ceil(60);
+        let secs = val::<u32>(&r, "duration").unwrap_or(0);
+        let duration = format!("{:>3}:{:02}", secs / 60, secs % 60);
         let program: String = val(&r, "program").unwrap_or_default();
         let reason: String = val(&r, "end_reason").unwrap_or_default();
         let max: Vec<u32> = val(&r, "max_intensity").unwrap_or_default();
@@ -117,7 +118,7 @@ pub async fn list(
             &reason
         };
         println!(
-            "{id:>5}  {}  {program:<16} {minutes:>3} min  max {} mA  {reason:<15} {pain}",
+            "{id:>5}  {}  {program:<16} {duration} min  max {} mA  {reason:<15} {pain}",
             local(start),
             ma_list(&max)
         );
