@@ -10,15 +10,6 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use zbus::zvariant::{OwnedValue, Value};
 
-fn error_name(e: &stimd::api::StimdError) -> String {
-    match e {
-        stimd::api::StimdError::ZBus(zbus::Error::MethodError(name, _, _)) => {
-            name.as_str().to_string()
-        }
-        other => format!("io.stimd.Stimd1.Error.{}", other.kind()),
-    }
-}
-
 /// Polls `History.Sessions` until it holds `n` sessions.
 async fn wait_sessions(c: &Client, n: usize) -> Vec<HashMap<String, OwnedValue>> {
     let start = Instant::now();

@@ -17,15 +17,6 @@ fn program_toml(id: &str, kind: &str, segments: &str) -> String {
     )
 }
 
-fn error_name(e: &stimd::api::StimdError) -> String {
-    match e {
-        stimd::api::StimdError::ZBus(zbus::Error::MethodError(name, _, _)) => {
-            name.as_str().to_string()
-        }
-        other => format!("io.stimd.Stimd1.Error.{}", other.kind()),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn programs_are_listed_added_kept_across_a_restart_and_removed() {
     let dir = TempDir::new("programs");

@@ -377,7 +377,7 @@ impl Store {
 
     /// Applies records in one transaction, like the writer's telemetry batches (benchmarks).
     pub fn apply_batch(&mut self, batch: &mut Vec<super::Op>) -> rusqlite::Result<()> {
-        self.commit_batch(batch)
+        self.commit_batch(batch, false)
     }
 
     /// Moves the WAL into the database file.
@@ -388,7 +388,7 @@ impl Store {
 
     /// Writes records in one transaction (`synchronous=FULL` when `full`). On failure nothing
     /// of it is kept and `batch` is left as it was, to be tried again; on success it is empty.
-    fn commit_batch_sync(&mut self, batch: &mut Vec<Op>, full: bool) -> rusqlite::Result<()> {
+    fn commit_batch(&mut self, batch: &mut Vec<Op>, full: bool) -> rusqlite::Result<()> {
         if batch.is_empty() {
             return Ok(());
         }
@@ -406,10 +406,6 @@ impl Store {
         }
         batch.clear();
         Ok(())
-    }
-
-    fn commit_batch(&mut self, batch: &mut Vec<Op>) -> rusqlite::Result<()> {
-        self.commit_batch_sync(batch, false)
     }
 }
 
@@ -507,7 +503,7 @@ fn try_commit(
         return true;
     }
     let n = pending.len();
-    match store.commit_batch_sync(pending, full) {
+    match store.commit_batch(pending, full) {
         Ok(()) => {
             status.send_if_modified(|s| {
                 if s.starts_with("degraded") {

@@ -11,7 +11,6 @@ pub mod text;
 
 use crate::pulse::pattern::{Pattern, Sweep as PatternSweep};
 use crate::safety::limits::{Limits, Shape};
-use crate::units::{Hertz, Micros};
 pub use catalog::Catalog;
 pub use presets::{find_preset, presets};
 use std::ops::RangeInclusive;
@@ -429,12 +428,6 @@ impl Program {
         (self.segments.len().saturating_sub(1), start)
     }
 
-    /// The segment running `elapsed_s` seconds into the session.
-    pub fn segment_at(&self, elapsed_s: u64) -> Option<&Segment> {
-        self.segments
-            .get(self.segment_at_ms(elapsed_s.saturating_mul(1_000)).0)
-    }
-
     /// Checks every segment against its mode's ranges and the effective limits; lists each
     /// problem with the key, value and allowed range.
     pub fn check(&self, limits: &Limits) -> Result<(), Vec<String>> {
@@ -480,14 +473,6 @@ impl Program {
         } else {
             Err(problems)
         }
-    }
-}
-
-/// The shape of a steady train, for tests and the bench.
-pub fn steady_shape(rate_hz: f64, phase_us: u32) -> Shape {
-    Shape {
-        phase: Micros(phase_us),
-        rate: Hertz(rate_hz),
     }
 }
 

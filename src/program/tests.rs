@@ -3,6 +3,7 @@
 use super::text::{parse, to_toml};
 use super::*;
 use crate::safety::limits::tests::default_limits;
+use crate::units::{Hertz, Micros};
 use proptest::prelude::*;
 
 #[test]
@@ -103,7 +104,10 @@ fn segment_at_walks_segments_in_order() {
     // The last segment runs to the end of the session, whatever its own duration.
     assert_eq!(p.segment_at_ms(10_000_000), (2, 90_000));
     assert_eq!(
-        p.segment_at(61).unwrap().mode.worst_shape().rate,
+        p.segments[p.segment_at_ms(61_000).0]
+            .mode
+            .worst_shape()
+            .rate,
         Hertz(100.0)
     );
 }

@@ -497,3 +497,13 @@ pub fn run(cmd: &mut Command) -> (bool, String) {
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     (out.status.success(), text)
 }
+
+/// The D-Bus error name of a failed call, e.g. `io.stimd.Stimd1.Error.InvalidArgument`.
+pub fn error_name(e: &stimd::api::StimdError) -> String {
+    match e {
+        stimd::api::StimdError::ZBus(zbus::Error::MethodError(name, _, _)) => {
+            name.as_str().to_string()
+        }
+        other => format!("io.stimd.Stimd1.Error.{}", other.kind()),
+    }
+}

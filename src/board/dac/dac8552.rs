@@ -92,6 +92,7 @@ impl<SPI: SpiDevice + Send> Dac for Dac8552<SPI> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::BrokenBus;
     use super::*;
     use embedded_hal_mock::eh1::spi::{Mock, Transaction};
 
@@ -155,22 +156,9 @@ mod tests {
         );
     }
 
-    struct BrokenBus;
-    impl embedded_hal::spi::ErrorType for BrokenBus {
-        type Error = embedded_hal::spi::ErrorKind;
-    }
-    impl SpiDevice for BrokenBus {
-        fn transaction(
-            &mut self,
-            _: &mut [embedded_hal::spi::Operation<'_, u8>],
-        ) -> Result<(), Self::Error> {
-            Err(embedded_hal::spi::ErrorKind::FrameFormat)
-        }
-    }
-
     #[test]
     fn bus_errors_surface_as_typed_errors() {
-        let mut dac = Dac8552::new(BrokenBus);
+        let mut dac = Dac8552::new(BrokenBus(embedded_hal::spi::ErrorKind::FrameFormat));
         assert_eq!(
             dac.write_code(1, 0),
             Err(Error::Spi(embedded_hal::spi::ErrorKind::FrameFormat))

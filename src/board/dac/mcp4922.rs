@@ -90,6 +90,7 @@ impl<SPI: SpiDevice + Send> Dac for Mcp4922<SPI> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::BrokenBus;
     use super::*;
     use embedded_hal_mock::eh1::spi::{Mock, Transaction};
 
@@ -120,23 +121,9 @@ mod tests {
         assert_eq!(Command::parse(c.frame()), Some(c));
     }
 
-    /// embedded-hal-mock's SPI mock cannot fail a transfer, so a one-line failing bus stands in.
-    struct BrokenBus;
-    impl embedded_hal::spi::ErrorType for BrokenBus {
-        type Error = embedded_hal::spi::ErrorKind;
-    }
-    impl SpiDevice for BrokenBus {
-        fn transaction(
-            &mut self,
-            _: &mut [embedded_hal::spi::Operation<'_, u8>],
-        ) -> Result<(), Self::Error> {
-            Err(embedded_hal::spi::ErrorKind::ModeFault)
-        }
-    }
-
     #[test]
     fn bus_error_surfaces() {
-        let mut dac = Mcp4922::new(BrokenBus);
+        let mut dac = Mcp4922::new(BrokenBus(embedded_hal::spi::ErrorKind::ModeFault));
         assert_eq!(
             dac.write_code(0, 0),
             Err(Error::Spi(embedded_hal::spi::ErrorKind::ModeFault))

@@ -24,9 +24,24 @@ pub fn microamps_for(code: u16, bits: u32) -> i32 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// A bus whose every transfer fails with the given kind (embedded-hal-mock's SPI mock
+    /// cannot fail one).
+    pub struct BrokenBus(pub embedded_hal::spi::ErrorKind);
+    impl embedded_hal::spi::ErrorType for BrokenBus {
+        type Error = embedded_hal::spi::ErrorKind;
+    }
+    impl embedded_hal::spi::SpiDevice for BrokenBus {
+        fn transaction(
+            &mut self,
+            _: &mut [embedded_hal::spi::Operation<'_, u8>],
+        ) -> Result<(), Self::Error> {
+            Err(self.0)
+        }
+    }
 
     #[test]
     fn zero_is_mid_scale() {
