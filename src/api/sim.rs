@@ -1,14 +1,30 @@
 //! `io.stimd.Stimd1.Sim` (sim board only): take a pad off, set the battery, inject faults —
 //! so tests and demos exercise the safety path through the real API.
+//!
+//! Board faults go to the simulated hardware. Two faults are software ones, injected into the
+//! daemon itself: `engine_stall` stops the pulse engine between pulses (its heartbeat goes
+//! missing), and `over_limit` is a writer that bypasses the session manager and puts the
+//! ceiling's peak current on channel 0's level, as a defect between session and engine would.
 
 use super::StimdError;
 use crate::board::sim::{SimHandle, FAULT_KINDS};
+use crate::clock::now_ns;
+use crate::safety::limits::{ceiling, Limits};
+use crate::shared::Shared;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use zbus::interface;
 
 pub struct Sim {
     pub sim: SimHandle,
     pub channels: u32,
+    pub shared: Arc<Shared>,
+    pub limits: Limits,
 }
+
+/// The software faults (the rest are the board's `FAULT_KINDS`).
+const OVER_LIMIT: &str = "over_limit";
+const ENGINE_STALL: &str = "engine_stall";
 
 /// Longest injected fault.
 const MAX_FAULT_MS: u32 = 600_000;
@@ -46,20 +62,63 @@ impl Sim {
     }
 
     /// Makes a fault present for `duration_ms`: `overcurrent`, `spi_error`, `gpio_error`,
-    /// `engine_stall`, `supervisor_stall`.
+    /// `engine_stall`, `phase_stall`, `supervisor_stall`, `over_limit`.
     async fn inject_fault(&self, kind: &str, duration_ms: u32) -> Result<(), StimdError> {
         if !(1..=MAX_FAULT_MS).contains(&duration_ms) {
             return Err(StimdError::InvalidArgument(format!(
                 "duration_ms = {duration_ms} is out of range (allowed: 1..={MAX_FAULT_MS})"
             )));
         }
+        match kind {
+            OVER_LIMIT => return self.inject_over_limit(duration_ms),
+            ENGINE_STALL => {
+                self.shared
+                    .injected_stall_ms
+                    .store(duration_ms, Ordering::Release);
+                return Ok(());
+            }
+            _ => {}
+        }
         if !self.sim.inject(kind, duration_ms) {
             return Err(StimdError::InvalidArgument(format!(
-                "kind = {:?} is unknown (allowed: {})",
+                "kind = {:?} is unknown (allowed: {}, {ENGINE_STALL}, {OVER_LIMIT})",
                 kind.chars().take(32).collect::<String>(),
                 FAULT_KINDS.join(", ")
             )));
         }
+        Ok(())
+    }
+}
+
+impl Sim {
+    /// Keeps channel 0's level at the ceiling's peak current for `duration_ms` or until the
+    /// supervisor trips, then takes it back to zero (unless something else changed it).
+    fn inject_over_limit(&self, duration_ms: u32) -> Result<(), StimdError> {
+        let defect = ceiling::PEAK_CURRENT.0;
+        if self.limits.peak_current.0 >= defect {
+            return Err(StimdError::InvalidArgument(format!(
+                "kind = \"{OVER_LIMIT}\" needs limits.peak_current_ua below the ceiling \
+                 ({defect}); it is {}",
+                self.limits.peak_current.0
+            )));
+        }
+        let shared = self.shared.clone();
+        let until = now_ns() + u64::from(duration_ms) * 1_000_000;
+        std::thread::Builder::new()
+            .name("sim-defect".into())
+            .spawn(move || {
+                while now_ns() < until && !shared.tripped.load(Ordering::Acquire) {
+                    shared.set_level(0, defect);
+                    std::thread::sleep(std::time::Duration::from_micros(200));
+                }
+                let _ = shared.levels[0].compare_exchange(
+                    defect,
+                    0,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                );
+            })
+            .map_err(|e| StimdError::Failed(format!("cannot inject {OVER_LIMIT}: {e}")))?;
         Ok(())
     }
 }

@@ -86,6 +86,9 @@ pub struct SupervisorConfig {
 pub struct SimConfig {
     /// Electrode load of the simulated board, Ω.
     pub load_ohms: u32,
+    /// Keep the simulated hardware's registers in this shared-memory file, so another process
+    /// (a test) can watch the board outlive the daemon; empty: in memory only.
+    pub hardware_file: String,
 }
 
 /// Battery thresholds (ignored while the level is unknown).
@@ -275,7 +278,10 @@ impl Default for SupervisorConfig {
 
 impl Default for SimConfig {
     fn default() -> Self {
-        SimConfig { load_ohms: 1_000 }
+        SimConfig {
+            load_ohms: 1_000,
+            hardware_file: String::new(),
+        }
     }
 }
 

@@ -143,6 +143,8 @@ pub(super) struct Core {
     pub stop: Arc<AtomicBool>,
     pub trips: tokio::sync::mpsc::UnboundedReceiver<crate::safety::fault::Trip>,
     pub supervisor: std::sync::mpsc::Sender<crate::safety::supervisor::Command>,
+    /// The peak-current limit the supervisor enforces.
+    pub peak_limit: MicroAmps,
     threads: Vec<std::thread::JoinHandle<()>>,
 }
 
@@ -152,7 +154,7 @@ impl Core {
         let mut limits = cfg.limits().map_err(|e| e.to_string())?;
         limits.max_rate = max_rate;
         let _ = engine::rt::try_mlockall();
-        let board = sim::build(cfg.sim.load_ohms, None).map_err(|e| e.to_string())?;
+        let board = sim::build(cfg.sim.load_ohms, Default::default()).map_err(|e| e.to_string())?;
         let sim = board.sim.clone().ok_or("the sim board has no handle")?;
         let shared = Arc::new(Shared::new());
         let stop = Arc::new(AtomicBool::new(false));
@@ -163,6 +165,7 @@ impl Core {
             rt_priority: cfg.supervisor.rt_priority,
             channels,
         };
+        let peak_limit = limits.peak_current;
         let mut sup = Supervisor::new(
             board.safety,
             shared.clone(),
@@ -192,6 +195,7 @@ impl Core {
             stop,
             trips,
             supervisor,
+            peak_limit,
             threads: vec![eng, sup],
         })
     }

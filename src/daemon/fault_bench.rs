@@ -1,8 +1,12 @@
 //! `stimd bench faults`: fault-to-output-off latency on the sim board. Each fault is injected
 //! many times into the real engine and supervisor while output is on; the figure is the time
-//! from the injection to the moment the output stage was cut (HV enable off, or the interlock
-//! monostable expiring); for `spi_error`, from the first transfer that failed. A benchmark
-//! prints figures; it does not pass or fail.
+//! from the fault to the moment the output stage was cut (HV enable off, or the interlock
+//! monostable expiring). The fault's moment is the injection, except where the fault takes
+//! effect later: for `spi_error` the first transfer that failed, for `over_limit` the first
+//! over-limit current the DAC latched, for `phase_stall` the latch of the phase the engine then
+//! held, for `engine_stall` the engine's last heartbeat (it stalls at the top of its next
+//! loop). Each round also checks that the trip had the expected code. A benchmark prints
+//! figures; it does not pass or fail.
 
 use super::bench::{recover, Core};
 use crate::clock::now_ns;
@@ -19,13 +23,52 @@ pub struct FaultArgs {
     pub injections: u32,
 }
 
-/// (kind, how long the cause lasts in ms, goal for p99 in µs).
-const KINDS: [(&str, u32, u64); 4] = [
-    ("overcurrent", 2, 2_000),
-    ("spi_error", 20, 2_000),
-    ("engine_stall", 40, 20_000),
-    ("supervisor_stall", 20, 10_000),
+/// (injected kind, the trip code it must cause, how long the cause lasts in ms, goal for p99
+/// in µs).
+const KINDS: [(&str, &str, u32, u64); 6] = [
+    ("over_limit", "over_limit", 0, 2_000),
+    ("phase_stall", "stuck_phase", 20, 2_000),
+    ("overcurrent", "overcurrent", 2, 2_000),
+    ("spi_error", "spi_error", 20, 2_000),
+    ("engine_stall", "engine_heartbeat", 40, 20_000),
+    ("supervisor_stall", "supervisor_stall", 20, 10_000),
 ];
+
+/// The level the `over_limit` defect commands: the ceiling, above the default 60 mA limit.
+const DEFECT_UA: u32 = crate::safety::limits::ceiling::PEAK_CURRENT.0;
+
+/// Makes `kind` happen: a board fault on the sim, or (`over_limit`) a level above the limit
+/// written past the session manager, as a software defect would.
+fn inject(core: &Core, kind: &str, cause_ms: u32) {
+    core.sim.clear_spi_failure();
+    core.sim.clear_phase_stall();
+    match kind {
+        "over_limit" => {
+            core.sim.probe_current(core.peak_limit.0 + 1);
+            core.shared.set_level(0, DEFECT_UA);
+        }
+        "engine_stall" => core
+            .shared
+            .injected_stall_ms
+            .store(cause_ms, Ordering::Release),
+        _ => {
+            core.sim.inject(kind, cause_ms);
+        }
+    }
+}
+
+/// When the injected fault took effect, if later than the injection at `t0`. Read as soon as
+/// the output is cut, while the cause still lasts.
+fn effective_from(core: &Core, kind: &str, t0: u64) -> u64 {
+    match kind {
+        "spi_error" => core.sim.spi_failure_ns(),
+        "over_limit" => core.sim.probe_hit_ns(),
+        "phase_stall" => core.sim.phase_stalled_ns(),
+        "engine_stall" => Some(core.shared.engine_heartbeat_ns.load(Ordering::Acquire)),
+        _ => None,
+    }
+    .map_or(t0, |t| t.max(t0))
+}
 
 fn quantile(sorted: &[u64], q: f64) -> u64 {
     if sorted.is_empty() {
@@ -62,11 +105,16 @@ pub fn faults(a: &FaultArgs) -> Result<(), String> {
         "stimd bench faults: {} injections per kind, 1 channel, 150 Hz, output on",
         a.injections
     );
-    println!("latency = injection → output stage cut (HV off, or interlock expiry), µs");
+    println!("latency = fault → output stage cut (HV off, or interlock expiry), µs; the fault's");
+    println!("moment: the injection, or the failed transfer (spi_error), the over-limit latch");
+    println!(
+        "(over_limit), the held phase's latch (phase_stall), the last heartbeat (engine_stall)"
+    );
     let mut core = Core::start(1, Hertz(150.0))?;
-    for (kind, cause_ms, goal_us) in KINDS {
+    for (kind, code, cause_ms, goal_us) in KINDS {
         let mut lat = Vec::with_capacity(a.injections as usize);
         let mut other_trips = 0;
+        let mut wrong_code = 0;
         for _ in 0..a.injections {
             if !arm(&core) {
                 other_trips += 1;
@@ -74,9 +122,8 @@ pub fn faults(a: &FaultArgs) -> Result<(), String> {
                 recover(&core.supervisor);
                 continue;
             }
-            core.sim.clear_spi_failure();
             let t0 = now_ns();
-            core.sim.inject(kind, cause_ms);
+            inject(&core, kind, cause_ms);
             let start = Instant::now();
             let cut = loop {
                 if let Some(t) = core.sim.output_cut_after(t0) {
@@ -87,18 +134,16 @@ pub fn faults(a: &FaultArgs) -> Result<(), String> {
                 }
                 std::thread::sleep(Duration::from_micros(200));
             };
-            // An SPI error hits at the engine's next transfer: measure from that transfer.
-            let from = if kind == "spi_error" {
-                core.sim.spi_failure_ns().unwrap_or(t0)
-            } else {
-                t0
-            };
+            let from = effective_from(&core, kind, t0);
             if let Some(t) = cut {
                 lat.push(t.saturating_sub(from) / 1_000);
             }
             // Wait for the trip report, then clear it once the cause is gone.
-            let _ = wait_trip(&mut core);
+            if wait_trip(&mut core).is_none_or(|t| t.code.as_str() != code) {
+                wrong_code += 1;
+            }
             core.shared.zero_all();
+            core.sim.probe_current(0);
             core.shared.armed.store(false, Ordering::Release);
             std::thread::sleep(Duration::from_millis(u64::from(cause_ms)));
             recover(&core.supervisor);
@@ -106,13 +151,19 @@ pub fn faults(a: &FaultArgs) -> Result<(), String> {
         }
         lat.sort_unstable();
         println!(
-            "{kind:<17} n={:<5} p50 {:>6} p99 {:>6} max {:>6}   (goal p99 ≤ {goal_us}){}",
+            "{:<36} n={:<5} p50 {:>6} p99 {:>6} max {:>6}   (goal p99 ≤ {goal_us}){}{}",
+            format!("{kind} → {code}"),
             lat.len(),
             quantile(&lat, 0.5),
             quantile(&lat, 0.99),
             lat.last().copied().unwrap_or(0),
             if other_trips > 0 {
                 format!("; {other_trips} rounds lost to other trips")
+            } else {
+                String::new()
+            },
+            if wrong_code > 0 {
+                format!("; {wrong_code} tripped with another code")
             } else {
                 String::new()
             },

@@ -54,8 +54,15 @@ pub enum DaemonError {
 
 fn build_board(o: &Options) -> Result<Board, DaemonError> {
     match o.board {
-        BoardKind::Sim => board::sim::build(o.config.sim.load_ohms, o.trace.as_deref())
-            .map_err(|e| DaemonError::Board(format!("sim: {e}"))),
+        BoardKind::Sim => {
+            let file = &o.config.sim.hardware_file;
+            let out = board::sim::SimOutputs {
+                trace: o.trace.as_deref(),
+                hardware_file: (!file.is_empty()).then(|| Path::new(file)),
+            };
+            board::sim::build(o.config.sim.load_ohms, out)
+        }
+        .map_err(|e| DaemonError::Board(format!("sim: {e}"))),
         BoardKind::Linux => board::linux::build(&o.config.linux).map_err(DaemonError::Board),
     }
 }
@@ -196,6 +203,8 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
             api::sim::Sim {
                 sim,
                 channels: channels as u32,
+                shared: shared.clone(),
+                limits: limits.clone(),
             },
         )?;
     }

@@ -105,6 +105,11 @@ impl Engine {
             self.shared
                 .engine_heartbeat_ns
                 .store(now, Ordering::Release);
+            if self.shared.injected_stall_ms.load(Ordering::Relaxed) > 0 {
+                let ms = self.shared.injected_stall_ms.swap(0, Ordering::AcqRel);
+                std::thread::sleep(std::time::Duration::from_millis(u64::from(ms)));
+                continue;
+            }
             if self.shared.tripped.load(Ordering::Acquire) || self.halted {
                 // Keep asserting zero. Only the supervisor clears a fault (on an acknowledge
                 // with the cause gone): a transient bus error must not clear itself before
@@ -267,14 +272,20 @@ impl Engine {
 
     /// Writes a current; on failure records the fault and halts. Returns success.
     fn write(&mut self, ch: usize, microamps: i32) -> bool {
+        let nonzero = microamps != 0;
+        if nonzero {
+            // Before the write: a stall inside or right after it (the DAC already holding the
+            // phase) must still count towards the stuck-phase limit.
+            self.shared.telemetry[ch]
+                .nonzero_since_ns
+                .store(now_ns(), Ordering::Release);
+        }
         match self.io.dac.set_current(ch, microamps) {
             Ok(()) => {
-                let tel = &self.shared.telemetry[ch];
-                let nonzero = microamps != 0;
-                if nonzero {
-                    tel.nonzero_since_ns.store(now_ns(), Ordering::Release);
-                } else if self.dac_nonzero[ch] {
-                    tel.nonzero_since_ns.store(0, Ordering::Release);
+                if !nonzero && self.dac_nonzero[ch] {
+                    self.shared.telemetry[ch]
+                        .nonzero_since_ns
+                        .store(0, Ordering::Release);
                 }
                 self.dac_nonzero[ch] = nonzero;
                 self.shared.dac_ok.store(true, Ordering::Release);

@@ -317,6 +317,13 @@ impl Supervisor {
         if held {
             return Err("the DAC is not at zero yet".into());
         }
+        let peak = self.limits.peak_current;
+        if let Some(ch) = (0..self.settings.channels).find(|&ch| s.level(ch) > peak.0) {
+            return Err(format!(
+                "channel {ch}'s level {} is still above the peak limit {peak}",
+                MicroAmps(s.level(ch))
+            ));
+        }
         match self.io.overcurrent.is_active() {
             Ok(true) => return Err("the overcurrent input is still active".into()),
             Err(e) => return Err(format!("the overcurrent input cannot be read: {e}")),
@@ -353,5 +360,49 @@ impl Supervisor {
             let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
             self.watchdog = Some((interval, now));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn supervisor() -> (Supervisor, Arc<Shared>) {
+        let board = crate::board::sim::build(1_000, Default::default()).unwrap();
+        let shared = Arc::new(Shared::new());
+        let (trips, _) = tmpsc::unbounded_channel();
+        let (_, commands) = mpsc::channel();
+        let settings = SupervisorSettings {
+            period_ns: 500_000,
+            rt_priority: 1,
+            channels: 2,
+        };
+        let limits = Config::default().limits().unwrap();
+        let sup = Supervisor::new(
+            board.safety,
+            shared.clone(),
+            limits,
+            settings,
+            trips,
+            commands,
+        );
+        (sup, shared)
+    }
+
+    #[test]
+    fn acknowledge_refuses_while_a_level_is_above_the_peak_limit() {
+        let (mut sup, shared) = supervisor();
+        sup.trip(FaultCode::OverLimit, "test".into());
+        let now = now_ns();
+        shared.engine_heartbeat_ns.store(now, Ordering::Release);
+        shared.set_level(1, 60_001);
+        let e = sup.acknowledge(now).unwrap_err();
+        assert!(e.contains("channel 1") && e.contains("60001"), "{e}");
+        assert_eq!(sup.latched, Some(FaultCode::OverLimit));
+        shared.set_level(1, 60_000);
+        sup.acknowledge(now).unwrap();
+        assert_eq!(sup.latched, None);
+        assert!(!shared.tripped.load(Ordering::Acquire));
     }
 }

@@ -8,56 +8,46 @@
 //! daemon.
 
 mod pins;
+pub mod registers;
 mod spi;
 pub mod trace;
 
 use crate::board::dac::mcp4922::Mcp4922;
 use crate::board::{Board, EngineIo, SafetyIo};
 use crate::clock::now_ns;
+use registers::{Backing, Registers};
+pub use registers::{INTERLOCK_TIMEOUT_NS, MID};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU16, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long the interlock monostable holds the output enabled after its last toggle.
-pub const INTERLOCK_TIMEOUT_NS: u64 = 10_000_000;
-
-/// Fault kinds `InjectFault` takes.
+/// Board fault kinds `InjectFault` takes. `phase_stall` stalls the engine inside the DAC
+/// transfer that latched a phase, so the phase is held too long (a stuck phase);
+/// `supervisor_stall` stalls the supervisor as it drives the interlock.
 pub const FAULT_KINDS: [&str; 5] = [
     "overcurrent",
     "spi_error",
     "gpio_error",
-    "engine_stall",
+    "phase_stall",
     "supervisor_stall",
 ];
 
-/// State of the simulated hardware, shared by its pins, its SPI device and its model thread.
+/// State of the simulated hardware, shared by its pins, its SPI device and its model thread:
+/// the registers (see `registers`) and the trace.
 pub struct SimState {
-    codes: [AtomicU16; 2],
-    pads_on: [AtomicBool; 2],
-    hv_enable: AtomicBool,
-    /// When the HV enable last went from on to off (monotonic ns).
-    hv_cut_ns: AtomicU64,
-    interlock_level: AtomicBool,
-    interlock_toggled_ns: AtomicU64,
-    overcurrent_until_ns: AtomicU64,
-    spi_error_until_ns: AtomicU64,
-    /// When a transfer first failed since the last `clear_spi_failure` (0 = none).
-    spi_failed_ns: AtomicU64,
-    gpio_error_until_ns: AtomicU64,
-    engine_stall_ms: AtomicU32,
-    supervisor_stall_ms: AtomicU32,
-    battery: AtomicI32,
+    regs: Backing,
     trace: Option<trace::TraceSink>,
 }
 
-impl SimState {
-    fn output_enabled(&self, now: u64) -> bool {
-        self.hv_enable.load(Ordering::Acquire)
-            && now.saturating_sub(self.interlock_toggled_ns.load(Ordering::Acquire))
-                < INTERLOCK_TIMEOUT_NS
+impl std::ops::Deref for SimState {
+    type Target = Registers;
+    fn deref(&self) -> &Registers {
+        &self.regs
     }
+}
 
+impl SimState {
     fn active_until(deadline: &AtomicU64) -> bool {
         now_ns() < deadline.load(Ordering::Acquire)
     }
@@ -92,7 +82,7 @@ impl SimHandle {
     pub fn output_cut_after(&self, since_ns: u64) -> Option<u64> {
         let s = &self.0;
         let hv = s.hv_cut_ns.load(Ordering::Acquire);
-        let expiry = s.interlock_toggled_ns.load(Ordering::Acquire) + INTERLOCK_TIMEOUT_NS;
+        let expiry = s.interlock_expiry_ns();
         let now = now_ns();
         [hv, expiry]
             .into_iter()
@@ -110,6 +100,27 @@ impl SimHandle {
         self.0.spi_failed_ns.store(0, Ordering::Release);
     }
 
+    /// When the DAC latched the code of the phase a `phase_stall` held, since
+    /// `clear_phase_stall`.
+    pub fn phase_stalled_ns(&self) -> Option<u64> {
+        Some(self.0.phase_stalled_ns.load(Ordering::Acquire)).filter(|&t| t != 0)
+    }
+
+    pub fn clear_phase_stall(&self) {
+        self.0.phase_stalled_ns.store(0, Ordering::Release);
+    }
+
+    /// Watches for the first DAC code of at least `microamps` (either polarity); 0 stops.
+    pub fn probe_current(&self, microamps: u32) {
+        self.0.probe_hit_ns.store(0, Ordering::Release);
+        self.0.probe_ua.store(microamps, Ordering::Release);
+    }
+
+    /// When the probe saw its current, if it has.
+    pub fn probe_hit_ns(&self) -> Option<u64> {
+        Some(self.0.probe_hit_ns.load(Ordering::Acquire)).filter(|&t| t != 0)
+    }
+
     /// Battery level in percent, −1 when unknown.
     pub fn battery(&self) -> i32 {
         self.0.battery.load(Ordering::Acquire)
@@ -125,7 +136,7 @@ impl SimHandle {
             "overcurrent" => s.overcurrent_until_ns.store(until, Ordering::Release),
             "spi_error" => s.spi_error_until_ns.store(until, Ordering::Release),
             "gpio_error" => s.gpio_error_until_ns.store(until, Ordering::Release),
-            "engine_stall" => s.engine_stall_ms.store(duration_ms, Ordering::Release),
+            "phase_stall" => s.phase_stall_ms.store(duration_ms, Ordering::Release),
             "supervisor_stall" => s.supervisor_stall_ms.store(duration_ms, Ordering::Release),
             _ => return false,
         }
@@ -133,29 +144,24 @@ impl SimHandle {
     }
 }
 
-const MID: u16 = 2048;
+/// Where the simulated board's state goes besides memory.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SimOutputs<'a> {
+    /// Every DAC write and output-enable change as CSV.
+    pub trace: Option<&'a Path>,
+    /// The registers in a shared-memory file another process can watch (see `registers`).
+    pub hardware_file: Option<&'a Path>,
+}
 
-/// Builds the simulated board; with `trace`, every DAC write and output-enable change goes to
-/// that CSV file, with the voltage the current develops across an electrode load of
-/// `load_ohms`.
-pub fn build(load_ohms: u32, trace_path: Option<&Path>) -> std::io::Result<Board> {
-    let trace = trace_path
+/// Builds the simulated board, with the voltage each current develops across an electrode
+/// load of `load_ohms` in the trace.
+pub fn build(load_ohms: u32, out: SimOutputs<'_>) -> std::io::Result<Board> {
+    let trace = out
+        .trace
         .map(|p| trace::TraceSink::create(p, load_ohms))
         .transpose()?;
     let state = Arc::new(SimState {
-        codes: [AtomicU16::new(MID), AtomicU16::new(MID)],
-        pads_on: [AtomicBool::new(true), AtomicBool::new(true)],
-        hv_enable: AtomicBool::new(false),
-        hv_cut_ns: AtomicU64::new(0),
-        interlock_level: AtomicBool::new(false),
-        interlock_toggled_ns: AtomicU64::new(0),
-        overcurrent_until_ns: AtomicU64::new(0),
-        spi_error_until_ns: AtomicU64::new(0),
-        spi_failed_ns: AtomicU64::new(0),
-        gpio_error_until_ns: AtomicU64::new(0),
-        engine_stall_ms: AtomicU32::new(0),
-        supervisor_stall_ms: AtomicU32::new(0),
-        battery: AtomicI32::new(100),
+        regs: Backing::new(out.hardware_file)?,
         trace,
     });
     spawn_model(state.clone())?;
@@ -192,9 +198,7 @@ fn spawn_model(state: Arc<SimState>) -> std::io::Result<()> {
                     let at = if on {
                         now
                     } else {
-                        let cut = state.interlock_toggled_ns.load(Ordering::Acquire)
-                            + INTERLOCK_TIMEOUT_NS;
-                        cut.min(now)
+                        state.interlock_expiry_ns().min(now)
                     };
                     if let Some(t) = &state.trace {
                         t.push(trace::Event::enable(at, on));

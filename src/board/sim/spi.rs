@@ -1,7 +1,8 @@
 //! The simulated SPI bus with an MCP4922 on it: decodes each frame into the DAC model.
 
-use super::SimState;
-use crate::board::dac::mcp4922::Command;
+use super::{SimState, MID};
+use crate::board::dac::mcp4922::{Command, BITS};
+use crate::board::dac::microamps_for;
 use crate::clock::now_ns;
 use embedded_hal::spi::{ErrorKind, ErrorType, Operation, SpiDevice};
 use std::sync::atomic::Ordering;
@@ -25,23 +26,28 @@ impl ErrorType for SimSpi {
 impl SpiDevice for SimSpi {
     fn transaction(&mut self, operations: &mut [Operation<'_, u8>]) -> Result<(), SimSpiError> {
         let s = &self.0;
-        let stall = s.engine_stall_ms.swap(0, Ordering::AcqRel);
-        if stall > 0 {
-            std::thread::sleep(std::time::Duration::from_millis(u64::from(stall)));
-        }
         if SimState::active_until(&s.spi_error_until_ns) {
             let _ =
                 s.spi_failed_ns
                     .compare_exchange(0, now_ns(), Ordering::AcqRel, Ordering::Acquire);
             return Err(SimSpiError);
         }
+        let mut phase_latched = false;
         for op in operations {
             if let Operation::Write(bytes) = op {
                 for frame in bytes.chunks_exact(2) {
                     if let Some(cmd) = Command::parse([frame[0], frame[1]]) {
-                        self.latch(cmd);
+                        phase_latched |= self.latch(cmd);
                     }
                 }
+            }
+        }
+        if phase_latched && s.phase_stall_ms.load(Ordering::Acquire) > 0 {
+            // The engine stalls with the phase on: the code stays where it is.
+            let stall = s.phase_stall_ms.swap(0, Ordering::AcqRel);
+            if stall > 0 {
+                s.phase_stalled_ns.store(now_ns(), Ordering::Release);
+                std::thread::sleep(std::time::Duration::from_millis(u64::from(stall)));
             }
         }
         Ok(())
@@ -49,14 +55,23 @@ impl SpiDevice for SimSpi {
 }
 
 impl SimSpi {
-    fn latch(&self, cmd: Command) {
+    /// Latches a code; true if it is a non-zero current.
+    fn latch(&self, cmd: Command) -> bool {
         let s = &self.0;
         let ch = usize::from(cmd.channel);
         let prev = s.codes[ch].swap(cmd.code, Ordering::AcqRel);
         if prev != cmd.code {
+            let now = now_ns();
             if let Some(t) = &s.trace {
-                t.push(super::trace::Event::dac(now_ns(), cmd.channel, cmd.code));
+                t.push(super::trace::Event::dac(now, cmd.channel, cmd.code));
+            }
+            let probe = s.probe_ua.load(Ordering::Acquire);
+            if probe > 0 && microamps_for(cmd.code, BITS).unsigned_abs() >= probe {
+                let _ =
+                    s.probe_hit_ns
+                        .compare_exchange(0, now, Ordering::AcqRel, Ordering::Acquire);
             }
         }
+        cmd.code != MID
     }
 }
