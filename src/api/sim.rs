@@ -8,6 +8,7 @@
 
 use super::StimdError;
 use crate::board::sim::{SimHandle, FAULT_KINDS};
+use crate::board::Button;
 use crate::clock::now_ns;
 use crate::safety::limits::{ceiling, Limits};
 use crate::shared::Shared;
@@ -47,6 +48,19 @@ impl Sim {
             )));
         }
         self.sim.set_contact(channel as usize, present);
+        Ok(())
+    }
+
+    /// Presses (`true`) or releases a push button: `up`, `down` or `stop`. Each call is one
+    /// raw edge, so a test can also bounce the line.
+    async fn set_button(&self, button: &str, pressed: bool) -> Result<(), StimdError> {
+        let Some(b) = Button::ALL.into_iter().find(|b| b.as_str() == button) else {
+            return Err(StimdError::InvalidArgument(format!(
+                "button = {:?} is unknown (allowed: up, down, stop)",
+                button.chars().take(32).collect::<String>()
+            )));
+        };
+        self.sim.set_button(b, pressed);
         Ok(())
     }
 

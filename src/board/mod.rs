@@ -3,9 +3,13 @@
 //! same DAC driver through `embedded_hal::spi::SpiDevice`.
 //!
 //! Owns device access. Only `engine` (DAC, contact sense) and `safety` (interlock, HV enable,
-//! overcurrent) hold these handles; nothing else may touch the board.
+//! overcurrent) hold these handles; nothing else may touch the board. The push buttons arrive
+//! as edges on a channel, for the `buttons` task. When the hardware cannot be opened, the
+//! daemon runs on `absent`, which drives nothing, and refuses sessions.
 
+pub mod absent;
 pub mod dac;
+pub mod edge;
 pub mod linux;
 pub mod sim;
 
@@ -69,11 +73,41 @@ pub struct SafetyIo {
     pub overcurrent: Box<dyn Sense>,
 }
 
+/// A push button on the board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Button {
+    Up,
+    Down,
+    Stop,
+}
+
+impl Button {
+    pub const ALL: [Button; 3] = [Button::Up, Button::Down, Button::Stop];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Button::Up => "up",
+            Button::Down => "down",
+            Button::Stop => "stop",
+        }
+    }
+}
+
+/// A raw edge on a button line (bounces included), stamped with the monotonic clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ButtonEdge {
+    pub button: Button,
+    pub pressed: bool,
+    pub t_ns: u64,
+}
+
 /// A board, split into the parts each thread owns.
 pub struct Board {
     pub name: &'static str,
     pub engine: EngineIo,
     pub safety: SafetyIo,
+    /// Edges of the push buttons, if the board has any.
+    pub buttons: Option<tokio::sync::mpsc::UnboundedReceiver<ButtonEdge>>,
     /// Present only on the simulated board: scripted contact, battery and fault injection.
     pub sim: Option<sim::SimHandle>,
 }

@@ -25,6 +25,7 @@ pub struct Config {
     pub supervisor: SupervisorConfig,
     pub sim: SimConfig,
     pub linux: LinuxConfig,
+    pub buttons: ButtonsConfig,
     pub battery: BatteryConfig,
     pub history: HistoryConfig,
     pub watchdog: WatchdogConfig,
@@ -171,37 +172,98 @@ pub struct LinuxConfig {
     pub spi_mode: u8,
     /// DAC chip: `mcp4922` (12-bit) or `dac8552` (16-bit).
     pub dac: String,
-    /// GPIO character device holding the lines below.
+    /// GPIO character device holding the lines given by offset.
     pub gpio_chip: String,
-    /// Line offsets on `gpio_chip`.
-    pub hv_enable: u32,
-    pub interlock: u32,
-    pub contact0: u32,
-    pub contact1: u32,
-    pub overcurrent: u32,
+    /// Each line: an offset on `gpio_chip`, or a line name looked up on every chip.
+    pub hv_enable: LineSpec,
+    pub interlock: LineSpec,
+    pub contact0: LineSpec,
+    pub contact1: LineSpec,
+    pub overcurrent: LineSpec,
+    /// Push buttons; an empty name means not fitted.
+    pub button_up: LineSpec,
+    pub button_down: LineSpec,
+    pub button_stop: LineSpec,
     /// Names of the lines above that are active-low, e.g. `["overcurrent"]`.
     pub active_low: Vec<String>,
 }
 
-/// Line names `[linux]` knows, in the order the board wires them.
-pub const LINUX_LINES: [&str; 5] = [
+/// Where a GPIO line is: an offset on `linux.gpio_chip` (`17`), or the line's name as the
+/// kernel knows it (`"GPIO17"`), looked up on every chip as `gpiofind` does. An empty name
+/// means the line is not fitted (allowed for buttons only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum LineSpec {
+    Offset(u32),
+    Name(String),
+}
+
+impl LineSpec {
+    pub fn is_fitted(&self) -> bool {
+        !matches!(self, LineSpec::Name(n) if n.is_empty())
+    }
+}
+
+impl std::fmt::Display for LineSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LineSpec::Offset(o) => write!(f, "{o}"),
+            LineSpec::Name(n) => write!(f, "{n:?}"),
+        }
+    }
+}
+
+/// The lines the board must have, in the order it wires them.
+pub const REQUIRED_LINES: [&str; 5] = [
     "hv_enable",
     "interlock",
     "contact0",
     "contact1",
     "overcurrent",
 ];
+/// The optional push buttons.
+pub const BUTTON_LINES: [&str; 3] = ["button_up", "button_down", "button_stop"];
 
 impl LinuxConfig {
-    /// The offset of a line by name.
-    pub fn offset(&self, name: &str) -> Option<u32> {
-        match name {
-            "hv_enable" => Some(self.hv_enable),
-            "interlock" => Some(self.interlock),
-            "contact0" => Some(self.contact0),
-            "contact1" => Some(self.contact1),
-            "overcurrent" => Some(self.overcurrent),
-            _ => None,
+    /// A line's place by its key name.
+    pub fn line(&self, name: &str) -> Option<&LineSpec> {
+        Some(match name {
+            "hv_enable" => &self.hv_enable,
+            "interlock" => &self.interlock,
+            "contact0" => &self.contact0,
+            "contact1" => &self.contact1,
+            "overcurrent" => &self.overcurrent,
+            "button_up" => &self.button_up,
+            "button_down" => &self.button_down,
+            "button_stop" => &self.button_stop,
+            _ => return None,
+        })
+    }
+
+    /// Every line key, required first.
+    pub fn line_names() -> impl Iterator<Item = &'static str> {
+        REQUIRED_LINES.into_iter().chain(BUTTON_LINES)
+    }
+}
+
+/// The board's push buttons (`[linux] button_*` lines; `Sim.SetButton` on the sim board).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ButtonsConfig {
+    /// A line must hold still this long before a press or release counts, ms.
+    pub debounce_ms: u32,
+    /// Holding down this long brings every channel to zero, ms.
+    pub long_press_ms: u32,
+    /// The channels up and down step.
+    pub channels: Vec<u32>,
+}
+
+impl Default for ButtonsConfig {
+    fn default() -> Self {
+        ButtonsConfig {
+            debounce_ms: 30,
+            long_press_ms: 1_500,
+            channels: vec![0, 1],
         }
     }
 }
@@ -214,11 +276,15 @@ impl Default for LinuxConfig {
             spi_mode: 0,
             dac: "mcp4922".into(),
             gpio_chip: "/dev/gpiochip0".into(),
-            hv_enable: 17,
-            interlock: 27,
-            contact0: 22,
-            contact1: 23,
-            overcurrent: 24,
+            hv_enable: LineSpec::Offset(17),
+            interlock: LineSpec::Offset(27),
+            contact0: LineSpec::Offset(22),
+            contact1: LineSpec::Offset(23),
+            overcurrent: LineSpec::Offset(24),
+            // Not fitted unless configured: a floating input must never press "up".
+            button_up: LineSpec::Name(String::new()),
+            button_down: LineSpec::Name(String::new()),
+            button_stop: LineSpec::Name(String::new()),
             active_low: Vec::new(),
         }
     }

@@ -176,3 +176,44 @@ fn the_dac8552_needs_spi_mode_1_or_2() {
     let c = load_str("[linux]\ndac = \"dac8552\"\nspi_mode = 1\n", &[]).unwrap();
     assert_eq!((c.linux.dac.as_str(), c.linux.spi_mode), ("dac8552", 1));
 }
+
+#[test]
+fn raspberry_pi_example_is_valid_and_names_its_lines() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/board-rpi4.toml");
+    let c = Config::load(&path, Vec::new()).unwrap();
+    assert_eq!(c.linux.hv_enable, LineSpec::Name("GPIO17".into()));
+    assert!(c.linux.button_stop.is_fitted());
+    assert_eq!(c.watchdog.device, "/dev/watchdog");
+}
+
+#[test]
+fn lines_by_offset_or_name_buttons_optional_and_checked() {
+    let c = load_str(
+        "[linux]\nhv_enable = \"GPIO17\"\nbutton_up = 5\nbutton_stop = \"GPIO13\"\n",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(c.linux.hv_enable, LineSpec::Name("GPIO17".into()));
+    assert_eq!(c.linux.button_up, LineSpec::Offset(5));
+    assert!(!c.linux.button_down.is_fitted());
+    // From the environment, a number is an offset.
+    let c = load_str("", &[("STIMD__LINUX__INTERLOCK", "4")]).unwrap();
+    assert_eq!(c.linux.interlock, LineSpec::Offset(4));
+
+    let e = load_str(
+        "[linux]\nhv_enable = \"\"\nbutton_up = \"GPIO5\"\nbutton_down = \"GPIO5\"\n\
+         button_stop = 27\n[buttons]\ndebounce_ms = 1\nchannels = [2]\n",
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    for want in [
+        "linux.hv_enable = \"\" is out of range (allowed: a line offset or name (this line is required))",
+        "linux.lines = button_up = button_down = \"GPIO5\"",
+        "linux.lines = interlock = button_stop = 27",
+        "buttons.debounce_ms = 1 is out of range (allowed: 5..=200)",
+        "buttons.channels = 2 is out of range (allowed: 0..=1)",
+    ] {
+        assert!(e.contains(want), "missing {want:?} in:\n{e}");
+    }
+}

@@ -145,6 +145,7 @@ pub(super) fn problems(c: &Config) -> Vec<Problem> {
     );
     k.range("sim.load_ohms", c.sim.load_ohms, 100, 100_000);
     linux(&mut k, &c.linux);
+    buttons(&mut k, &c.buttons);
     k.range("battery.low_percent", c.battery.low_percent, 0, 100);
     k.range(
         "battery.critical_percent",
@@ -200,14 +201,29 @@ fn linux(k: &mut Checker, l: &super::LinuxConfig) {
             k.fail(key, format!("{path:?}"), "a device node under /dev/");
         }
     }
-    let names = super::LINUX_LINES;
+    for (name, key) in [
+        ("hv_enable", "linux.hv_enable"),
+        ("interlock", "linux.interlock"),
+        ("contact0", "linux.contact0"),
+        ("contact1", "linux.contact1"),
+        ("overcurrent", "linux.overcurrent"),
+    ] {
+        if l.line(name).is_some_and(|s| !s.is_fitted()) {
+            k.fail(key, "\"\"", "a line offset or name (this line is required)");
+        }
+    }
+    let names: Vec<&str> = super::LinuxConfig::line_names().collect();
     for (i, a) in names.iter().enumerate() {
         for b in &names[i + 1..] {
-            if l.offset(a) == l.offset(b) {
+            let (sa, sb) = (l.line(a), l.line(b));
+            if sa == sb && sa.is_some_and(|s| s.is_fitted()) {
                 k.fail(
                     "linux.lines",
-                    format!("{a} = {b} = {}", l.offset(a).unwrap_or(0)),
-                    "a distinct offset for every line",
+                    format!(
+                        "{a} = {b} = {}",
+                        sa.map(|s| s.to_string()).unwrap_or_default()
+                    ),
+                    "a distinct line for every function",
                 );
             }
         }
@@ -216,6 +232,14 @@ fn linux(k: &mut Checker, l: &super::LinuxConfig) {
         if !names.contains(&name.as_str()) {
             k.fail("linux.active_low", format!("{name:?}"), names.join(", "));
         }
+    }
+}
+
+fn buttons(k: &mut Checker, b: &super::ButtonsConfig) {
+    k.range("buttons.debounce_ms", b.debounce_ms, 5, 200);
+    k.range("buttons.long_press_ms", b.long_press_ms, 500, 5_000);
+    for &ch in &b.channels {
+        k.range("buttons.channels", ch, 0, ceiling::CHANNELS as u32 - 1);
     }
 }
 

@@ -52,7 +52,9 @@ pub enum DaemonError {
     Startup(String),
 }
 
-fn build_board(o: &Options) -> Result<Board, DaemonError> {
+/// The board, or — when the linux board's devices are missing or busy — the absent board and
+/// why, so the daemon still serves D-Bus and reports `hardware_unavailable`.
+fn build_board(o: &Options) -> Result<(Board, Option<String>), DaemonError> {
     match o.board {
         BoardKind::Sim => {
             let file = &o.config.sim.hardware_file;
@@ -61,9 +63,16 @@ fn build_board(o: &Options) -> Result<Board, DaemonError> {
                 hardware_file: (!file.is_empty()).then(|| Path::new(file)),
             };
             board::sim::build(o.config.sim.load_ohms, out)
+                .map(|b| (b, None))
+                .map_err(|e| DaemonError::Board(format!("sim: {e}")))
         }
-        .map_err(|e| DaemonError::Board(format!("sim: {e}"))),
-        BoardKind::Linux => board::linux::build(&o.config.linux).map_err(DaemonError::Board),
+        BoardKind::Linux => Ok(match board::linux::build(&o.config.linux) {
+            Ok(b) => (b, None),
+            Err(e) => {
+                tracing::error!("hardware unavailable: {e}; serving D-Bus, refusing sessions");
+                (board::absent::build("linux"), Some(e))
+            }
+        }),
     }
 }
 
@@ -74,9 +83,10 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
         .limits()
         .map_err(|e| DaemonError::Startup(e.to_string()))?;
     let channels = o.config.device.channels as usize;
-    let board = build_board(&o)?;
+    let (board, unavailable) = build_board(&o)?;
     let board_name = board.name;
     let sim = board.sim.clone();
+    let button_edges = board.buttons;
     let shared = Arc::new(Shared::new());
     let stop = Arc::new(AtomicBool::new(false));
 
@@ -98,6 +108,9 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
     supervisor
         .make_safe()
         .map_err(|e| DaemonError::Board(format!("cannot switch the output stage off: {e}")))?;
+    if let Some(why) = unavailable {
+        supervisor.hardware_unavailable(why);
+    }
     let wd = &o.config.watchdog;
     let hw_watchdog = if wd.device.is_empty() {
         None
@@ -157,6 +170,19 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
         catalog.clone(),
     );
     let manager_task = tokio::spawn(manager.run(req_rx, trip_rx));
+    if let Some(edges) = button_edges {
+        let b = &o.config.buttons;
+        let settings = crate::buttons::ButtonSettings {
+            debounce_ns: u64::from(b.debounce_ms) * 1_000_000,
+            long_press_ns: u64::from(b.long_press_ms) * 1_000_000,
+        };
+        tokio::spawn(crate::buttons::run(
+            edges,
+            session.clone(),
+            settings,
+            b.channels.clone(),
+        ));
+    }
 
     // 4. D-Bus.
     let limiter = Arc::new(api::limiter::Limiter::default());

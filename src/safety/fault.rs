@@ -20,6 +20,8 @@ pub enum FaultCode {
     GpioError = 7,
     /// The supervisor itself missed its deadlines long enough for the interlock to cut output.
     SupervisorStall = 8,
+    /// The configured hardware could not be opened at start-up; only a restart clears it.
+    HardwareUnavailable = 9,
 }
 
 impl FaultCode {
@@ -33,6 +35,7 @@ impl FaultCode {
             FaultCode::SpiError => "spi_error",
             FaultCode::GpioError => "gpio_error",
             FaultCode::SupervisorStall => "supervisor_stall",
+            FaultCode::HardwareUnavailable => "hardware_unavailable",
         }
     }
 

@@ -97,6 +97,12 @@ impl Supervisor {
         self
     }
 
+    /// Latches `hardware_unavailable` (the board could not be opened): sessions are refused
+    /// and no acknowledgement clears it; the daemon must be restarted once it is fixed.
+    pub fn hardware_unavailable(&mut self, message: String) {
+        self.trip(FaultCode::HardwareUnavailable, message);
+    }
+
     /// Puts the output stage in its safe state. Called before anything else can run.
     pub fn make_safe(&mut self) -> Result<(), String> {
         let a = self.io.interlock.set(false);
@@ -303,6 +309,13 @@ impl Supervisor {
         let Some(code) = self.latched else {
             return Ok(());
         };
+        if code == FaultCode::HardwareUnavailable {
+            return Err(
+                "the hardware could not be opened at start-up; fix it or the [linux] \
+                 configuration, then restart stimd"
+                    .into(),
+            );
+        }
         let s = &self.shared;
         if now.saturating_sub(s.engine_heartbeat_ns.load(Ordering::Acquire))
             > ENGINE_HEARTBEAT_TIMEOUT_NS
@@ -369,9 +382,20 @@ mod tests {
     use crate::config::Config;
 
     fn supervisor() -> (Supervisor, Arc<Shared>) {
-        let board = crate::board::sim::build(1_000, Default::default()).unwrap();
+        let (sup, shared, _) = supervisor_with(None);
+        (sup, shared)
+    }
+
+    /// On the sim board's output path; with `overcurrent`, that input instead of the sim's.
+    fn supervisor_with(
+        overcurrent: Option<Box<dyn crate::board::Sense>>,
+    ) -> (Supervisor, Arc<Shared>, tmpsc::UnboundedReceiver<Trip>) {
+        let mut board = crate::board::sim::build(1_000, Default::default()).unwrap();
+        if let Some(o) = overcurrent {
+            board.safety.overcurrent = o;
+        }
         let shared = Arc::new(Shared::new());
-        let (trips, _) = tmpsc::unbounded_channel();
+        let (trips, trip_rx) = tmpsc::unbounded_channel();
         let (_, commands) = mpsc::channel();
         let settings = SupervisorSettings {
             period_ns: 500_000,
@@ -387,7 +411,43 @@ mod tests {
             trips,
             commands,
         );
-        (sup, shared)
+        (sup, shared, trip_rx)
+    }
+
+    /// The overcurrent comparator as the linux board reads it, by edge events: a pulse that
+    /// came and went between two supervisor loops still trips, and the trip is reported.
+    #[test]
+    fn an_overcurrent_edge_between_two_loops_trips() {
+        let edges = crate::board::edge::EdgeState::new(false);
+        let input = crate::board::edge::EdgeInput(edges.clone());
+        let (mut sup, shared, mut trips) = supervisor_with(Some(Box::new(input)));
+        let now = now_ns();
+        shared.engine_heartbeat_ns.store(now, Ordering::Release);
+        sup.step(now);
+        assert_eq!(sup.latched, None);
+        edges.record(true);
+        edges.record(false);
+        sup.step(now + 100_000);
+        assert_eq!(sup.latched, Some(FaultCode::Overcurrent));
+        assert!(shared.tripped.load(Ordering::Acquire));
+        assert_eq!(trips.try_recv().unwrap().code, FaultCode::Overcurrent);
+        // The line is quiet again: the cause is gone.
+        sup.acknowledge(now + 200_000).unwrap();
+        assert_eq!(sup.latched, None);
+    }
+
+    #[test]
+    fn hardware_unavailable_is_never_acknowledged() {
+        let (mut sup, shared, mut trips) = supervisor_with(None);
+        sup.hardware_unavailable("SPI device /dev/spidev0.0: No such file".into());
+        let t = trips.try_recv().unwrap();
+        assert_eq!(t.code, FaultCode::HardwareUnavailable);
+        assert!(t.message.contains("/dev/spidev0.0"));
+        let now = now_ns();
+        shared.engine_heartbeat_ns.store(now, Ordering::Release);
+        let e = sup.acknowledge(now).unwrap_err();
+        assert!(e.contains("restart stimd"), "{e}");
+        assert_eq!(sup.latched, Some(FaultCode::HardwareUnavailable));
     }
 
     #[test]

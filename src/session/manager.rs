@@ -370,8 +370,13 @@ impl Manager {
             )));
         }
         if let Some((code, message)) = &self.fault {
+            let what_next = if code == "hardware_unavailable" {
+                "fix the hardware or the configuration, then restart stimd"
+            } else {
+                "acknowledge it once the cause is gone"
+            };
             return Err(SessionError::FaultActive(format!(
-                "fault {code} is latched ({message}); acknowledge it once the cause is gone"
+                "fault {code} is latched ({message}); {what_next}"
             )));
         }
         if let Some(s) = &self.session {

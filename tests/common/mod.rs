@@ -128,25 +128,46 @@ impl Daemon {
     ) -> Daemon {
         // The log goes beside the trace: the state directory may be unwritable on purpose.
         let log_dir = trace.parent().unwrap_or(state_dir);
+        let args = [
+            "--board".as_ref(),
+            "sim".as_ref(),
+            "--trace".as_ref(),
+            trace.as_os_str(),
+        ];
+        let mut d = Daemon::spawn(bus, state_dir, log_dir, &args, env).await;
+        d.trace = trace.into();
+        d
+    }
+
+    /// Starts stimd on the linux board (which this machine does not have), log in `log_dir`.
+    pub async fn start_linux(
+        bus: &Bus,
+        state_dir: &Path,
+        log_dir: &Path,
+        env: &[(&str, &str)],
+    ) -> Daemon {
+        let args = ["--board".as_ref(), "linux".as_ref()];
+        Daemon::spawn(bus, state_dir, log_dir, &args, env).await
+    }
+
+    async fn spawn(
+        bus: &Bus,
+        state_dir: &Path,
+        log_dir: &Path,
+        args: &[&std::ffi::OsStr],
+        env: &[(&str, &str)],
+    ) -> Daemon {
         let log = log_dir.join(format!("stimd-{}.log", chrono_tag()));
         let _ = std::fs::create_dir_all(state_dir);
         let logfile = std::fs::File::create(&log).expect("log file");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_stimd"));
-        cmd.args([
-            "--board",
-            "sim",
-            "--config",
-            "/nonexistent/stimd.toml",
-            "--bus",
-            &bus.address,
-        ])
-        .arg("--state-dir")
-        .arg(state_dir)
-        .arg("--trace")
-        .arg(trace)
-        .env("STIMD_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(logfile);
+        cmd.args(["--config", "/nonexistent/stimd.toml", "--bus", &bus.address])
+            .args(args)
+            .arg("--state-dir")
+            .arg(state_dir)
+            .env("STIMD_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(logfile);
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -154,7 +175,7 @@ impl Daemon {
         let d = Daemon {
             child: Some(child),
             state_dir: state_dir.into(),
-            trace: trace.into(),
+            trace: PathBuf::new(),
             log,
         };
         let client = Client::new(bus).await;

@@ -13,7 +13,7 @@ mod spi;
 pub mod trace;
 
 use crate::board::dac::mcp4922::Mcp4922;
-use crate::board::{Board, EngineIo, SafetyIo};
+use crate::board::{Board, Button, ButtonEdge, EngineIo, SafetyIo};
 use crate::clock::now_ns;
 use registers::{Backing, Registers};
 pub use registers::{INTERLOCK_TIMEOUT_NS, MID};
@@ -38,6 +38,7 @@ pub const FAULT_KINDS: [&str; 5] = [
 pub struct SimState {
     regs: Backing,
     trace: Option<trace::TraceSink>,
+    buttons: tokio::sync::mpsc::UnboundedSender<ButtonEdge>,
 }
 
 impl std::ops::Deref for SimState {
@@ -66,6 +67,15 @@ impl SimHandle {
                 t.push(trace::Event::contact(now_ns(), channel as u8, present));
             }
         }
+    }
+
+    /// Presses (`true`) or releases a push button: one raw edge, as the line would give.
+    pub fn set_button(&self, button: Button, pressed: bool) {
+        let _ = self.0.buttons.send(ButtonEdge {
+            button,
+            pressed,
+            t_ns: now_ns(),
+        });
     }
 
     pub fn set_battery(&self, percent: i32) {
@@ -160,9 +170,11 @@ pub fn build(load_ohms: u32, out: SimOutputs<'_>) -> std::io::Result<Board> {
         .trace
         .map(|p| trace::TraceSink::create(p, load_ohms))
         .transpose()?;
+    let (buttons, button_edges) = tokio::sync::mpsc::unbounded_channel();
     let state = Arc::new(SimState {
         regs: Backing::new(out.hardware_file)?,
         trace,
+        buttons,
     });
     spawn_model(state.clone())?;
     let dac = Mcp4922::new(spi::SimSpi(state.clone()));
@@ -179,6 +191,7 @@ pub fn build(load_ohms: u32, out: SimOutputs<'_>) -> std::io::Result<Board> {
             hv_enable: Box::new(pins::HvEnablePin(state.clone())),
             overcurrent: Box::new(pins::OvercurrentPin(state.clone())),
         },
+        buttons: Some(button_edges),
         sim: Some(SimHandle(state)),
     })
 }

@@ -1,21 +1,25 @@
-//! The real board: the DAC on spidev and the GPIO lines on a gpio-cdev chip, through
+//! The real board: the DAC on spidev and the GPIO lines on gpio-cdev chips, through
 //! linux-embedded-hal, wired as `[linux]` in the configuration says.
 //!
 //! Owns opening and configuring the device nodes. Every error names the device or line and the
 //! OS error. Outputs are requested inactive (HV off, interlock low) so opening the board never
-//! enables the output stage.
+//! enables the output stage. The overcurrent comparator and the buttons are read by edge
+//! events (`events`); the contact comparators are polled by the engine during each pulse.
+
+mod events;
+mod lines;
 
 use super::dac::dac8552::Dac8552;
 use super::dac::mcp4922::Mcp4922;
-use super::{Board, EngineIo, SafetyIo};
+use super::edge::EdgeInput;
+use super::{Board, Button, EngineIo, SafetyIo};
 use crate::config::LinuxConfig;
-use gpio_cdev::{Chip, LineRequestFlags};
-use linux_embedded_hal::{CdevPin, SpidevDevice};
+use lines::Lines;
+use linux_embedded_hal::SpidevDevice;
 use spidev::{SpiModeFlags, SpidevOptions};
 
-const CONSUMER: &str = "stimd";
-
 /// Opens the board. Fails with a message naming the device or line that is missing or busy.
+/// Must run inside the daemon's tokio runtime (edge events are read by its tasks).
 pub fn build(cfg: &LinuxConfig) -> Result<Board, String> {
     let mut spi = SpidevDevice::open(&cfg.spi_device)
         .map_err(|e| format!("SPI device {}: {e}", cfg.spi_device))?;
@@ -34,31 +38,25 @@ pub fn build(cfg: &LinuxConfig) -> Result<Board, String> {
         .configure(&options)
         .map_err(|e| format!("SPI device {}: cannot configure: {e}", cfg.spi_device))?;
 
-    let mut chip =
-        Chip::new(&cfg.gpio_chip).map_err(|e| format!("GPIO chip {}: {e}", cfg.gpio_chip))?;
-    let mut line = |name: &str, output: bool| -> Result<CdevPin, String> {
-        let offset = cfg
-            .offset(name)
-            .ok_or_else(|| format!("unknown line {name}"))?;
-        let mut flags = if output {
-            LineRequestFlags::OUTPUT
-        } else {
-            LineRequestFlags::INPUT
-        };
-        if cfg.active_low.iter().any(|n| n == name) {
-            flags |= LineRequestFlags::ACTIVE_LOW;
+    let mut lines = Lines::new(cfg);
+    let hv_enable = lines.output("hv_enable")?;
+    let interlock = lines.output("interlock")?;
+    let contacts = vec![lines.input("contact0")?, lines.input("contact1")?];
+    let (handle, at) = lines.events("overcurrent")?;
+    let overcurrent = events::overcurrent(handle, at)?;
+    let (tx, button_edges) = tokio::sync::mpsc::unbounded_channel();
+    let mut any_button = false;
+    for (key, button) in [
+        ("button_up", Button::Up),
+        ("button_down", Button::Down),
+        ("button_stop", Button::Stop),
+    ] {
+        if lines.fitted(key) {
+            let (handle, at) = lines.events(key)?;
+            events::button(handle, at, button, tx.clone())?;
+            any_button = true;
         }
-        let where_ = format!("GPIO line {name} ({} offset {offset})", cfg.gpio_chip);
-        let handle = chip
-            .get_line(offset)
-            .and_then(|l| l.request(flags, 0, CONSUMER))
-            .map_err(|e| format!("{where_}: {e}"))?;
-        CdevPin::new(handle).map_err(|e| format!("{where_}: {e}"))
-    };
-    let hv_enable = line("hv_enable", true)?;
-    let interlock = line("interlock", true)?;
-    let contacts = vec![line("contact0", false)?, line("contact1", false)?];
-    let overcurrent = line("overcurrent", false)?;
+    }
     Ok(Board {
         name: "linux",
         engine: EngineIo {
@@ -72,8 +70,9 @@ pub fn build(cfg: &LinuxConfig) -> Result<Board, String> {
         safety: SafetyIo {
             interlock: Box::new(interlock),
             hv_enable: Box::new(hv_enable),
-            overcurrent: Box::new(overcurrent),
+            overcurrent: Box::new(EdgeInput(overcurrent)),
         },
+        buttons: any_button.then_some(button_edges),
         sim: None,
     })
 }

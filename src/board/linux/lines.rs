@@ -1,0 +1,110 @@
+//! Finding and requesting the configured GPIO lines: by offset on `linux.gpio_chip`, or by name
+//! on any chip (as `gpiofind` does), active-low where the configuration says. Outputs are
+//! requested inactive; inputs either plainly or for edge events. Every error names the line,
+//! where it was looked for, and the OS error.
+
+use crate::config::{LineSpec, LinuxConfig};
+use gpio_cdev::{Chip, EventRequestFlags, Line, LineEventHandle, LineRequestFlags};
+use linux_embedded_hal::CdevPin;
+
+const CONSUMER: &str = "stimd";
+
+/// The configured lines, requested one by one.
+pub struct Lines<'a> {
+    cfg: &'a LinuxConfig,
+    chip: Option<Chip>,
+}
+
+impl<'a> Lines<'a> {
+    pub fn new(cfg: &'a LinuxConfig) -> Lines<'a> {
+        Lines { cfg, chip: None }
+    }
+
+    /// Whether the line `key` is wired (buttons may be absent).
+    pub fn fitted(&self, key: &str) -> bool {
+        self.cfg.line(key).is_some_and(LineSpec::is_fitted)
+    }
+
+    /// An output, requested inactive.
+    pub fn output(&mut self, key: &str) -> Result<CdevPin, String> {
+        let (line, at) = self.find(key)?;
+        let handle = line
+            .request(self.flags(key, LineRequestFlags::OUTPUT), 0, CONSUMER)
+            .map_err(|e| format!("{at}: {e}"))?;
+        tracing::info!("{at}: output, inactive");
+        CdevPin::new(handle).map_err(|e| format!("{at}: {e}"))
+    }
+
+    /// An input read by polling.
+    pub fn input(&mut self, key: &str) -> Result<CdevPin, String> {
+        let (line, at) = self.find(key)?;
+        let handle = line
+            .request(self.flags(key, LineRequestFlags::INPUT), 0, CONSUMER)
+            .map_err(|e| format!("{at}: {e}"))?;
+        tracing::info!("{at}: input");
+        CdevPin::new(handle).map_err(|e| format!("{at}: {e}"))
+    }
+
+    /// An input that reports both edges, and where it is (for messages).
+    pub fn events(&mut self, key: &str) -> Result<(LineEventHandle, String), String> {
+        let (line, at) = self.find(key)?;
+        let handle = line
+            .events(
+                self.flags(key, LineRequestFlags::INPUT),
+                EventRequestFlags::BOTH_EDGES,
+                CONSUMER,
+            )
+            .map_err(|e| format!("{at}: {e}"))?;
+        tracing::info!("{at}: input, edge events");
+        Ok((handle, at))
+    }
+
+    fn flags(&self, key: &str, base: LineRequestFlags) -> LineRequestFlags {
+        if self.cfg.active_low.iter().any(|n| n == key) {
+            base | LineRequestFlags::ACTIVE_LOW
+        } else {
+            base
+        }
+    }
+
+    /// The line for `key`, and a description of where it is.
+    fn find(&mut self, key: &str) -> Result<(Line, String), String> {
+        let spec = self
+            .cfg
+            .line(key)
+            .ok_or_else(|| format!("GPIO line {key}: not a line of the board"))?;
+        match spec {
+            LineSpec::Offset(offset) => {
+                let path = &self.cfg.gpio_chip;
+                let at = format!("GPIO line {key} ({path} offset {offset})");
+                if self.chip.is_none() {
+                    self.chip = Some(Chip::new(path).map_err(|e| format!("{at}: {e}"))?);
+                }
+                let chip = self.chip.as_mut().expect("opened above");
+                let line = chip.get_line(*offset).map_err(|e| format!("{at}: {e}"))?;
+                Ok((line, at))
+            }
+            LineSpec::Name(name) => by_name(key, name),
+        }
+    }
+}
+
+/// Looks a line name up on every GPIO chip.
+fn by_name(key: &str, name: &str) -> Result<(Line, String), String> {
+    let chips = gpio_cdev::chips().map_err(|e| format!("GPIO line {key} ({name:?}): {e}"))?;
+    for chip in chips.flatten() {
+        for line in chip.lines() {
+            if line.info().is_ok_and(|i| i.name() == Some(name)) {
+                let at = format!(
+                    "GPIO line {key} ({name:?}, {} offset {})",
+                    chip.path().display(),
+                    line.offset()
+                );
+                return Ok((line, at));
+            }
+        }
+    }
+    Err(format!(
+        "GPIO line {key}: no line named {name:?} on any GPIO chip (see `gpioinfo`)"
+    ))
+}
