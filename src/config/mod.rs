@@ -188,19 +188,36 @@ pub struct LinuxConfig {
     pub active_low: Vec<String>,
 }
 
-/// Where a GPIO line is: an offset on `linux.gpio_chip` (`17`), or the line's name as the
-/// kernel knows it (`"GPIO17"`), looked up on every chip as `gpiofind` does. An empty name
-/// means the line is not fitted (allowed for buttons only).
+/// Where a GPIO line is: an offset on `linux.gpio_chip` (`17`), an offset on another chip
+/// (`{ chip = "/dev/gpiochip1", offset = 5 }`), or the line's name as the kernel knows it
+/// (`"GPIO17"`), looked up on every chip as `gpiofind` does. An empty name means the line is
+/// not fitted (allowed for buttons only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum LineSpec {
     Offset(u32),
     Name(String),
+    At { chip: String, offset: u32 },
 }
 
 impl LineSpec {
     pub fn is_fitted(&self) -> bool {
         !matches!(self, LineSpec::Name(n) if n.is_empty())
+    }
+
+    /// The same physical line compares equal however it is written (`default_chip` for a bare
+    /// offset).
+    pub fn same_line(&self, other: &LineSpec, default_chip: &str) -> bool {
+        let at = |s: &LineSpec| match s {
+            LineSpec::Offset(o) => Some((default_chip.to_string(), *o)),
+            LineSpec::At { chip, offset } => Some((chip.clone(), *offset)),
+            LineSpec::Name(_) => None,
+        };
+        match (at(self), at(other)) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => self == other,
+            _ => false,
+        }
     }
 }
 
@@ -209,6 +226,7 @@ impl std::fmt::Display for LineSpec {
         match self {
             LineSpec::Offset(o) => write!(f, "{o}"),
             LineSpec::Name(n) => write!(f, "{n:?}"),
+            LineSpec::At { chip, offset } => write!(f, "{chip} offset {offset}"),
         }
     }
 }

@@ -196,13 +196,25 @@ fn lines_by_offset_or_name_buttons_optional_and_checked() {
     assert_eq!(c.linux.hv_enable, LineSpec::Name("GPIO17".into()));
     assert_eq!(c.linux.button_up, LineSpec::Offset(5));
     assert!(!c.linux.button_down.is_fitted());
+    let c = load_str(
+        "[linux]\nhv_enable = { chip = \"/dev/gpiochip1\", offset = 17 }\n",
+        &[],
+    )
+    .unwrap();
+    let at = LineSpec::At {
+        chip: "/dev/gpiochip1".into(),
+        offset: 17,
+    };
+    assert_eq!(c.linux.hv_enable, at);
+    assert!(at.same_line(&LineSpec::Offset(17), "/dev/gpiochip1"));
+    assert!(!at.same_line(&LineSpec::Offset(17), "/dev/gpiochip0"));
     // From the environment, a number is an offset.
     let c = load_str("", &[("STIMD__LINUX__INTERLOCK", "4")]).unwrap();
     assert_eq!(c.linux.interlock, LineSpec::Offset(4));
 
     let e = load_str(
         "[linux]\nhv_enable = \"\"\nbutton_up = \"GPIO5\"\nbutton_down = \"GPIO5\"\n\
-         button_stop = 27\n[buttons]\ndebounce_ms = 1\nchannels = [2]\n",
+         button_stop = 27\ncontact1 = { chip = \"/dev/gpiochip0\", offset = 24 }\n[buttons]\ndebounce_ms = 1\nchannels = [2]\n",
         &[],
     )
     .unwrap_err()
@@ -211,6 +223,7 @@ fn lines_by_offset_or_name_buttons_optional_and_checked() {
         "linux.hv_enable = \"\" is out of range (allowed: a line offset or name (this line is required))",
         "linux.lines = button_up = button_down = \"GPIO5\"",
         "linux.lines = interlock = button_stop = 27",
+        "linux.lines = contact1 = overcurrent = /dev/gpiochip0 offset 24",
         "buttons.debounce_ms = 1 is out of range (allowed: 5..=200)",
         "buttons.channels = 2 is out of range (allowed: 0..=1)",
     ] {

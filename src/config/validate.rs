@@ -215,15 +215,25 @@ fn linux(k: &mut Checker, l: &super::LinuxConfig) {
     let names: Vec<&str> = super::LinuxConfig::line_names().collect();
     for (i, a) in names.iter().enumerate() {
         for b in &names[i + 1..] {
-            let (sa, sb) = (l.line(a), l.line(b));
-            if sa == sb && sa.is_some_and(|s| s.is_fitted()) {
+            let (Some(sa), Some(sb)) = (l.line(a), l.line(b)) else {
+                continue;
+            };
+            if sa.is_fitted() && sb.is_fitted() && sa.same_line(sb, &l.gpio_chip) {
                 k.fail(
                     "linux.lines",
-                    format!(
-                        "{a} = {b} = {}",
-                        sa.map(|s| s.to_string()).unwrap_or_default()
-                    ),
+                    format!("{a} = {b} = {sa}"),
                     "a distinct line for every function",
+                );
+            }
+        }
+    }
+    for name in &names {
+        if let Some(super::LineSpec::At { chip, .. }) = l.line(name) {
+            if !chip.starts_with("/dev/") {
+                k.fail(
+                    "linux.lines",
+                    format!("{name}.chip = {chip:?}"),
+                    "a device node under /dev/",
                 );
             }
         }

@@ -6,18 +6,23 @@
 use crate::config::{LineSpec, LinuxConfig};
 use gpio_cdev::{Chip, EventRequestFlags, Line, LineEventHandle, LineRequestFlags};
 use linux_embedded_hal::CdevPin;
+use std::collections::hash_map::{Entry, HashMap};
 
 const CONSUMER: &str = "stimd";
 
 /// The configured lines, requested one by one.
 pub struct Lines<'a> {
     cfg: &'a LinuxConfig,
-    chip: Option<Chip>,
+    /// The chips opened so far, by path.
+    chips: HashMap<String, Chip>,
 }
 
 impl<'a> Lines<'a> {
     pub fn new(cfg: &'a LinuxConfig) -> Lines<'a> {
-        Lines { cfg, chip: None }
+        Lines {
+            cfg,
+            chips: HashMap::new(),
+        }
     }
 
     /// Whether the line `key` is wired (buttons may be absent).
@@ -73,19 +78,18 @@ impl<'a> Lines<'a> {
             .cfg
             .line(key)
             .ok_or_else(|| format!("GPIO line {key}: not a line of the board"))?;
-        match spec {
-            LineSpec::Offset(offset) => {
-                let path = &self.cfg.gpio_chip;
-                let at = format!("GPIO line {key} ({path} offset {offset})");
-                if self.chip.is_none() {
-                    self.chip = Some(Chip::new(path).map_err(|e| format!("{at}: {e}"))?);
-                }
-                let chip = self.chip.as_mut().expect("opened above");
-                let line = chip.get_line(*offset).map_err(|e| format!("{at}: {e}"))?;
-                Ok((line, at))
-            }
-            LineSpec::Name(name) => by_name(key, name),
-        }
+        let (path, offset) = match spec {
+            LineSpec::Offset(offset) => (&self.cfg.gpio_chip, *offset),
+            LineSpec::At { chip, offset } => (chip, *offset),
+            LineSpec::Name(name) => return by_name(key, name),
+        };
+        let at = format!("GPIO line {key} ({path} offset {offset})");
+        let chip = match self.chips.entry(path.clone()) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(Chip::new(path).map_err(|e| format!("{at}: {e}"))?),
+        };
+        let line = chip.get_line(offset).map_err(|e| format!("{at}: {e}"))?;
+        Ok((line, at))
     }
 }
 

@@ -12,8 +12,9 @@ mod lines;
 use super::dac::dac8552::Dac8552;
 use super::dac::mcp4922::Mcp4922;
 use super::edge::EdgeInput;
-use super::{Board, Button, EngineIo, SafetyIo};
+use super::{Board, Button, Dac, EngineIo, SafetyIo};
 use crate::config::LinuxConfig;
+use crate::safety::limits::ceiling;
 use lines::Lines;
 use linux_embedded_hal::SpidevDevice;
 use spidev::{SpiModeFlags, SpidevOptions};
@@ -38,6 +39,17 @@ pub fn build(cfg: &LinuxConfig) -> Result<Board, String> {
         .configure(&options)
         .map_err(|e| format!("SPI device {}: cannot configure: {e}", cfg.spi_device))?;
 
+    let mut dac: Box<dyn Dac> = if cfg.dac == "dac8552" {
+        Box::new(Dac8552::new(spi))
+    } else {
+        Box::new(Mcp4922::new(spi))
+    };
+    // Both chips are write-only: a zero written without an error is all that can be checked.
+    for ch in 0..ceiling::CHANNELS {
+        dac.set_current(ch, 0)
+            .map_err(|e| format!("DAC on {}: cannot write zero: {e}", cfg.spi_device))?;
+    }
+
     let mut lines = Lines::new(cfg);
     let hv_enable = lines.output("hv_enable")?;
     let interlock = lines.output("interlock")?;
@@ -60,11 +72,7 @@ pub fn build(cfg: &LinuxConfig) -> Result<Board, String> {
     Ok(Board {
         name: "linux",
         engine: EngineIo {
-            dac: if cfg.dac == "dac8552" {
-                Box::new(Dac8552::new(spi))
-            } else {
-                Box::new(Mcp4922::new(spi))
-            },
+            dac,
             contacts: contacts.into_iter().map(|p| Box::new(p) as _).collect(),
         },
         safety: SafetyIo {
