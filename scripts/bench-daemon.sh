@@ -27,6 +27,7 @@ measure() { # $1 label
 }
 sleep 2
 measure "idle:"
+./target/release/stimctl check --answers no,no,no,no,no >/dev/null
 ./target/release/stimctl start low-back --intensity 10 --duration 10 >/dev/null
 sleep 6
 measure "running (2 ch, 80 Hz, 200 µs):"

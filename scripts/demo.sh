@@ -37,8 +37,11 @@ for _ in $(seq 100); do ./target/release/stimctl status >/dev/null 2>&1 && break
 echo "== stimd is up on the simulated board (disarmed) =="
 ./target/release/stimctl status
 echo
+echo "== before the first session: the leaflet's contraindication questions (all answered no) =="
+./target/release/stimctl check --answers no,no,no,no,no
+echo
 echo "== start: low-back (80 Hz, 200 µs), target 12 mA, 1 minute; it ramps from zero at 2 mA/s =="
-./target/release/stimctl start low-back --intensity 12 --duration 1
+./target/release/stimctl start low-back --intensity 12 --duration 1 --placement "low back"
 for _ in 1 2 3 4 5 6 7 8; do
   sleep 1
   ./target/release/stimctl status | grep -E "channel|elapsed"

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod board;
 pub mod buttons;
+pub mod care;
 pub mod clock;
 pub mod config;
 pub mod daemon;

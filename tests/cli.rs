@@ -109,3 +109,51 @@ async fn stimctl_drives_a_session() {
     let (ok, out) = stimctl(&["estop"]);
     assert!(ok && out.contains("output off"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stimctl_keeps_profiles_and_asks_the_questions() {
+    let bus = Bus::start();
+    let dir = TempDir::new("stimctl-profiles");
+    let _d = Daemon::start(&bus, &dir.0.join("state"), &dir.0.join("t.csv")).await;
+    let stimctl = |args: &[&str]| {
+        run(Command::new(env!("CARGO_BIN_EXE_stimctl"))
+            .arg("--bus")
+            .arg(&bus.address)
+            .args(args))
+    };
+    let (ok, out) = stimctl(&[
+        "profile",
+        "add",
+        "anna",
+        "--language",
+        "nl",
+        "--max",
+        "20,15",
+    ]);
+    assert!(ok && out.contains("stimctl check --profile anna"), "{out}");
+    let (ok, out) = stimctl(&["start", "low-back", "--profile", "anna"]);
+    assert!(!ok && out.contains("Contraindicated"), "{out}");
+    let (ok, out) = stimctl(&["check", "--profile", "anna", "--answers", "no,ja,no,no,no"]);
+    assert!(ok && out.contains("arts"), "in Dutch: {out}");
+    let (ok, out) = stimctl(&["check", "--profile", "anna", "--answers", "no,no"]);
+    assert!(!ok && out.contains("5 answers needed"), "{out}");
+    let (ok, out) = stimctl(&["profile", "show", "anna"]);
+    assert!(
+        ok && out.contains("yes to epilepsy") && out.contains("20.0 mA, 15.0 mA"),
+        "{out}"
+    );
+    let (ok, out) = stimctl(&[
+        "start",
+        "low-back",
+        "--profile",
+        "anna",
+        "--placement",
+        "chest",
+    ]);
+    assert!(!ok && out.contains("never allowed"), "{out}");
+    let (ok, out) = stimctl(&["profiles"]);
+    assert!(
+        ok && out.contains("anna") && out.contains("default"),
+        "{out}"
+    );
+}

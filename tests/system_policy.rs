@@ -156,4 +156,43 @@ async fn outsiders_may_read_and_stop_members_may_steer() {
     );
     let (ok, out) = as_user(Some(&gid), &args(&call("Session", &["Stop"])));
     assert!(ok, "{out}");
+
+    // A member may make a profile and answer its questions, but a person's limits and a
+    // doctor's approval are for administrators: refused by stimd, with the reason.
+    let (ok, out) = as_user(
+        Some(&gid),
+        &args(&call("Profiles", &["Create", "sa{sv}", "kim", "0"])),
+    );
+    assert!(ok, "{out}");
+    for rest in [
+        vec![
+            "Update",
+            "sa{sv}",
+            "kim",
+            "1",
+            "max_intensity_ua",
+            "au",
+            "2",
+            "1000",
+            "1000",
+        ],
+        vec![
+            "Create",
+            "sa{sv}",
+            "lou",
+            "1",
+            "electrode_area_cm2",
+            "d",
+            "16",
+        ],
+        vec!["Approve", "ss", "kim", "dr. X"],
+        vec!["Remove", "s", "kim"],
+    ] {
+        let (ok, out) = as_user(Some(&gid), &args(&call("Profiles", &rest)));
+        assert!(
+            !ok && out.contains("stimd-admin"),
+            "Profiles.{} by a plain member: {out}",
+            rest[0]
+        );
+    }
 }

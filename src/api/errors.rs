@@ -20,6 +20,9 @@ pub enum StimdError {
     FaultActive(String),
     /// The caller may not do this.
     NotPermitted(String),
+    /// Refused for the person's safety: a contraindication or a forbidden placement; the
+    /// message says why and what would allow it.
+    Contraindicated(String),
     /// The history could not answer.
     HistoryUnavailable(String),
     /// The caller sends too many calls; it may try again shortly.
@@ -37,6 +40,7 @@ impl From<SessionError> for StimdError {
             SessionError::AlreadyRunning(m) => StimdError::AlreadyRunning(m),
             SessionError::FaultActive(m) => StimdError::FaultActive(m),
             SessionError::NotPermitted(m) => StimdError::NotPermitted(m),
+            SessionError::Contraindicated(m) => StimdError::Contraindicated(m),
             SessionError::Failed(m) => StimdError::Failed(m),
         }
     }
@@ -53,6 +57,7 @@ impl StimdError {
             StimdError::AlreadyRunning(_) => "AlreadyRunning",
             StimdError::FaultActive(_) => "FaultActive",
             StimdError::NotPermitted(_) => "NotPermitted",
+            StimdError::Contraindicated(_) => "Contraindicated",
             StimdError::HistoryUnavailable(_) => "HistoryUnavailable",
             StimdError::RateLimited(_) => "RateLimited",
             StimdError::Failed(_) => "Failed",
@@ -68,6 +73,7 @@ impl StimdError {
             | StimdError::AlreadyRunning(m)
             | StimdError::FaultActive(m)
             | StimdError::NotPermitted(m)
+            | StimdError::Contraindicated(m)
             | StimdError::HistoryUnavailable(m)
             | StimdError::RateLimited(m)
             | StimdError::Failed(m) => m.clone(),

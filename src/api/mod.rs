@@ -10,6 +10,7 @@ pub mod errors;
 pub mod history;
 pub mod limiter;
 pub mod options;
+pub mod profiles;
 pub mod programs;
 pub mod session;
 pub mod signals;
@@ -38,6 +39,15 @@ pub async fn caller(conn: &zbus::Connection, hdr: &zbus::message::Header<'_>) ->
         Ok(uid) => format!("uid:{uid}"),
         Err(_) => "client".into(),
     }
+}
+
+/// The caller's Unix user id, as the bus knows it.
+pub async fn caller_uid(conn: &zbus::Connection, hdr: &zbus::message::Header<'_>) -> Option<u32> {
+    let sender = hdr.sender()?;
+    let dbus = zbus::fdo::DBusProxy::new(conn).await.ok()?;
+    dbus.get_connection_unix_user(zbus::names::BusName::Unique(sender.to_owned()))
+        .await
+        .ok()
 }
 
 /// Logs who made a change that the history does not record per actor (stop, pause, resume,

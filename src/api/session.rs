@@ -178,4 +178,9 @@ impl Session {
     /// `contact_lost`, `battery_low` or `fault:<code>`.
     #[zbus(signal)]
     pub async fn ended(emitter: &SignalEmitter<'_>, id: u64, reason: &str) -> zbus::Result<()>;
+
+    /// Something about a session that was allowed but that the person should know, e.g. a
+    /// placement the program does not recommend.
+    #[zbus(signal)]
+    pub async fn notice(emitter: &SignalEmitter<'_>, id: u64, message: &str) -> zbus::Result<()>;
 }

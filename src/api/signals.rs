@@ -70,6 +70,9 @@ async fn emit_event(device: &InterfaceRef<Device>, session: &InterfaceRef<Sessio
             Device::fault_raised(device.signal_emitter(), code, message).await
         }
         Event::Ended { id, reason } => Session::ended(session.signal_emitter(), *id, reason).await,
+        Event::Notice { id, message } => {
+            Session::notice(session.signal_emitter(), *id, message).await
+        }
     };
     if let Err(err) = r {
         tracing::warn!("signals: cannot emit {e:?}: {err}");

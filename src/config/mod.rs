@@ -26,6 +26,7 @@ pub struct Config {
     pub sim: SimConfig,
     pub linux: LinuxConfig,
     pub buttons: ButtonsConfig,
+    pub care: CareConfig,
     pub battery: BatteryConfig,
     pub history: HistoryConfig,
     pub watchdog: WatchdogConfig,
@@ -261,6 +262,23 @@ impl LinuxConfig {
     /// Every line key, required first.
     pub fn line_names() -> impl Iterator<Item = &'static str> {
         REQUIRED_LINES.into_iter().chain(BUTTON_LINES)
+    }
+}
+
+/// People and their care.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CareConfig {
+    /// Members of this group (and root) may change a person's limits, remove profiles and
+    /// record a doctor's approval.
+    pub admin_group: String,
+}
+
+impl Default for CareConfig {
+    fn default() -> Self {
+        CareConfig {
+            admin_group: "stimd-admin".into(),
+        }
     }
 }
 

@@ -146,6 +146,9 @@ pub(super) fn problems(c: &Config) -> Vec<Problem> {
     k.range("sim.load_ohms", c.sim.load_ohms, 100, 100_000);
     linux(&mut k, &c.linux);
     buttons(&mut k, &c.buttons);
+    if c.care.admin_group.trim().is_empty() {
+        k.fail("care.admin_group", "\"\"", "a group name");
+    }
     k.range("battery.low_percent", c.battery.low_percent, 0, 100);
     k.range(
         "battery.critical_percent",

@@ -154,6 +154,12 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
         tracing::warn!("custom program {w}");
     }
     let catalog = Arc::new(RwLock::new(catalog));
+    let (profiles, warnings) =
+        crate::care::ProfileStore::load(&o.state_dir.join("profiles"), &o.config.device.locale);
+    for w in warnings {
+        tracing::warn!("profile {w}");
+    }
+    let profiles = Arc::new(RwLock::new(profiles));
     let manager = Manager::new(
         shared.clone(),
         limits.clone(),
@@ -168,6 +174,7 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
         next_id,
         battery,
         catalog.clone(),
+        profiles.clone(),
     );
     let manager_task = tokio::spawn(manager.run(req_rx, trip_rx));
     if let Some(edges) = button_edges {
@@ -205,6 +212,17 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
                 limiter: limiter.clone(),
                 session: session.clone(),
                 status: status_rx.clone(),
+            },
+        )?
+        .serve_at(
+            api::OBJECT_PATH,
+            api::profiles::Profiles {
+                limiter: limiter.clone(),
+                profiles,
+                catalog: catalog.clone(),
+                limits: limits.clone(),
+                history: history.clone(),
+                admin_group: o.config.care.admin_group.clone(),
             },
         )?
         .serve_at(

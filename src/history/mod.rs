@@ -99,6 +99,15 @@ pub struct ClampRow {
     pub limit: String,
 }
 
+/// A change to a profile's limits, answers or approval, with who made it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProfileChangeRow {
+    pub time: i64,
+    pub profile: String,
+    pub actor: String,
+    pub change: String,
+}
+
 /// One intensity change: a new target (`kind` = `target`) or the level the ramp reached
 /// (`level`, at most once a second), with who made it: `uid:<n>` (a D-Bus client's Unix user),
 /// `button`, `program` (a segment change), `ramp`, `safety:<reason>`.
@@ -182,6 +191,7 @@ pub enum Op {
     },
     Fault(FaultRow),
     Clamp(ClampRow),
+    ProfileChange(ProfileChangeRow),
     RatePain {
         id: u64,
         before: u8,
@@ -226,6 +236,7 @@ impl Op {
                 | Op::Ended { .. }
                 | Op::Fault(_)
                 | Op::Clamp(_)
+                | Op::ProfileChange(_)
         )
     }
 }
@@ -342,6 +353,10 @@ impl HistoryHandle {
     }
     pub fn clamp(&self, row: ClampRow) {
         self.send(Op::Clamp(row));
+    }
+
+    pub fn profile_change(&self, row: ProfileChangeRow) {
+        self.send(Op::ProfileChange(row));
     }
 
     async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Op) -> Result<T, String> {

@@ -50,6 +50,14 @@ pub const MIGRATIONS: &[&str] = &[
         actor TEXT NOT NULL
     );
     CREATE INDEX intensity_session ON intensity(session_id, time_ms);",
+    // v3: who changed a person's limits, answers or approval, and when.
+    "CREATE TABLE profile_changes (
+        id INTEGER PRIMARY KEY,
+        time INTEGER NOT NULL,
+        profile TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        change TEXT NOT NULL
+    );",
 ];
 
 pub fn migrate(conn: &mut rusqlite::Connection) -> rusqlite::Result<()> {

@@ -181,6 +181,12 @@ impl Store {
                     params![f.time, f.code, f.message, f.session_id as i64],
                 )?;
             }
+            Op::ProfileChange(c) => {
+                self.conn.execute(
+                    "INSERT INTO profile_changes (time, profile, actor, change) VALUES (?1, ?2, ?3, ?4)",
+                    params![c.time, c.profile, c.actor, c.change],
+                )?;
+            }
             Op::Clamp(c) => {
                 self.conn.execute(
                     "INSERT INTO clamps (time, session_id, channel, requested_ua, applied_ua, limit_name)

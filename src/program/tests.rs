@@ -318,3 +318,22 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn placements_must_be_known_and_allowed() {
+    let l = default_limits();
+    let text = GOOD.replace(
+        r#"placements = ["knee"]"#,
+        r#"placements = ["knee", "chest", "knees"]"#,
+    );
+    let e = parse(&text, &l).unwrap_err().join("\n");
+    assert!(
+        e.contains("placements: placement = \"chest\" is never allowed"),
+        "{e}"
+    );
+    assert!(
+        e.contains("placements: placement = \"knees\" is unknown"),
+        "{e}"
+    );
+    assert!(!e.contains("\"knee\" is"), "{e}");
+}

@@ -360,6 +360,15 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Program, Vec<String>> {
             "placements: at most {MAX_PLACEMENTS} names of 1..={MAX_NAME_LEN} characters each"
         ));
     }
+    for p in &raw.placements {
+        match crate::care::placement::problem(p) {
+            Some(crate::care::placement::Refusal::Forbidden(m))
+            | Some(crate::care::placement::Refusal::Unknown(m)) => {
+                problems.push(format!("placements: {m}"))
+            }
+            None => {}
+        }
+    }
     if !ranges::SEGMENTS.contains(&raw.segments.len()) {
         problems.push(format!(
             "segments: {} segment(s) (allowed: {}..={})",

@@ -36,6 +36,8 @@ pub enum LimitKind {
     RmsCurrent,
     CurrentDensity,
     ChargePerPhase,
+    /// The person's own maximum (their profile), below the device's limits.
+    ProfileMax,
 }
 
 impl LimitKind {
@@ -45,6 +47,7 @@ impl LimitKind {
             LimitKind::RmsCurrent => "rms_current",
             LimitKind::CurrentDensity => "current_density",
             LimitKind::ChargePerPhase => "charge_per_phase",
+            LimitKind::ProfileMax => "profile_max",
         }
     }
 }

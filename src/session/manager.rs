@@ -28,7 +28,6 @@ const PROGRESS_EVERY_MS: u64 = 30_000;
 /// session writes nothing).
 const LEVEL_EVERY_MS: u64 = 1_000;
 /// Bounds on client-supplied strings.
-const MAX_NAME_LEN: usize = 64;
 const MAX_KEEPALIVE_S: u32 = 3_600;
 
 pub struct Manager {
@@ -47,6 +46,8 @@ pub struct Manager {
     pub battery: Box<dyn Fn() -> i32 + Send>,
     /// Presets and custom programs (shared with the `Programs` interface).
     pub catalog: Arc<RwLock<Catalog>>,
+    /// People's profiles: their own limits, settled intensities and screening.
+    pub profiles: Arc<RwLock<crate::care::ProfileStore>>,
     battery_level: i32,
     battery_read_ms: u64,
     session: Option<Session>,
@@ -74,6 +75,7 @@ impl Manager {
         next_id: u64,
         battery: Box<dyn Fn() -> i32 + Send>,
         catalog: Arc<RwLock<Catalog>>,
+        profiles: Arc<RwLock<crate::care::ProfileStore>>,
     ) -> Manager {
         Manager {
             shared,
@@ -89,6 +91,7 @@ impl Manager {
             next_id,
             battery,
             catalog,
+            profiles,
             battery_level: -1,
             battery_read_ms: 0,
             session: None,
@@ -248,7 +251,7 @@ impl Manager {
                 "channel {channel} has no electrode contact: check the pads, then Resume (it ramps from zero)"
             )));
         }
-        let limits = self.limits.clone();
+        let limits = self.session_limits();
         let Some(s) = self.session.as_mut() else {
             return Err(SessionError::NotRunning("no session is running".into()));
         };
@@ -341,18 +344,37 @@ impl Manager {
                 )));
             }
         }
-        let profile = o.profile.unwrap_or_else(|| "default".into());
-        if profile != "default" {
-            return Err(SessionError::InvalidArgument(format!(
-                "profile = {profile:?} does not exist (allowed: \"default\")"
-            )));
-        }
+        let profile = {
+            let name = o
+                .profile
+                .unwrap_or_else(|| crate::care::store::DEFAULT.into());
+            let store = self
+                .profiles
+                .read()
+                .map_err(|_| SessionError::Failed("the profiles are unavailable".into()))?;
+            store
+                .existing(&name)
+                .map_err(|e| SessionError::InvalidArgument(e.to_string()))?
+                .clone()
+        };
         let placement = o.placement.unwrap_or_default();
-        if placement.chars().count() > MAX_NAME_LEN {
-            return Err(SessionError::InvalidArgument(format!(
-                "placement is {} characters long (allowed: at most {MAX_NAME_LEN})",
-                placement.chars().count()
-            )));
+        let mut notice = None;
+        if !placement.is_empty() {
+            use crate::care::placement::{problem, Refusal};
+            match problem(&placement) {
+                Some(Refusal::Forbidden(m)) => return Err(SessionError::Contraindicated(m)),
+                Some(Refusal::Unknown(m)) => return Err(SessionError::InvalidArgument(m)),
+                None => {}
+            }
+            if !program.placements.is_empty() && !program.placements.contains(&placement) {
+                notice = Some(format!(
+                    "program {program_id:?} is meant for {}, not for the {placement}",
+                    program.placements.join(", ")
+                ));
+            }
+        }
+        if let Some(why) = profile.contraindication(&placement) {
+            return Err(SessionError::Contraindicated(why));
         }
         let keepalive_s = o.keepalive_s.unwrap_or(0);
         if keepalive_s > MAX_KEEPALIVE_S {
@@ -396,15 +418,32 @@ impl Manager {
             duration_s,
             now,
             unix_now(),
-            profile,
+            profile.name.clone(),
             placement,
             keepalive_s,
         );
+        for (ch, &max) in profile.max_intensity_ua.iter().enumerate() {
+            if max > 0 {
+                session.cap[ch] = MicroAmps(max);
+            }
+        }
+        if profile.electrode_area_cm2 > 0.0 {
+            session.electrode_area_cm2 = Some(profile.electrode_area_cm2);
+        }
+        let limits = Self::limits_with(&self.limits, &session);
         let mut clamps = Vec::new();
         let mut targets_set = Vec::new();
-        if let Some(targets) = o.intensity {
+        // Without a target, the intensity this person settled on last time with this program
+        // (reached, like any target, by ramping from zero).
+        let targets = o.intensity.or_else(|| {
+            profile
+                .comfort
+                .get(&session.program.id)
+                .map(|c| channels.iter().map(|&ch| c[ch]).collect())
+        });
+        if let Some(targets) = targets {
             for (&ch, &ua) in channels.iter().zip(&targets) {
-                let (applied, clamp) = session.set_target(ch, MicroAmps(ua), &self.limits);
+                let (applied, clamp) = session.set_target(ch, MicroAmps(ua), &limits);
                 targets_set.push((ch, applied));
                 clamps.extend(clamp);
             }
@@ -442,6 +481,10 @@ impl Manager {
         self.apply_setpoints();
         self.publish_pattern();
         self.shared.armed.store(true, Ordering::Release);
+        if let Some(message) = notice {
+            tracing::warn!(id, "{message}");
+            let _ = self.events.send(Event::Notice { id, message });
+        }
         Ok(id)
     }
 
@@ -527,7 +570,7 @@ impl Manager {
             );
             self.end(EndReason::BatteryLow);
         }
-        let limits = self.limits.clone();
+        let limits = self.session_limits();
         let Some(s) = self.session.as_mut() else {
             self.publish();
             return;
@@ -629,6 +672,51 @@ impl Manager {
     }
 
     /// Ends the running session (if any): output to zero, disarm, record, signal.
+    /// The device's limits, narrowed for a session by its profile's electrode area.
+    fn limits_with(limits: &Limits, s: &Session) -> Limits {
+        let mut l = limits.clone();
+        if let Some(area) = s.electrode_area_cm2 {
+            l.electrode_area.0 = l.electrode_area.0.min(area);
+        }
+        l
+    }
+
+    fn session_limits(&self) -> Limits {
+        match &self.session {
+            Some(s) => Self::limits_with(&self.limits, s),
+            None => self.limits.clone(),
+        }
+    }
+
+    /// Remembers the targets a session ended with as its profile's comfortable intensity for
+    /// the program (written on a blocking thread).
+    fn remember_comfort(&self, s: &Session) {
+        let mut comfort = [0u32; crate::safety::limits::ceiling::CHANNELS];
+        for &ch in &s.channels {
+            comfort[ch] = s.target[ch].0;
+        }
+        if comfort.iter().all(|&c| c == 0) {
+            return;
+        }
+        let (profiles, name, program) = (
+            self.profiles.clone(),
+            s.profile.clone(),
+            s.program.id.clone(),
+        );
+        tokio::task::spawn_blocking(move || {
+            let Ok(mut store) = profiles.write() else {
+                return;
+            };
+            let Some(mut p) = store.get(&name).cloned() else {
+                return;
+            };
+            p.comfort.insert(program, comfort);
+            if let Err(e) = store.put(p) {
+                tracing::warn!("{e}");
+            }
+        });
+    }
+
     fn end(&mut self, reason: EndReason) {
         self.shared.zero_all();
         self.shared.armed.store(false, Ordering::Release);
@@ -637,6 +725,7 @@ impl Manager {
         let Some(s) = self.session.take() else {
             return;
         };
+        self.remember_comfort(&s);
         let reason = reason.as_string();
         tracing::info!(id = s.id, reason, "session ended");
         let figures = self.figures(&s, now);
@@ -766,6 +855,9 @@ mod tests {
             Arc::new(RwLock::new(
                 Catalog::load(&dir.join("programs"), limits_copy).0,
             )),
+            Arc::new(RwLock::new(crate::care::store::tests::screened(
+                &dir.join("profiles"),
+            ))),
         );
         tokio::spawn(manager.run(req_rx, trip_rx));
         let handle = SessionHandle::new(req_tx.clone(), shared);

@@ -68,6 +68,11 @@ pub enum Event {
         id: u64,
         reason: String,
     },
+    /// Something the person should know about a session that was allowed anyway.
+    Notice {
+        id: u64,
+        message: String,
+    },
     FaultRaised {
         code: String,
         message: String,
@@ -100,6 +105,9 @@ pub enum SessionError {
     FaultActive(String),
     #[error("{0}")]
     NotPermitted(String),
+    /// Refused for the person's safety: a contraindication or a forbidden placement.
+    #[error("{0}")]
+    Contraindicated(String),
     #[error("{0}")]
     Failed(String),
 }

@@ -77,6 +77,10 @@ pub struct Session {
     pub segments_run: Vec<String>,
     /// ∫ intensity dt per channel, µA·ms, for the mean.
     integral_ua_ms: [f64; CHANNELS],
+    /// The person's own maximum per channel (their profile); `MicroAmps(u32::MAX)` = none.
+    pub cap: [MicroAmps; CHANNELS],
+    /// The person's electrode area (their profile), if smaller pads than the device's.
+    pub electrode_area_cm2: Option<f64>,
 }
 
 impl Session {
@@ -115,6 +119,8 @@ impl Session {
             segment_clamps: Vec::new(),
             segments_run: Vec::new(),
             integral_ua_ms: [0.0; CHANNELS],
+            cap: [MicroAmps(u32::MAX); CHANNELS],
+            electrode_area_cm2: None,
         }
         .with_first_segment()
     }
@@ -182,7 +188,7 @@ impl Session {
         for &ch in &self.channels {
             let carried = (f64::from(self.target[ch].0) * charge_scale * f64::from(percent) / 100.0)
                 .floor() as u32;
-            let (applied, limit) = limits.clamp(MicroAmps(carried), new);
+            let (applied, limit) = self.bound(ch, MicroAmps(carried), limits, new);
             self.target[ch] = applied;
             self.actual[ch] = MicroAmps::ZERO;
             self.ramps[ch] = Ramp::default();
@@ -197,6 +203,23 @@ impl Session {
         }
     }
 
+    /// `requested` clamped to every limit for `shape`, then to the person's own maximum.
+    fn bound(
+        &self,
+        channel: usize,
+        requested: MicroAmps,
+        limits: &Limits,
+        shape: crate::safety::limits::Shape,
+    ) -> (MicroAmps, Option<crate::safety::limits::LimitKind>) {
+        let (applied, limit) = limits.clamp(requested, shape);
+        let cap = self.cap[channel];
+        if applied > cap {
+            (cap, Some(crate::safety::limits::LimitKind::ProfileMax))
+        } else {
+            (applied, limit)
+        }
+    }
+
     /// Sets a channel's target, clamped to every limit for the running segment's shape. A lower
     /// target takes effect at once; a higher one is reached by the ramp.
     pub fn set_target(
@@ -205,7 +228,7 @@ impl Session {
         requested: MicroAmps,
         limits: &Limits,
     ) -> (MicroAmps, Option<Clamp>) {
-        let (applied, limit) = limits.clamp(requested, self.shape());
+        let (applied, limit) = self.bound(channel, requested, limits, self.shape());
         self.target[channel] = applied;
         if applied < self.actual[channel] {
             self.actual[channel] = applied;

@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use stimd::api::device::DeviceProxy;
 use stimd::api::history::HistoryProxy;
+use stimd::api::profiles::ProfilesProxy;
 use stimd::api::programs::ProgramsProxy;
 use stimd::api::session::SessionProxy;
 use stimd::api::sim::SimProxy;
@@ -179,10 +180,9 @@ impl Daemon {
             log,
         };
         let client = Client::new(bus).await;
-        let device = client.device;
         let start = Instant::now();
         loop {
-            if device.state().await.is_ok() {
+            if client.device.state().await.is_ok() {
                 break;
             }
             assert!(
@@ -192,6 +192,13 @@ impl Daemon {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        // The default profile answers "no" to every contraindication question, as a person
+        // would before their first session; tests of the check use profiles of their own.
+        client
+            .profiles
+            .record_screening("default", no_contraindications())
+            .await
+            .expect("RecordScreening");
         d
     }
 
@@ -247,6 +254,7 @@ pub struct Client {
     pub session: SessionProxy<'static>,
     pub history: HistoryProxy<'static>,
     pub programs: ProgramsProxy<'static>,
+    pub profiles: ProfilesProxy<'static>,
     pub sim: SimProxy<'static>,
 }
 
@@ -276,6 +284,11 @@ impl Client {
                 .build()
                 .await
                 .expect("programs proxy"),
+            profiles: ProfilesProxy::builder(&conn)
+                .cache_properties(No)
+                .build()
+                .await
+                .expect("profiles proxy"),
             sim: SimProxy::builder(&conn)
                 .cache_properties(No)
                 .build()
@@ -527,4 +540,12 @@ pub fn error_name(e: &stimd::api::StimdError) -> String {
         }
         other => format!("io.stimd.Stimd1.Error.{}", other.kind()),
     }
+}
+
+/// "No" to every contraindication question.
+pub fn no_contraindications() -> std::collections::HashMap<String, bool> {
+    ["implant", "epilepsy", "pregnancy", "heart_disease", "skin"]
+        .into_iter()
+        .map(|q| (q.to_string(), false))
+        .collect()
 }

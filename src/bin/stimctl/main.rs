@@ -10,6 +10,7 @@ use stimd::api::{Bus, StimdError};
 use zbus::zvariant::{OwnedValue, Value};
 
 mod history;
+mod profiles;
 mod programs;
 
 #[derive(Parser)]
@@ -40,6 +41,12 @@ enum Cmd {
         /// Session length in minutes.
         #[arg(long)]
         duration: Option<u32>,
+        /// Whose session (default: the `default` profile).
+        #[arg(long)]
+        profile: Option<String>,
+        /// Where the pads are, e.g. `low back`, `neck`, `knee`.
+        #[arg(long)]
+        placement: Option<String>,
     },
     /// Set a channel's target intensity in mA (channels count from 0).
     Set { channel: u32, milliamps: f64 },
@@ -70,6 +77,19 @@ enum Cmd {
         #[arg(long, default_value = "csv", value_parser = ["csv", "json"])]
         format: String,
     },
+    /// List the profiles.
+    Profiles,
+    /// Show, add, change, remove or approve a profile.
+    #[command(subcommand)]
+    Profile(ProfileCmd),
+    /// Answer the contraindication questions for a profile (asked in its language).
+    Check {
+        #[arg(long, default_value = "default")]
+        profile: String,
+        /// Answers without asking, in question order, e.g. `no,no,no,no,no`.
+        #[arg(long)]
+        answers: Option<String>,
+    },
     /// What helps: sessions, minutes and pain reduction per program.
     Summary {
         /// From this day (YYYY-MM-DD, local time).
@@ -82,6 +102,38 @@ enum Cmd {
 }
 
 #[derive(Subcommand)]
+pub(crate) enum ProfileCmd {
+    /// A profile: limits, answers, approval, settled intensities.
+    Show { name: String },
+    /// Add a profile (`--max` and `--area` are for administrators).
+    Add {
+        name: String,
+        #[arg(long, value_parser = ["nl", "en"])]
+        language: Option<String>,
+        /// The person's own maximum, mA per channel, e.g. `20,20`.
+        #[arg(long)]
+        max: Option<String>,
+        /// Their smallest electrode, cm².
+        #[arg(long)]
+        area: Option<f64>,
+    },
+    /// Change a profile (the same options as `add`).
+    Set {
+        name: String,
+        #[arg(long, value_parser = ["nl", "en"])]
+        language: Option<String>,
+        #[arg(long)]
+        max: Option<String>,
+        #[arg(long)]
+        area: Option<f64>,
+    },
+    /// Remove a profile (administrators).
+    Rm { name: String },
+    /// Record a doctor's approval despite a "yes" (administrators).
+    Approve { name: String, note: String },
+}
+
+#[derive(Subcommand)]
 pub(crate) enum ProgramCmd {
     /// Show a program: its segments and its program file.
     Show { id: String },
@@ -91,7 +143,7 @@ pub(crate) enum ProgramCmd {
     Rm { id: String },
 }
 
-fn milliamps_to_ua(arg: &str, ma: f64) -> Result<u32, String> {
+pub(crate) fn milliamps_to_ua(arg: &str, ma: f64) -> Result<u32, String> {
     if !(0.0..=100.0).contains(&ma) || !ma.is_finite() {
         return Err(format!(
             "{arg} = {ma} mA is out of range (allowed: 0..=100 mA)"
@@ -100,7 +152,7 @@ fn milliamps_to_ua(arg: &str, ma: f64) -> Result<u32, String> {
     Ok((ma * 1000.0).round() as u32)
 }
 
-fn ma(ua: u32) -> String {
+pub(crate) fn ma(ua: u32) -> String {
     format!("{:.1} mA", f64::from(ua) / 1000.0)
 }
 
@@ -133,6 +185,9 @@ async fn run(cli: Cli) -> Result<(), String> {
         } => return history::rate(&conn, session, before, after).await,
         Cmd::Export { format } => return history::export(&conn, &format).await,
         Cmd::Summary { since, until } => return history::summary(&conn, since, until).await,
+        Cmd::Profiles => return profiles::profile_cmd(&conn, None).await,
+        Cmd::Profile(p) => return profiles::profile_cmd(&conn, Some(p)).await,
+        Cmd::Check { profile, answers } => return profiles::check(&conn, &profile, answers).await,
         other => other,
     };
     let device = DeviceProxy::new(&conn).await.map_err(|e| e.to_string())?;
@@ -143,6 +198,9 @@ async fn run(cli: Cli) -> Result<(), String> {
         | Cmd::History { .. }
         | Cmd::Rate { .. }
         | Cmd::Export { .. }
+        | Cmd::Profiles
+        | Cmd::Profile(_)
+        | Cmd::Check { .. }
         | Cmd::Summary { .. } => {}
         Cmd::Status => {
             let state = device.state().await.map_err(describe)?;
@@ -179,6 +237,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             program,
             intensity,
             duration,
+            profile,
+            placement,
         } => {
             let channels = device.channels().await.map_err(describe)?;
             let mut options: HashMap<String, OwnedValue> = HashMap::new();
@@ -196,6 +256,16 @@ async fn run(cli: Cli) -> Result<(), String> {
                     .checked_mul(60)
                     .ok_or(format!("--duration = {min} min is too large"))?;
                 options.insert("duration".into(), OwnedValue::from(secs));
+            }
+            for (key, value) in [("profile", profile), ("placement", placement)] {
+                if let Some(v) = value {
+                    options.insert(
+                        key.into(),
+                        Value::from(v)
+                            .try_into()
+                            .map_err(|e: zbus::zvariant::Error| e.to_string())?,
+                    );
+                }
             }
             let id = session.start(&program, options).await.map_err(describe)?;
             println!("session {id} started: {program}");

@@ -1,0 +1,215 @@
+//! System tests of the care rules through the real API: placements that are never allowed,
+//! placements stimd does not know, and a placement the program does not recommend (allowed,
+//! with a `Notice`).
+
+mod common;
+
+use common::*;
+use futures_util::StreamExt;
+use zbus::zvariant::Value;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn placements_are_refused_allowed_or_noticed() {
+    let dir = TempDir::new("placement");
+    let bus = Bus::start();
+    let _d = Daemon::start(&bus, &dir.0.join("state"), &dir.0.join("t.csv")).await;
+    let c = Client::new(&bus).await;
+
+    for (placement, error, says) in [
+        ("chest", "Contraindicated", "heart"),
+        ("front of neck", "Contraindicated", "airway"),
+        ("eyes", "Contraindicated", "eyes"),
+        ("left ear", "InvalidArgument", "allowed: neck"),
+    ] {
+        let e = c
+            .session
+            .start("neck", opts(vec![("placement", Value::from(placement))]))
+            .await
+            .unwrap_err();
+        assert_eq!(error_name(&e), format!("io.stimd.Stimd1.Error.{error}"));
+        assert!(e.to_string().contains(says), "{placement}: {e}");
+        assert_eq!(c.device.state().await.unwrap(), "idle");
+    }
+
+    // Allowed, but not where the program is meant to go: the session runs, with a notice.
+    let mut notices = c.session.receive_notice().await.unwrap();
+    let id = c
+        .session
+        .start("neck", opts(vec![("placement", Value::from("knee"))]))
+        .await
+        .unwrap();
+    let sig = tokio::time::timeout(DEADLINE, notices.next())
+        .await
+        .expect("Notice")
+        .expect("stream");
+    let a = sig.args().unwrap();
+    assert_eq!(*a.id(), id);
+    assert!(a.message().contains("meant for neck"), "{}", a.message());
+    c.session.stop().await.unwrap();
+    let rows = c.history.sessions(0, 0, 1).await.unwrap();
+    assert_eq!(get::<String>(&rows[0], "placement"), "knee");
+}
+
+fn ua(v: Vec<u32>) -> zbus::zvariant::OwnedValue {
+    Value::from(v).try_into().unwrap()
+}
+
+/// A profile's own limit, its contraindication check with a doctor's approval, pregnancy's
+/// placements, and the intensity it settled on, through the real bus. The tests run as root,
+/// an administrator.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_limits_checks_and_remembers() {
+    let dir = TempDir::new("profiles");
+    let bus = Bus::start();
+    let state = dir.0.join("state");
+    let mut daemon = Daemon::start(&bus, &state, &dir.0.join("t.csv")).await;
+    let c = Client::new(&bus).await;
+    let settings = |pairs: Vec<(&str, zbus::zvariant::OwnedValue)>| {
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect::<std::collections::HashMap<_, _>>()
+    };
+    c.profiles
+        .create(
+            "anna",
+            settings(vec![("max_intensity_ua", ua(vec![20_000, 20_000]))]),
+        )
+        .await
+        .unwrap();
+    let start = |placement: &'static str, intensity: Option<Vec<u32>>| {
+        let mut o = opts(vec![("profile", Value::from("anna"))]);
+        if !placement.is_empty() {
+            o.insert(
+                "placement".into(),
+                Value::from(placement).try_into().unwrap(),
+            );
+        }
+        if let Some(i) = intensity {
+            o.insert("intensity".into(), ua(i));
+        }
+        c.session.start("low-back", o)
+    };
+    let refused = |r: Result<u64, stimd::api::StimdError>, says: &str| {
+        let e = r.unwrap_err();
+        assert_eq!(
+            error_name(&e),
+            "io.stimd.Stimd1.Error.Contraindicated",
+            "{e}"
+        );
+        assert!(e.to_string().contains(says), "{e}");
+    };
+
+    // Not screened yet; then epilepsy: refused until an administrator records the approval.
+    refused(start("", None).await, "stimctl check");
+    let mut answers = no_contraindications();
+    answers.insert("epilepsy".into(), true);
+    c.profiles.record_screening("anna", answers).await.unwrap();
+    refused(start("", None).await, "epilepsy");
+    c.profiles
+        .approve("anna", "dr. Jansen, 2026-11-20")
+        .await
+        .unwrap();
+    let got = c.profiles.get("anna").await.unwrap();
+    assert!(get::<bool>(&got, "approved"));
+    assert_eq!(get::<Vec<String>>(&got, "answered_yes"), ["epilepsy"]);
+
+    // Her own maximum is a limit layer below the device's: clamped and signalled.
+    let mut clamps = c.device.receive_clamped().await.unwrap();
+    start("low back", Some(vec![30_000, 10_000])).await.unwrap();
+    let sig = tokio::time::timeout(DEADLINE, clamps.next())
+        .await
+        .expect("Clamped")
+        .expect("stream");
+    let a = sig.args().unwrap();
+    assert_eq!(
+        (
+            *a.channel(),
+            *a.requested_ua(),
+            *a.applied_ua(),
+            a.limit().to_string()
+        ),
+        (0, 30_000, 20_000, "profile_max".to_string())
+    );
+    assert_eq!(c.session.target().await.unwrap(), [20_000, 10_000]);
+    assert_eq!(c.session.profile().await.unwrap(), "anna");
+    c.session.stop().await.unwrap();
+
+    // What she settled on is offered next time (ramping from zero, as always).
+    let deadline = std::time::Instant::now() + DEADLINE;
+    loop {
+        let got = c.profiles.get("anna").await.unwrap();
+        let comfort: std::collections::HashMap<String, Vec<u32>> = get(&got, "comfort");
+        if comfort.get("low-back") == Some(&vec![20_000, 10_000]) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "comfort {comfort:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    start("neck", None).await.unwrap();
+    assert_eq!(c.session.target().await.unwrap(), [20_000, 10_000]);
+    assert!(
+        c.session.intensity().await.unwrap()[0] < 20_000,
+        "not ramped"
+    );
+    c.session.stop().await.unwrap();
+
+    // Pregnancy: new answers clear the approval; approved, the abdomen and low back stay out.
+    let mut answers = no_contraindications();
+    answers.insert("pregnancy".into(), true);
+    c.profiles.record_screening("anna", answers).await.unwrap();
+    refused(start("neck", None).await, "pregnancy");
+    c.profiles.approve("anna", "midwife agreed").await.unwrap();
+    refused(start("abdomen", None).await, "pregnancy");
+    refused(start("low back", None).await, "pregnancy");
+    refused(start("", None).await, "pregnant");
+    start("neck", None).await.unwrap();
+    c.session.stop().await.unwrap();
+
+    // Unknown profiles and bad settings are named.
+    let e = c
+        .session
+        .start("low-back", opts(vec![("profile", Value::from("bob"))]))
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("profile = \"bob\" does not exist"),
+        "{e}"
+    );
+    let e = c
+        .profiles
+        .update(
+            "anna",
+            settings(vec![("max_intensity_ua", ua(vec![90_000, 0]))]),
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("0..=60000"), "{e}");
+
+    // Every change to her limits, answers and approval is in the history, with who made it.
+    assert!(daemon.terminate().success());
+    let db = rusqlite::Connection::open_with_flags(
+        state.join("history.sqlite"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let rows: Vec<(String, String)> = db
+        .prepare("SELECT actor, change FROM profile_changes WHERE profile = 'anna' ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    let me = format!("uid:{}", unsafe { libc::getuid() });
+    assert!(rows.iter().all(|(actor, _)| *actor == me), "{rows:?}");
+    assert!(
+        rows[0]
+            .1
+            .starts_with("created (max_intensity_ua [20000, 20000]"),
+        "{rows:?}"
+    );
+    assert!(rows
+        .iter()
+        .any(|(_, ch)| ch.contains("approved despite [epilepsy]")));
+    assert_eq!(rows.len(), 5, "{rows:?}");
+}
