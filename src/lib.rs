@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod engine;
+pub mod files;
 pub mod history;
 pub mod program;
 pub mod pulse;

@@ -57,6 +57,10 @@ fn invalid(m: String) -> StimdError {
 /// Settings keys that change a person's limits.
 const LIMIT_KEYS: [&str; 2] = ["max_intensity_ua", "electrode_area_cm2"];
 
+fn touches_limits(settings: &HashMap<String, OwnedValue>) -> bool {
+    settings.keys().any(|k| LIMIT_KEYS.contains(&k.as_str()))
+}
+
 impl Profiles {
     /// `settings` applied to `p`, each key checked; nothing is applied on error.
     fn apply(
@@ -149,6 +153,21 @@ impl Profiles {
             )));
         }
         Ok(uid.map_or("client".into(), |u| format!("uid:{u}")))
+    }
+
+    /// Who is making a change with `settings`; an administrator if it touches the limits.
+    async fn actor_for(
+        &self,
+        conn: &zbus::Connection,
+        hdr: &zbus::message::Header<'_>,
+        settings: &HashMap<String, OwnedValue>,
+    ) -> Result<String, StimdError> {
+        if touches_limits(settings) {
+            self.require_admin(conn, hdr, "setting a person's limits")
+                .await
+        } else {
+            Ok(super::caller(conn, hdr).await)
+        }
     }
 
     fn record(&self, profile: &str, actor: &str, change: String) {
@@ -258,13 +277,7 @@ impl Profiles {
         settings: HashMap<String, OwnedValue>,
     ) -> Result<(), StimdError> {
         self.limiter.take(&hdr)?;
-        let limits = settings.keys().any(|k| LIMIT_KEYS.contains(&k.as_str()));
-        let actor = if limits {
-            self.require_admin(conn, &hdr, "setting a person's limits")
-                .await?
-        } else {
-            super::caller(conn, &hdr).await
-        };
+        let actor = self.actor_for(conn, &hdr, &settings).await?;
         let language = self.existing(crate::care::store::DEFAULT)?.language;
         let mut p = Profile::new(name, &language);
         self.apply(&mut p, &settings)?;
@@ -287,13 +300,8 @@ impl Profiles {
         settings: HashMap<String, OwnedValue>,
     ) -> Result<(), StimdError> {
         self.limiter.take(&hdr)?;
-        let limits = settings.keys().any(|k| LIMIT_KEYS.contains(&k.as_str()));
-        let actor = if limits {
-            self.require_admin(conn, &hdr, "changing a person's limits")
-                .await?
-        } else {
-            super::caller(conn, &hdr).await
-        };
+        let actor = self.actor_for(conn, &hdr, &settings).await?;
+        let limits = touches_limits(&settings);
         let mut p = self.existing(name)?;
         self.apply(&mut p, &settings)?;
         let (max, area) = (p.max_intensity_ua, p.electrode_area_cm2);

@@ -3,7 +3,6 @@
 
 use super::profile::{valid_name, Profile};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Most profiles one device keeps (a family, a practice's few regulars).
@@ -111,11 +110,19 @@ impl ProfileStore {
     }
 
     /// Replaces an existing profile (validated by the caller). Nothing changes on error.
+    /// If the file cannot be written (a read-only or full state directory), the change is
+    /// kept in memory until the daemon restarts, like the history, so a person's answers and
+    /// limits still apply; the failure is logged as an error.
     pub fn put(&mut self, p: Profile) -> Result<(), StoreError> {
         let text = toml::to_string(&p)
             .map_err(|e| StoreError::Io(format!("cannot write profile {:?}: {e}", p.name)))?;
-        self.write_file(&p.name, &text)
-            .map_err(|e| StoreError::Io(format!("cannot store profile {:?}: {e}", p.name)))?;
+        if let Err(e) = crate::files::write_toml(&self.dir, &p.name, &text) {
+            tracing::error!(
+                "cannot store profile {:?} in {}: {e}; kept in memory until stimd restarts",
+                p.name,
+                self.dir.display()
+            );
+        }
         self.profiles.insert(p.name.clone(), p);
         Ok(())
     }
@@ -127,29 +134,10 @@ impl ProfileStore {
             ));
         }
         self.existing(name)?;
-        match std::fs::remove_file(self.dir.join(format!("{name}.toml"))) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(StoreError::Io(format!(
-                    "cannot remove profile {name:?}: {e}"
-                )))
-            }
-        }
+        crate::files::remove_toml(&self.dir, name)
+            .map_err(|e| StoreError::Io(format!("cannot remove profile {name:?}: {e}")))?;
         self.profiles.remove(name);
         Ok(())
-    }
-
-    fn write_file(&self, name: &str, text: &str) -> std::io::Result<()> {
-        std::fs::create_dir_all(&self.dir)?;
-        let tmp = self.dir.join(format!(".{name}.toml.tmp"));
-        {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(text.as_bytes())?;
-            f.sync_all()?;
-        }
-        std::fs::rename(&tmp, self.dir.join(format!("{name}.toml")))?;
-        std::fs::File::open(&self.dir)?.sync_all()
     }
 }
 
@@ -193,6 +181,10 @@ pub(crate) mod tests {
             s.remove(DEFAULT),
             Err(StoreError::NotPermitted(_))
         ));
+        // An unwritable directory costs persistence, not the change.
+        let mut ro = ProfileStore::load(Path::new("/proc/stimd-no-such-dir"), "en").0;
+        ro.create(Profile::new("kim", "en")).unwrap();
+        assert!(ro.get("kim").is_some());
         std::fs::write(dir.join("broken.toml"), "name = 3").unwrap();
         let (s2, w) = ProfileStore::load(&dir, "en");
         assert_eq!(s2.get("anna"), Some(&anna));

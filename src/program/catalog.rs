@@ -6,7 +6,6 @@ use super::text::{parse, valid_id};
 use super::{presets, Program};
 use crate::safety::limits::Limits;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Most custom programs one device keeps (bounds what clients can make it store).
@@ -137,7 +136,7 @@ impl Catalog {
                 self.custom.len()
             )));
         }
-        self.write_file(&id, text)
+        crate::files::write_toml(&self.dir, &id, text)
             .map_err(|e| CatalogError::Io(format!("cannot store program {id:?}: {e}")))?;
         self.custom.insert(id.clone(), program);
         Ok(id)
@@ -156,28 +155,9 @@ impl Catalog {
                 self.custom.keys().cloned().collect::<Vec<_>>().join(", ")
             )));
         }
-        match std::fs::remove_file(self.dir.join(format!("{id}.toml"))) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(CatalogError::Io(format!(
-                    "cannot remove program {id:?}: {e}"
-                )))
-            }
-        }
+        crate::files::remove_toml(&self.dir, id)
+            .map_err(|e| CatalogError::Io(format!("cannot remove program {id:?}: {e}")))?;
         self.custom.remove(id);
         Ok(())
-    }
-
-    fn write_file(&self, id: &str, text: &str) -> std::io::Result<()> {
-        std::fs::create_dir_all(&self.dir)?;
-        let tmp = self.dir.join(format!(".{id}.toml.tmp"));
-        {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(text.as_bytes())?;
-            f.sync_all()?;
-        }
-        std::fs::rename(&tmp, self.dir.join(format!("{id}.toml")))?;
-        std::fs::File::open(&self.dir)?.sync_all()
     }
 }

@@ -108,29 +108,31 @@ pub(crate) enum ProfileCmd {
     /// Add a profile (`--max` and `--area` are for administrators).
     Add {
         name: String,
-        #[arg(long, value_parser = ["nl", "en"])]
-        language: Option<String>,
-        /// The person's own maximum, mA per channel, e.g. `20,20`.
-        #[arg(long)]
-        max: Option<String>,
-        /// Their smallest electrode, cm².
-        #[arg(long)]
-        area: Option<f64>,
+        #[command(flatten)]
+        settings: ProfileSettings,
     },
     /// Change a profile (the same options as `add`).
     Set {
         name: String,
-        #[arg(long, value_parser = ["nl", "en"])]
-        language: Option<String>,
-        #[arg(long)]
-        max: Option<String>,
-        #[arg(long)]
-        area: Option<f64>,
+        #[command(flatten)]
+        settings: ProfileSettings,
     },
     /// Remove a profile (administrators).
     Rm { name: String },
     /// Record a doctor's approval despite a "yes" (administrators).
     Approve { name: String, note: String },
+}
+
+#[derive(clap::Args)]
+pub(crate) struct ProfileSettings {
+    #[arg(long, value_parser = ["nl", "en"])]
+    pub language: Option<String>,
+    /// The person's own maximum, mA per channel, e.g. `20,20` (administrators).
+    #[arg(long)]
+    pub max: Option<String>,
+    /// Their smallest electrode, cm² (administrators).
+    #[arg(long)]
+    pub area: Option<f64>,
 }
 
 #[derive(Subcommand)]

@@ -1,7 +1,7 @@
 //! `stimctl profiles`, `stimctl profile show|add|set|rm|approve` and `stimctl check` (the
 //! contraindication questions, asked in the profile's language).
 
-use crate::{describe, ProfileCmd};
+use crate::{describe, ProfileCmd, ProfileSettings};
 use std::collections::HashMap;
 use std::io::BufRead;
 use stimd::api::profiles::ProfilesProxy;
@@ -30,19 +30,15 @@ fn max_ua(arg: &str) -> Result<Vec<u32>, String> {
         .collect()
 }
 
-fn settings(
-    language: Option<String>,
-    max: Option<String>,
-    area: Option<f64>,
-) -> Result<HashMap<String, OwnedValue>, String> {
+fn settings(given: ProfileSettings) -> Result<HashMap<String, OwnedValue>, String> {
     let mut s = HashMap::new();
-    if let Some(l) = language {
+    if let Some(l) = given.language {
         s.insert("language".into(), owned(Value::from(l))?);
     }
-    if let Some(m) = max {
+    if let Some(m) = given.max {
         s.insert("max_intensity_ua".into(), owned(Value::from(max_ua(&m)?))?);
     }
-    if let Some(a) = area {
+    if let Some(a) = given.area {
         s.insert("electrode_area_cm2".into(), owned(Value::F64(a))?);
     }
     Ok(s)
@@ -103,26 +99,18 @@ pub async fn profile_cmd(conn: &zbus::Connection, cmd: Option<ProfileCmd>) -> Re
         }
         Some(ProfileCmd::Add {
             name,
-            language,
-            max,
-            area,
+            settings: given,
         }) => {
-            p.create(&name, settings(language, max, area)?)
-                .await
-                .map_err(describe)?;
+            p.create(&name, settings(given)?).await.map_err(describe)?;
             println!(
                 "profile {name} added; answer the questions with: stimctl check --profile {name}"
             );
         }
         Some(ProfileCmd::Set {
             name,
-            language,
-            max,
-            area,
+            settings: given,
         }) => {
-            p.update(&name, settings(language, max, area)?)
-                .await
-                .map_err(describe)?;
+            p.update(&name, settings(given)?).await.map_err(describe)?;
             println!("profile {name} updated");
         }
         Some(ProfileCmd::Rm { name }) => {
