@@ -73,7 +73,13 @@ async fn a_profile_limits_checks_and_remembers() {
     c.profiles
         .create(
             "anna",
-            settings(vec![("max_intensity_ua", ua(vec![20_000, 20_000]))]),
+            settings(vec![
+                ("max_intensity_ua", ua(vec![20_000, 20_000])),
+                // Dose guidance has a test of its own.
+                ("sessions_per_day", 0u32.into()),
+                ("minutes_per_day", 0u32.into()),
+                ("min_gap_minutes", 0u32.into()),
+            ]),
         )
         .await
         .unwrap();
@@ -212,4 +218,74 @@ async fn a_profile_limits_checks_and_remembers() {
         .iter()
         .any(|(_, ch)| ch.contains("approved despite [epilepsy]")));
     assert_eq!(rows.len(), 5, "{rows:?}");
+}
+
+/// Dose guidance: a profile allowed one session a day is refused a second, with when the next
+/// is allowed, also after a restart (the day's sessions come from the history).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dose_guidance_counts_the_day_across_a_restart() {
+    let dir = TempDir::new("dose");
+    let bus = Bus::start();
+    let state = dir.0.join("state");
+    let mut daemon = Daemon::start(&bus, &state, &dir.0.join("t1.csv")).await;
+    let c = Client::new(&bus).await;
+    let once: std::collections::HashMap<String, zbus::zvariant::OwnedValue> = [
+        ("sessions_per_day", 1u32),
+        ("minutes_per_day", 30),
+        ("min_gap_minutes", 0),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.into()))
+    .collect();
+    c.profiles.create("ben", once).await.unwrap();
+    c.profiles
+        .record_screening("ben", no_contraindications())
+        .await
+        .unwrap();
+    let start = || {
+        c.session.start(
+            "neck",
+            opts(vec![
+                ("profile", Value::from("ben")),
+                ("duration", Value::U32(600)),
+            ]),
+        )
+    };
+    let e = c
+        .session
+        .start(
+            "neck",
+            opts(vec![
+                ("profile", Value::from("ben")),
+                ("duration", Value::U32(3_600)),
+            ]),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error_name(&e), "io.stimd.Stimd1.Error.DoseLimit", "{e}");
+    assert!(e.to_string().contains("at most 1800 s"), "{e}");
+    start().await.unwrap();
+    c.session.stop().await.unwrap();
+    let e = start().await.unwrap_err();
+    assert_eq!(error_name(&e), "io.stimd.Stimd1.Error.DoseLimit", "{e}");
+    assert!(e.to_string().contains("tomorrow"), "{e}");
+    // Another profile is not affected.
+    c.session.start("neck", Default::default()).await.unwrap();
+    c.session.stop().await.unwrap();
+
+    assert!(daemon.terminate().success());
+    let _d = Daemon::start(&bus, &state, &dir.0.join("t2.csv")).await;
+    let c = Client::new(&bus).await;
+    let e = c
+        .session
+        .start(
+            "neck",
+            opts(vec![
+                ("profile", Value::from("ben")),
+                ("duration", Value::U32(600)),
+            ]),
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("tomorrow"), "after a restart: {e}");
 }

@@ -23,6 +23,9 @@ pub enum StimdError {
     /// Refused for the person's safety: a contraindication or a forbidden placement; the
     /// message says why and what would allow it.
     Contraindicated(String),
+    /// The profile's dose guidance refuses a session now; the message says when the next one
+    /// is allowed.
+    DoseLimit(String),
     /// The history could not answer.
     HistoryUnavailable(String),
     /// The caller sends too many calls; it may try again shortly.
@@ -41,6 +44,7 @@ impl From<SessionError> for StimdError {
             SessionError::FaultActive(m) => StimdError::FaultActive(m),
             SessionError::NotPermitted(m) => StimdError::NotPermitted(m),
             SessionError::Contraindicated(m) => StimdError::Contraindicated(m),
+            SessionError::DoseLimit(m) => StimdError::DoseLimit(m),
             SessionError::Failed(m) => StimdError::Failed(m),
         }
     }
@@ -58,6 +62,7 @@ impl StimdError {
             StimdError::FaultActive(_) => "FaultActive",
             StimdError::NotPermitted(_) => "NotPermitted",
             StimdError::Contraindicated(_) => "Contraindicated",
+            StimdError::DoseLimit(_) => "DoseLimit",
             StimdError::HistoryUnavailable(_) => "HistoryUnavailable",
             StimdError::RateLimited(_) => "RateLimited",
             StimdError::Failed(_) => "Failed",
@@ -74,6 +79,7 @@ impl StimdError {
             | StimdError::FaultActive(m)
             | StimdError::NotPermitted(m)
             | StimdError::Contraindicated(m)
+            | StimdError::DoseLimit(m)
             | StimdError::HistoryUnavailable(m)
             | StimdError::RateLimited(m)
             | StimdError::Failed(m) => m.clone(),

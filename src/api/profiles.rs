@@ -55,7 +55,13 @@ fn invalid(m: String) -> StimdError {
 }
 
 /// Settings keys that change a person's limits.
-const LIMIT_KEYS: [&str; 2] = ["max_intensity_ua", "electrode_area_cm2"];
+const LIMIT_KEYS: [&str; 5] = [
+    "max_intensity_ua",
+    "electrode_area_cm2",
+    "sessions_per_day",
+    "minutes_per_day",
+    "min_gap_minutes",
+];
 
 fn touches_limits(settings: &HashMap<String, OwnedValue>) -> bool {
     settings.keys().any(|k| LIMIT_KEYS.contains(&k.as_str()))
@@ -119,9 +125,27 @@ impl Profiles {
                     }
                     next.preferred_programs = ids;
                 }
+                "sessions_per_day" | "minutes_per_day" | "min_gap_minutes" => {
+                    use crate::care::dose::{MINUTES_PER_DAY, MIN_GAP_MINUTES, SESSIONS_PER_DAY};
+                    let n = u32::try_from(v.try_clone().map_err(|e| invalid(e.to_string()))?)
+                        .map_err(|_| invalid(format!("{key}: expected u")))?;
+                    let (range, field) = match key.as_str() {
+                        "sessions_per_day" => (SESSIONS_PER_DAY, &mut next.dose.sessions_per_day),
+                        "minutes_per_day" => (MINUTES_PER_DAY, &mut next.dose.minutes_per_day),
+                        _ => (MIN_GAP_MINUTES, &mut next.dose.min_gap_minutes),
+                    };
+                    if !range.contains(&n) {
+                        return Err(invalid(format!(
+                            "{key} = {n} is out of range (allowed: {}..={}; 0 = no limit)",
+                            range.start(),
+                            range.end()
+                        )));
+                    }
+                    *field = n;
+                }
                 other => {
                     return Err(invalid(format!(
-                        "unknown setting {:?} (allowed: language, max_intensity_ua, electrode_area_cm2, preferred_programs)",
+                        "unknown setting {:?} (allowed: language, max_intensity_ua, electrode_area_cm2, preferred_programs, sessions_per_day, minutes_per_day, min_gap_minutes)",
                         other.chars().take(32).collect::<String>()
                     )))
                 }
@@ -239,6 +263,9 @@ impl Profiles {
             .map(|(k, v)| (k.clone(), v.to_vec()))
             .collect();
         put("comfort", Value::from(comfort));
+        put("sessions_per_day", Value::U32(p.dose.sessions_per_day));
+        put("minutes_per_day", Value::U32(p.dose.minutes_per_day));
+        put("min_gap_minutes", Value::U32(p.dose.min_gap_minutes));
         put("screened", Value::Bool(p.screening.is_some()));
         put(
             "screening_date",
@@ -304,13 +331,13 @@ impl Profiles {
         let limits = touches_limits(&settings);
         let mut p = self.existing(name)?;
         self.apply(&mut p, &settings)?;
-        let (max, area) = (p.max_intensity_ua, p.electrode_area_cm2);
+        let (max, area, dose) = (p.max_intensity_ua, p.electrode_area_cm2, p.dose);
         self.store(move |s| s.put(p)).await?;
         if limits {
             self.record(
                 name,
                 &actor,
-                format!("limits: max_intensity_ua {max:?}, electrode_area_cm2 {area}"),
+                format!("limits: max_intensity_ua {max:?}, electrode_area_cm2 {area}, {dose:?}"),
             );
         }
         Ok(())

@@ -6,6 +6,7 @@
 //! a session starts; the `Profiles` D-Bus interface edits it.
 
 pub mod admin;
+pub mod dose;
 pub mod placement;
 pub mod profile;
 pub mod store;

@@ -80,6 +80,9 @@ pub struct Profile {
     /// The intensity they last settled on, per program, µA per channel.
     #[serde(default)]
     pub comfort: BTreeMap<String, [u32; ceiling::CHANNELS]>,
+    /// Sessions and minutes a day, and the gap between sessions.
+    #[serde(default)]
+    pub dose: super::dose::Dose,
     #[serde(default)]
     pub screening: Option<Screening>,
     #[serde(default)]
@@ -95,6 +98,7 @@ impl Profile {
             electrode_area_cm2: 0.0,
             preferred_programs: Vec::new(),
             comfort: BTreeMap::new(),
+            dose: super::dose::Dose::default(),
             screening: None,
             approval: None,
         }

@@ -145,7 +145,8 @@ impl ProfileStore {
 pub(crate) mod tests {
     use super::*;
 
-    /// A store whose `default` profile answered "no" to every question.
+    /// A store whose `default` profile answered "no" to every question and has no dose limit
+    /// (tests run many sessions in a row).
     pub(crate) fn screened(dir: &Path) -> ProfileStore {
         let (mut s, _) = ProfileStore::load(dir, "en");
         let mut p = s.get(DEFAULT).unwrap().clone();
@@ -154,6 +155,11 @@ pub(crate) mod tests {
             .map(|q| (q.0.to_string(), false))
             .collect();
         p.screening = Some(crate::care::profile::screening(&no, 0).unwrap());
+        p.dose = crate::care::dose::Dose {
+            sessions_per_day: 0,
+            minutes_per_day: 0,
+            min_gap_minutes: 0,
+        };
         s.profiles.insert(DEFAULT.into(), p);
         s
     }

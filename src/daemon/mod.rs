@@ -160,7 +160,7 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
         tracing::warn!("profile {w}");
     }
     let profiles = Arc::new(RwLock::new(profiles));
-    let manager = Manager::new(
+    let mut manager = Manager::new(
         shared.clone(),
         limits.clone(),
         channels,
@@ -176,6 +176,23 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
         catalog.clone(),
         profiles.clone(),
     );
+    // The last two days' sessions, so the dose guidance survives a restart.
+    let since = crate::clock::unix_now() - 2 * 86_400;
+    match history.sessions(since, 0, 0).await {
+        Ok(rows) => {
+            manager.recent = rows
+                .iter()
+                .map(|r| {
+                    let past = crate::care::dose::Past {
+                        start: r.start,
+                        end: r.start + r.duration_s(),
+                    };
+                    (r.profile.clone(), past)
+                })
+                .collect()
+        }
+        Err(e) => tracing::warn!("dose guidance starts without the last sessions: {e}"),
+    }
     let manager_task = tokio::spawn(manager.run(req_rx, trip_rx));
     if let Some(edges) = button_edges {
         let b = &o.config.buttons;

@@ -48,6 +48,9 @@ pub struct Manager {
     pub catalog: Arc<RwLock<Catalog>>,
     /// People's profiles: their own limits, settled intensities and screening.
     pub profiles: Arc<RwLock<crate::care::ProfileStore>>,
+    /// Sessions of the last two days per profile, for the dose guidance (seeded from the
+    /// history at start-up, so a restart does not reset a day's count).
+    pub recent: Vec<(String, crate::care::dose::Past)>,
     battery_level: i32,
     battery_read_ms: u64,
     session: Option<Session>,
@@ -92,6 +95,7 @@ impl Manager {
             battery,
             catalog,
             profiles,
+            recent: Vec::new(),
             battery_level: -1,
             battery_read_ms: 0,
             session: None,
@@ -375,6 +379,26 @@ impl Manager {
         }
         if let Some(why) = profile.contraindication(&placement) {
             return Err(SessionError::Contraindicated(why));
+        }
+        {
+            use crate::care::dose;
+            let now = unix_now();
+            let past: Vec<dose::Past> = self
+                .recent
+                .iter()
+                .filter(|(p, _)| *p == profile.name)
+                .map(|(_, s)| *s)
+                .collect();
+            let midnight = dose::local_midnight(now);
+            dose::check(
+                &profile.dose,
+                &past,
+                now,
+                midnight,
+                duration_s,
+                dose::local_clock,
+            )
+            .map_err(|why| SessionError::DoseLimit(format!("profile {:?}: {why}", profile.name)))?;
         }
         let keepalive_s = o.keepalive_s.unwrap_or(0);
         if keepalive_s > MAX_KEEPALIVE_S {
@@ -726,6 +750,15 @@ impl Manager {
             return;
         };
         self.remember_comfort(&s);
+        let end = unix_now();
+        self.recent.retain(|(_, p)| p.end > end - 2 * 86_400);
+        self.recent.push((
+            s.profile.clone(),
+            crate::care::dose::Past {
+                start: s.start_unix,
+                end,
+            },
+        ));
         let reason = reason.as_string();
         tracing::info!(id = s.id, reason, "session ended");
         let figures = self.figures(&s, now);

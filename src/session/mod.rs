@@ -108,6 +108,9 @@ pub enum SessionError {
     /// Refused for the person's safety: a contraindication or a forbidden placement.
     #[error("{0}")]
     Contraindicated(String),
+    /// The profile's dose guidance: too many sessions or minutes today, or too soon.
+    #[error("{0}")]
+    DoseLimit(String),
     #[error("{0}")]
     Failed(String),
 }

@@ -193,12 +193,24 @@ impl Daemon {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         // The default profile answers "no" to every contraindication question, as a person
-        // would before their first session; tests of the check use profiles of their own.
+        // would before their first session, and (set as root, an administrator) has no dose
+        // limit, since tests run many sessions in a row; tests of these rules use profiles of
+        // their own.
         client
             .profiles
             .record_screening("default", no_contraindications())
             .await
             .expect("RecordScreening");
+        let unlimited: std::collections::HashMap<String, zbus::zvariant::OwnedValue> =
+            ["sessions_per_day", "minutes_per_day", "min_gap_minutes"]
+                .into_iter()
+                .map(|k| (k.to_string(), zbus::zvariant::OwnedValue::from(0u32)))
+                .collect();
+        client
+            .profiles
+            .update("default", unlimited)
+            .await
+            .expect("no dose limit for the tests");
         d
     }
 

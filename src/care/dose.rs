@@ -1,0 +1,209 @@
+//! Dose guidance: how many sessions and minutes a day a profile may have and how long to wait
+//! between sessions (the leaflet: 20–30 minutes, once or twice a day). Days are local days.
+//! Pure: the session manager passes the profile's recent sessions and the clock.
+
+use serde::{Deserialize, Serialize};
+
+/// A profile's dose limits; 0 in a field means no limit there (clinical use, set by an
+/// administrator).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Dose {
+    pub sessions_per_day: u32,
+    pub minutes_per_day: u32,
+    pub min_gap_minutes: u32,
+}
+
+impl Default for Dose {
+    /// The leaflet's: twice a day, an hour in all, two hours apart.
+    fn default() -> Self {
+        Dose {
+            sessions_per_day: 2,
+            minutes_per_day: 60,
+            min_gap_minutes: 120,
+        }
+    }
+}
+
+/// Allowed ranges of the fields, for validation.
+pub const SESSIONS_PER_DAY: std::ops::RangeInclusive<u32> = 0..=24;
+pub const MINUTES_PER_DAY: std::ops::RangeInclusive<u32> = 0..=1_440;
+pub const MIN_GAP_MINUTES: std::ops::RangeInclusive<u32> = 0..=720;
+
+/// A past session: when it started and ended (Unix seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Past {
+    pub start: i64,
+    pub end: i64,
+}
+
+/// Whether a session of `requested_s` may start at `now`, given the profile's sessions
+/// `past` and the start of today (`midnight`, local). The refusal says when the next one is
+/// allowed; `clock` formats a time of day.
+pub fn check(
+    dose: &Dose,
+    past: &[Past],
+    now: i64,
+    midnight: i64,
+    requested_s: u32,
+    clock: impl Fn(i64) -> String,
+) -> Result<(), String> {
+    let today: Vec<&Past> = past.iter().filter(|p| p.start >= midnight).collect();
+    if dose.sessions_per_day > 0 && today.len() as u32 >= dose.sessions_per_day {
+        return Err(format!(
+            "{} session(s) today already (allowed: {} a day); the next is allowed tomorrow",
+            today.len(),
+            dose.sessions_per_day
+        ));
+    }
+    if dose.minutes_per_day > 0 {
+        let used_s: i64 = today.iter().map(|p| (p.end - p.start).max(0)).sum();
+        let left_s = i64::from(dose.minutes_per_day) * 60 - used_s;
+        if left_s < 60 {
+            return Err(format!(
+                "{} of {} minutes used today; the next session is allowed tomorrow",
+                used_s / 60,
+                dose.minutes_per_day
+            ));
+        }
+        if i64::from(requested_s) > left_s {
+            return Err(format!(
+                "{} of {} minutes used today: ask for at most {} s (duration)",
+                used_s / 60,
+                dose.minutes_per_day,
+                left_s
+            ));
+        }
+    }
+    if dose.min_gap_minutes > 0 {
+        if let Some(last) = past.iter().map(|p| p.end).max() {
+            let next = last + i64::from(dose.min_gap_minutes) * 60;
+            if now < next {
+                return Err(format!(
+                    "the next session is allowed from {} (at least {} minutes between sessions)",
+                    clock(next),
+                    dose.min_gap_minutes
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The start of the local day that contains `t` (Unix seconds).
+pub fn local_midnight(t: i64) -> i64 {
+    let time = t as libc::time_t;
+    // SAFETY: plain-old-data out parameter; localtime_r and mktime are thread-safe.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    if unsafe { libc::localtime_r(&time, &mut tm) }.is_null() {
+        return t - t.rem_euclid(86_400);
+    }
+    tm.tm_hour = 0;
+    tm.tm_min = 0;
+    tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    let m = unsafe { libc::mktime(&mut tm) };
+    if m == -1 {
+        t - t.rem_euclid(86_400)
+    } else {
+        // time_t is 32 bits on armv7.
+        #[allow(clippy::useless_conversion)]
+        i64::from(m)
+    }
+}
+
+/// `HH:MM` local time.
+pub fn local_clock(t: i64) -> String {
+    let time = t as libc::time_t;
+    // SAFETY: as in `local_midnight`.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    if unsafe { libc::localtime_r(&time, &mut tm) }.is_null() {
+        return t.to_string();
+    }
+    format!("{:02}:{:02}", tm.tm_hour, tm.tm_min)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: i64 = 3_600;
+    /// A day's midnight in these tests.
+    const MID: i64 = 1_000 * 86_400;
+
+    fn hhmm(t: i64) -> String {
+        format!(
+            "{:02}:{:02}",
+            (t - MID).rem_euclid(86_400) / H,
+            (t % H) / 60
+        )
+    }
+
+    #[test]
+    fn twice_a_day_an_hour_in_all_two_hours_apart() {
+        let d = Dose::default();
+        let s1 = Past {
+            start: MID + 8 * H,
+            end: MID + 8 * H + 1_800,
+        };
+        assert_eq!(check(&d, &[], MID + 8 * H, MID, 1_800, hhmm), Ok(()));
+        let e = check(&d, &[s1], MID + 9 * H, MID, 1_800, hhmm).unwrap_err();
+        assert!(e.contains("allowed from 10:30"), "{e}");
+        assert_eq!(check(&d, &[s1], MID + 11 * H, MID, 1_800, hhmm), Ok(()));
+        let e = check(&d, &[s1], MID + 11 * H, MID, 2_400, hhmm).unwrap_err();
+        assert!(e.contains("at most 1800 s"), "{e}");
+        let s2 = Past {
+            start: MID + 12 * H,
+            end: MID + 12 * H + 600,
+        };
+        let e = check(&d, &[s1, s2], MID + 20 * H, MID, 60, hhmm).unwrap_err();
+        assert!(
+            e.contains("2 session(s) today") && e.contains("tomorrow"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_day_boundary_resets_the_count_but_not_the_gap() {
+        let d = Dose::default();
+        let late = [
+            Past {
+                start: MID - 4 * H,
+                end: MID - 3 * H,
+            },
+            Past {
+                start: MID - H,
+                end: MID - 600,
+            },
+        ];
+        // Two sessions yesterday, the last ending at 23:50: the count starts again at
+        // midnight, the gap runs on until 01:50.
+        let e = check(&d, &late, MID + 600, MID, 1_800, hhmm).unwrap_err();
+        assert!(e.contains("from 01:50"), "{e}");
+        assert_eq!(check(&d, &late, MID + 2 * H, MID, 1_800, hhmm), Ok(()));
+    }
+
+    #[test]
+    fn zero_means_no_limit() {
+        let d = Dose {
+            sessions_per_day: 0,
+            minutes_per_day: 0,
+            min_gap_minutes: 0,
+        };
+        let many: Vec<Past> = (0..30)
+            .map(|i| Past {
+                start: MID + i * 60,
+                end: MID + i * 60 + 59,
+            })
+            .collect();
+        assert_eq!(check(&d, &many, MID + 1_800, MID, 7_200, hhmm), Ok(()));
+    }
+
+    #[test]
+    fn local_midnight_is_at_or_before_and_within_a_day() {
+        let now = crate::clock::unix_now();
+        let m = local_midnight(now);
+        assert!(m <= now && now - m < 25 * H, "{m} {now}");
+        assert_eq!(local_clock(m), "00:00");
+    }
+}
