@@ -289,3 +289,76 @@ async fn dose_guidance_counts_the_day_across_a_restart() {
         .unwrap_err();
     assert!(e.to_string().contains("tomorrow"), "after a restart: {e}");
 }
+
+/// Pad wear: after `care.pad_uses` sessions a channel's pads are worn (`PadsWorn`, `Pads`),
+/// also after a restart; contact loss on a worn set mentions the pads; `PadsReplaced` starts
+/// the count again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pads_wear_out_are_remembered_and_replaced() {
+    retry_on_timing_trip("pads", |dir| async move {
+        let bus = Bus::start();
+        let state = dir.join("state");
+        let env = [("STIMD__CARE__PAD_USES", "2")];
+        let mut daemon = Daemon::start_with(&bus, &state, &dir.join("t1.csv"), &env).await;
+        let c = Client::new(&bus).await;
+        let mut worn = c.device.receive_pads_worn().await.unwrap();
+        for _ in 0..2 {
+            c.session.start("neck", Default::default()).await.unwrap();
+            c.session.stop().await.unwrap();
+        }
+        let mut channels = Vec::new();
+        for _ in 0..2 {
+            let sig = tokio::time::timeout(DEADLINE, worn.next())
+                .await
+                .expect("PadsWorn")
+                .expect("stream");
+            let a = sig.args().unwrap();
+            assert_eq!(*a.sessions(), 2);
+            channels.push(*a.channel());
+        }
+        channels.sort();
+        assert_eq!(channels, [0, 1]);
+        let pads = c.device.pads().await.unwrap();
+        assert!(pads.iter().all(|p| p.0 == 2 && p.2), "{pads:?}");
+
+        // Remembered across a restart.
+        assert!(daemon.terminate().success());
+        let _d = Daemon::start_with(&bus, &state, &dir.join("t2.csv"), &env).await;
+        let c = Client::new(&bus).await;
+        assert!(c.device.pads().await.unwrap().iter().all(|p| p.2));
+
+        // Contact lost on a worn set: the notice says to replace the pads.
+        let mut notices = c.session.receive_notice().await.unwrap();
+        let id = c
+            .session
+            .start(
+                "neck",
+                opts(vec![("intensity", Value::from(vec![3_000u32, 3_000]))]),
+            )
+            .await
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+        c.sim.set_contact(1, false).await.unwrap();
+        let sig = tokio::time::timeout(DEADLINE, notices.next())
+            .await
+            .expect("Notice")
+            .expect("stream");
+        let a = sig.args().unwrap();
+        assert_eq!(*a.id(), id);
+        assert!(
+            a.message().contains("channel 1 lost contact"),
+            "{}",
+            a.message()
+        );
+        assert!(a.message().contains("PadsReplaced(1)"), "{}", a.message());
+        c.session.stop().await.unwrap();
+
+        c.device.pads_replaced(1).await.unwrap();
+        let pads = c.device.pads().await.unwrap();
+        assert_eq!((pads[1].0, pads[1].2), (0, false), "{pads:?}");
+        assert!(pads[0].2);
+        let e = c.device.pads_replaced(2).await.unwrap_err();
+        assert_eq!(error_name(&e), "io.stimd.Stimd1.Error.InvalidArgument");
+    })
+    .await;
+}

@@ -140,6 +140,34 @@ impl Device {
         self.status.borrow().battery
     }
 
+    /// Per channel: sessions and minutes on its pad set since it was fitted, and whether it
+    /// is worn (`care.pad_uses` sessions).
+    #[zbus(property)]
+    fn pads(&self) -> Vec<(u32, u32, bool)> {
+        self.status.borrow().pads.clone()
+    }
+
+    /// A fresh pad set was fitted on `channel`: its counts start again.
+    async fn pads_replaced(
+        &self,
+        #[zbus(header)] hdr: zbus::message::Header<'_>,
+        #[zbus(connection)] conn: &zbus::Connection,
+        channel: u32,
+    ) -> Result<(), StimdError> {
+        self.limiter.take(&hdr)?;
+        self.session.pads_replaced(channel).await?;
+        super::log_caller(conn, &hdr, &format!("Device.PadsReplaced {channel}")).await;
+        Ok(())
+    }
+
+    /// A channel's pad set has been used `sessions` times: replace it.
+    #[zbus(signal)]
+    pub async fn pads_worn(
+        emitter: &SignalEmitter<'_>,
+        channel: u32,
+        sessions: u32,
+    ) -> zbus::Result<()>;
+
     /// A safety fault tripped: output is off and the fault is latched.
     #[zbus(signal)]
     pub async fn fault_raised(

@@ -70,6 +70,9 @@ async fn emit_event(device: &InterfaceRef<Device>, session: &InterfaceRef<Sessio
             Device::fault_raised(device.signal_emitter(), code, message).await
         }
         Event::Ended { id, reason } => Session::ended(session.signal_emitter(), *id, reason).await,
+        Event::PadsWorn { channel, sessions } => {
+            Device::pads_worn(device.signal_emitter(), *channel, *sessions).await
+        }
         Event::Notice { id, message } => {
             Session::notice(session.signal_emitter(), *id, message).await
         }
@@ -95,6 +98,9 @@ async fn emit_changes(
     }
     if a.battery != b.battery {
         d.battery_changed(de).await?;
+    }
+    if a.pads != b.pads {
+        d.pads_changed(de).await?;
     }
     drop(d);
     let s = session.get().await;

@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod dose;
+pub mod pads;
 pub mod placement;
 pub mod profile;
 pub mod store;

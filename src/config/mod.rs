@@ -272,12 +272,15 @@ pub struct CareConfig {
     /// Members of this group (and root) may change a person's limits, remove profiles and
     /// record a doctor's approval.
     pub admin_group: String,
+    /// Sessions after which a pad set counts as worn.
+    pub pad_uses: u32,
 }
 
 impl Default for CareConfig {
     fn default() -> Self {
         CareConfig {
             admin_group: "stimd-admin".into(),
+            pad_uses: 20,
         }
     }
 }

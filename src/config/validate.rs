@@ -149,6 +149,7 @@ pub(super) fn problems(c: &Config) -> Vec<Problem> {
     if c.care.admin_group.trim().is_empty() {
         k.fail("care.admin_group", "\"\"", "a group name");
     }
+    k.range("care.pad_uses", c.care.pad_uses, 1, 200);
     k.range("battery.low_percent", c.battery.low_percent, 0, 100);
     k.range(
         "battery.critical_percent",

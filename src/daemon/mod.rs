@@ -176,6 +176,11 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
         catalog.clone(),
         profiles.clone(),
     );
+    let (pads, warning) = crate::care::pads::Pads::load(&o.state_dir, o.config.care.pad_uses);
+    if let Some(w) = warning {
+        tracing::warn!("pad counts start from zero: {w}");
+    }
+    manager.pads = Some(pads);
     // The last two days' sessions, so the dose guidance survives a restart.
     let since = crate::clock::unix_now() - 2 * 86_400;
     match history.sessions(since, 0, 0).await {

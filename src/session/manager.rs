@@ -51,6 +51,8 @@ pub struct Manager {
     /// Sessions of the last two days per profile, for the dose guidance (seeded from the
     /// history at start-up, so a restart does not reset a day's count).
     pub recent: Vec<(String, crate::care::dose::Past)>,
+    /// The pad sets' use counts (none in unit tests).
+    pub pads: Option<crate::care::pads::Pads>,
     battery_level: i32,
     battery_read_ms: u64,
     session: Option<Session>,
@@ -96,6 +98,7 @@ impl Manager {
             catalog,
             profiles,
             recent: Vec::new(),
+            pads: None,
             battery_level: -1,
             battery_read_ms: 0,
             session: None,
@@ -201,6 +204,21 @@ impl Manager {
             }
             Request::AcknowledgeFault { reply } => {
                 let r = self.acknowledge().await;
+                let _ = reply.send(r);
+            }
+            Request::PadsReplaced { channel, reply } => {
+                let r = if channel as usize >= self.channels {
+                    Err(SessionError::InvalidArgument(format!(
+                        "channel = {channel} is out of range (allowed: 0..={})",
+                        self.channels - 1
+                    )))
+                } else {
+                    if let Some(p) = self.pads.as_mut() {
+                        p.replaced(channel as usize, unix_now());
+                    }
+                    tracing::info!(channel, "new pads fitted");
+                    Ok(())
+                };
                 let _ = reply.send(r);
             }
         }
@@ -617,6 +635,15 @@ impl Manager {
         }
         for (id, ch) in lost {
             self.record_target(id, ch, MicroAmps::ZERO, "safety:contact_lost");
+            if let Some(p) = self.pads.as_ref().filter(|p| p.worn(ch)) {
+                let message = format!(
+                    "channel {ch} lost contact; its pads have had {} sessions (worn after {}): \
+                     fit new pads, then Device.PadsReplaced({ch})",
+                    p.get(ch).sessions,
+                    p.uses
+                );
+                let _ = self.events.send(Event::Notice { id, message });
+            }
         }
         let Some(s) = self.session.as_mut() else {
             self.publish();
@@ -750,6 +777,16 @@ impl Manager {
             return;
         };
         self.remember_comfort(&s);
+        if let Some(pads) = self.pads.as_mut() {
+            for ch in pads.used(&s.channels, s.elapsed_s(now)) {
+                let sessions = pads.get(ch).sessions;
+                tracing::warn!(channel = ch, sessions, "pads worn: replace them");
+                let _ = self.events.send(Event::PadsWorn {
+                    channel: ch as u32,
+                    sessions,
+                });
+            }
+        }
         let end = unix_now();
         self.recent.retain(|(_, p)| p.end > end - 2 * 86_400);
         self.recent.push((
@@ -823,6 +860,12 @@ impl Manager {
                 })
                 .collect(),
             battery: self.battery_level,
+            pads: (0..self.channels)
+                .map(|ch| match &self.pads {
+                    Some(p) => (p.get(ch).sessions, p.get(ch).minutes, p.worn(ch)),
+                    None => (0, 0, false),
+                })
+                .collect(),
             ..Status::default()
         };
         if let Some(s) = &self.session {

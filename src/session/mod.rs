@@ -53,6 +53,8 @@ pub struct Status {
     pub segment: String,
     /// Battery charge in percent, −1 when unknown.
     pub battery: i32,
+    /// Per channel: sessions and minutes on its pad set, and whether it is worn.
+    pub pads: Vec<(u32, u32, bool)>,
 }
 
 /// Things that happened, for signals.
@@ -67,6 +69,11 @@ pub enum Event {
     Ended {
         id: u64,
         reason: String,
+    },
+    /// A channel's pad set has reached `care.pad_uses` sessions.
+    PadsWorn {
+        channel: u32,
+        sessions: u32,
     },
     /// Something the person should know about a session that was allowed anyway.
     Notice {
@@ -155,6 +162,10 @@ pub enum Request {
     AcknowledgeFault {
         reply: Reply<()>,
     },
+    PadsReplaced {
+        channel: u32,
+        reply: Reply<()>,
+    },
 }
 
 /// A cloneable handle on the session manager.
@@ -241,6 +252,11 @@ impl SessionHandle {
         self.shared.zero_all();
         self.shared.armed.store(false, Ordering::Release);
         self.call(|reply| Request::EmergencyStop { reply }).await
+    }
+    /// A fresh pad set on `channel`: its counts start again.
+    pub async fn pads_replaced(&self, channel: u32) -> Result<(), SessionError> {
+        self.call(|reply| Request::PadsReplaced { channel, reply })
+            .await
     }
     pub async fn acknowledge_fault(&self) -> Result<(), SessionError> {
         self.call(|reply| Request::AcknowledgeFault { reply }).await

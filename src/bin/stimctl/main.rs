@@ -77,6 +77,11 @@ enum Cmd {
         #[arg(long, default_value = "csv", value_parser = ["csv", "json"])]
         format: String,
     },
+    /// How worn each channel's pads are; `--replaced CH` after fitting new ones.
+    Pads {
+        #[arg(long)]
+        replaced: Option<u32>,
+    },
     /// List the profiles.
     Profiles,
     /// Show, add, change, remove or approve a profile.
@@ -204,6 +209,28 @@ async fn run(cli: Cli) -> Result<(), String> {
         | Cmd::Profile(_)
         | Cmd::Check { .. }
         | Cmd::Summary { .. } => {}
+        Cmd::Pads { replaced } => {
+            if let Some(ch) = replaced {
+                device.pads_replaced(ch).await.map_err(describe)?;
+                println!("channel {ch}: new pads, count reset");
+            }
+            for (ch, (sessions, minutes, worn)) in device
+                .pads()
+                .await
+                .map_err(describe)?
+                .into_iter()
+                .enumerate()
+            {
+                println!(
+                    "channel {ch}: {sessions} sessions, {minutes} min{}",
+                    if worn {
+                        " — worn, replace the pads"
+                    } else {
+                        ""
+                    }
+                );
+            }
+        }
         Cmd::Status => {
             let state = device.state().await.map_err(describe)?;
             let (code, message) = device.fault().await.map_err(describe)?;

@@ -1,0 +1,130 @@
+//! Pad wear: each channel's pad set counts the sessions and minutes since it was fitted.
+//! After `care.pad_uses` sessions the set is worn (poorer contact, skin irritation) and the
+//! device says so; `PadsReplaced(channel)` starts a set afresh. Kept in `<state dir>/pads.toml`
+//! so the counts survive restarts.
+
+use crate::safety::limits::ceiling::CHANNELS;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// One channel's pad set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PadSet {
+    pub sessions: u32,
+    pub minutes: u32,
+    /// When it was fitted (Unix seconds; 0 = unknown).
+    pub fitted: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct File {
+    channel: [PadSet; CHANNELS],
+}
+
+#[derive(Debug)]
+pub struct Pads {
+    dir: PathBuf,
+    sets: [PadSet; CHANNELS],
+    /// Uses after which a set is worn.
+    pub uses: u32,
+}
+
+impl Pads {
+    /// Loads the counts in `dir` (zero if none or unreadable, with a warning).
+    pub fn load(dir: &Path, uses: u32) -> (Pads, Option<String>) {
+        let path = dir.join("pads.toml");
+        let (sets, warning) = match std::fs::read_to_string(&path) {
+            Ok(t) => match toml::from_str::<File>(&t) {
+                Ok(f) => (f.channel, None),
+                Err(e) => (Default::default(), Some(format!("{}: {e}", path.display()))),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Default::default(), None),
+            Err(e) => (Default::default(), Some(format!("{}: {e}", path.display()))),
+        };
+        (
+            Pads {
+                dir: dir.to_path_buf(),
+                sets,
+                uses,
+            },
+            warning,
+        )
+    }
+
+    pub fn get(&self, channel: usize) -> PadSet {
+        self.sets.get(channel).copied().unwrap_or_default()
+    }
+
+    pub fn worn(&self, channel: usize) -> bool {
+        self.get(channel).sessions >= self.uses
+    }
+
+    /// Counts a session of `seconds` on `channels`; returns the channels whose set has just
+    /// become worn.
+    pub fn used(&mut self, channels: &[usize], seconds: u32) -> Vec<usize> {
+        let mut newly_worn = Vec::new();
+        for &ch in channels {
+            if let Some(set) = self.sets.get_mut(ch) {
+                set.sessions += 1;
+                set.minutes += seconds.div_ceil(60);
+                if set.sessions == self.uses {
+                    newly_worn.push(ch);
+                }
+            }
+        }
+        self.save();
+        newly_worn
+    }
+
+    /// A fresh set on `channel`, fitted at `now`.
+    pub fn replaced(&mut self, channel: usize, now: i64) {
+        if let Some(set) = self.sets.get_mut(channel) {
+            *set = PadSet {
+                sessions: 0,
+                minutes: 0,
+                fitted: now,
+            };
+        }
+        self.save();
+    }
+
+    fn save(&self) {
+        let text = toml::to_string(&File { channel: self.sets }).unwrap_or_default();
+        if let Err(e) = crate::files::write_toml(&self.dir, "pads", &text) {
+            tracing::error!("cannot store the pad counts: {e}; kept in memory");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_wear_out_and_survive_a_reload() {
+        let dir = std::env::temp_dir().join(format!("stimd-pads-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (mut p, w) = Pads::load(&dir, 3);
+        assert!(w.is_none());
+        assert!(p.used(&[0, 1], 90).is_empty());
+        assert!(p.used(&[0], 600).is_empty());
+        assert_eq!(p.used(&[0, 1], 30), vec![0], "channel 0 reaches 3 uses");
+        assert!(p.worn(0) && !p.worn(1));
+        assert!(p.used(&[0], 30).is_empty(), "signalled once");
+        let (mut q, _) = Pads::load(&dir, 3);
+        assert_eq!(
+            q.get(0),
+            PadSet {
+                sessions: 4,
+                minutes: 2 + 10 + 1 + 1,
+                fitted: 0
+            }
+        );
+        q.replaced(0, 77);
+        assert_eq!(Pads::load(&dir, 3).0.get(0).fitted, 77);
+        assert!(!Pads::load(&dir, 3).0.worn(0));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
