@@ -151,6 +151,11 @@ async fn stimctl_keeps_profiles_and_asks_the_questions() {
         "chest",
     ]);
     assert!(!ok && out.contains("never allowed"), "{out}");
+    let (ok, out) = stimctl(&["advice", "--profile", "anna"]);
+    assert!(
+        ok && out.contains("not enough to go on yet for anna"),
+        "{out}"
+    );
     let (ok, out) = stimctl(&["pads", "--replaced", "1"]);
     assert!(
         ok && out.contains("channel 1: new pads") && out.contains("channel 0: 0 sessions, 0 min"),

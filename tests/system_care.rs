@@ -362,3 +362,66 @@ async fn pads_wear_out_are_remembered_and_replaced() {
     })
     .await;
 }
+
+/// What works for me: a profile's rated sessions give the program that helped most, with the
+/// numbers, once there are at least three rated sessions of it; others' sessions do not count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn advice_comes_from_the_profiles_own_ratings() {
+    let dir = TempDir::new("advice");
+    let bus = Bus::start();
+    let _d = Daemon::start(&bus, &dir.0.join("state"), &dir.0.join("t.csv")).await;
+    let c = Client::new(&bus).await;
+    let unlimited: std::collections::HashMap<String, zbus::zvariant::OwnedValue> =
+        ["sessions_per_day", "minutes_per_day", "min_gap_minutes"]
+            .into_iter()
+            .map(|k| (k.to_string(), 0u32.into()))
+            .collect();
+    c.profiles.create("cleo", unlimited).await.unwrap();
+    c.profiles
+        .record_screening("cleo", no_contraindications())
+        .await
+        .unwrap();
+    let advice = |c: &Client| {
+        let h = c.history.clone();
+        async move { h.advice("cleo").await.unwrap() }
+    };
+    let run = |program: &'static str, profile: &'static str, before: u8, after: u8| {
+        let c = &c;
+        async move {
+            let id = c
+                .session
+                .start(program, opts(vec![("profile", Value::from(profile))]))
+                .await
+                .unwrap();
+            c.session.stop().await.unwrap();
+            c.history.rate_pain(id, before, after).await.unwrap();
+        }
+    };
+    for _ in 0..2 {
+        run("massage", "cleo", 6, 2).await;
+        run("low-back", "cleo", 7, 5).await;
+    }
+    // Someone else's sessions with a bigger effect do not count for cleo.
+    for _ in 0..3 {
+        run("neck", "default", 9, 1).await;
+    }
+    let a = advice(&c).await;
+    assert_eq!(
+        get::<String>(&a, "recommended"),
+        "",
+        "two rated sessions are not enough"
+    );
+    assert!(get::<String>(&a, "message").contains("at least 3"));
+    run("massage", "cleo", 6, 2).await;
+    run("low-back", "cleo", 7, 5).await;
+    let a = advice(&c).await;
+    assert_eq!(get::<String>(&a, "recommended"), "massage");
+    assert_eq!(get::<u32>(&a, "rated"), 3);
+    assert_eq!(get::<f64>(&a, "reduction"), 4.0);
+    assert_eq!(get::<u32>(&a, "sessions"), 6, "cleo's sessions only");
+    assert!(
+        get::<String>(&a, "message").contains("pain 6.0 → 2.0"),
+        "{}",
+        get::<String>(&a, "message")
+    );
+}

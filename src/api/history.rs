@@ -195,6 +195,55 @@ impl History {
         summary_dict(s)
     }
 
+    /// What works for `profile`: sessions u, programs aa{sv} (as in `Summary`, this
+    /// profile's sessions only), recommended s (the program with the largest mean pain
+    /// reduction among those with at least 3 rated sessions; "" if none yet), reduction d,
+    /// rated u, and message s (the advice in words, with the numbers).
+    async fn advice(
+        &self,
+        #[zbus(header)] hdr: zbus::message::Header<'_>,
+        profile: &str,
+    ) -> Result<HashMap<String, OwnedValue>, StimdError> {
+        self.limiter.take(&hdr)?;
+        if !crate::care::profile::valid_name(profile) {
+            return Err(StimdError::InvalidArgument(format!(
+                "profile = {:?} is not a profile name",
+                profile.chars().take(40).collect::<String>()
+            )));
+        }
+        let s = self
+            .history
+            .profile_summary(profile)
+            .await
+            .map_err(StimdError::HistoryUnavailable)?;
+        let best = crate::care::advice::recommend(&s).cloned();
+        let message = crate::care::advice::message(profile, &s);
+        let mut d = summary_dict(s)?;
+        let put = |d: &mut HashMap<String, OwnedValue>, k: &str, v: Value<'_>| {
+            d.insert(
+                k.into(),
+                v.try_into().unwrap_or_else(|_| OwnedValue::from(0u8)),
+            );
+        };
+        put(
+            &mut d,
+            "recommended",
+            Value::from(best.as_ref().map_or(String::new(), |b| b.program.clone())),
+        );
+        put(
+            &mut d,
+            "reduction",
+            Value::F64(best.as_ref().map_or(0.0, |b| b.mean_reduction)),
+        );
+        put(
+            &mut d,
+            "rated",
+            Value::U32(best.as_ref().map_or(0, |b| b.rated)),
+        );
+        put(&mut d, "message", Value::from(message));
+        Ok(d)
+    }
+
     /// Every session as `json` or `csv` (with a header row).
     async fn export(
         &self,

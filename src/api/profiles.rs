@@ -55,12 +55,15 @@ fn invalid(m: String) -> StimdError {
 }
 
 /// Settings keys that change a person's limits.
-const LIMIT_KEYS: [&str; 5] = [
+const LIMIT_KEYS: [&str; 8] = [
     "max_intensity_ua",
     "electrode_area_cm2",
     "sessions_per_day",
     "minutes_per_day",
     "min_gap_minutes",
+    "habituation",
+    "habituation_every_minutes",
+    "habituation_margin_ua",
 ];
 
 fn touches_limits(settings: &HashMap<String, OwnedValue>) -> bool {
@@ -143,9 +146,32 @@ impl Profiles {
                     }
                     *field = n;
                 }
+                "habituation" => {
+                    next.habituation.enabled =
+                        bool::try_from(v.try_clone().map_err(|e| invalid(e.to_string()))?)
+                            .map_err(|_| invalid("habituation: expected b".into()))?;
+                }
+                "habituation_every_minutes" | "habituation_margin_ua" => {
+                    use crate::care::habituation::{EVERY_MINUTES, MARGIN_UA};
+                    let n = u32::try_from(v.try_clone().map_err(|e| invalid(e.to_string()))?)
+                        .map_err(|_| invalid(format!("{key}: expected u")))?;
+                    let (range, field) = if key == "habituation_margin_ua" {
+                        (MARGIN_UA, &mut next.habituation.margin_ua)
+                    } else {
+                        (EVERY_MINUTES, &mut next.habituation.every_minutes)
+                    };
+                    if !range.contains(&n) {
+                        return Err(invalid(format!(
+                            "{key} = {n} is out of range (allowed: {}..={})",
+                            range.start(),
+                            range.end()
+                        )));
+                    }
+                    *field = n;
+                }
                 other => {
                     return Err(invalid(format!(
-                        "unknown setting {:?} (allowed: language, max_intensity_ua, electrode_area_cm2, preferred_programs, sessions_per_day, minutes_per_day, min_gap_minutes)",
+                        "unknown setting {:?} (allowed: language, max_intensity_ua, electrode_area_cm2, preferred_programs, sessions_per_day, minutes_per_day, min_gap_minutes, habituation, habituation_every_minutes, habituation_margin_ua)",
                         other.chars().take(32).collect::<String>()
                     )))
                 }
@@ -266,6 +292,12 @@ impl Profiles {
         put("sessions_per_day", Value::U32(p.dose.sessions_per_day));
         put("minutes_per_day", Value::U32(p.dose.minutes_per_day));
         put("min_gap_minutes", Value::U32(p.dose.min_gap_minutes));
+        put("habituation", Value::Bool(p.habituation.enabled));
+        put(
+            "habituation_every_minutes",
+            Value::U32(p.habituation.every_minutes),
+        );
+        put("habituation_margin_ua", Value::U32(p.habituation.margin_ua));
         put("screened", Value::Bool(p.screening.is_some()));
         put(
             "screening_date",
@@ -331,13 +363,20 @@ impl Profiles {
         let limits = touches_limits(&settings);
         let mut p = self.existing(name)?;
         self.apply(&mut p, &settings)?;
-        let (max, area, dose) = (p.max_intensity_ua, p.electrode_area_cm2, p.dose);
+        let (max, area, dose, hab) = (
+            p.max_intensity_ua,
+            p.electrode_area_cm2,
+            p.dose,
+            p.habituation,
+        );
         self.store(move |s| s.put(p)).await?;
         if limits {
             self.record(
                 name,
                 &actor,
-                format!("limits: max_intensity_ua {max:?}, electrode_area_cm2 {area}, {dose:?}"),
+                format!(
+                    "limits: max_intensity_ua {max:?}, electrode_area_cm2 {area}, {dose:?}, {hab:?}"
+                ),
             );
         }
         Ok(())

@@ -6,7 +6,9 @@
 //! a session starts; the `Profiles` D-Bus interface edits it.
 
 pub mod admin;
+pub mod advice;
 pub mod dose;
+pub mod habituation;
 pub mod pads;
 pub mod placement;
 pub mod profile;

@@ -83,6 +83,9 @@ pub struct Profile {
     /// Sessions and minutes a day, and the gap between sessions.
     #[serde(default)]
     pub dose: super::dose::Dose,
+    /// Opt-in: raise the target a step every few minutes against habituation.
+    #[serde(default)]
+    pub habituation: super::habituation::HabituationSettings,
     #[serde(default)]
     pub screening: Option<Screening>,
     #[serde(default)]
@@ -99,6 +102,7 @@ impl Profile {
             preferred_programs: Vec::new(),
             comfort: BTreeMap::new(),
             dose: super::dose::Dose::default(),
+            habituation: Default::default(),
             screening: None,
             approval: None,
         }

@@ -212,6 +212,8 @@ pub enum Op {
     Summary {
         since: i64,
         until: i64,
+        /// Only this profile's sessions.
+        profile: Option<String>,
         reply: Reply<Summary>,
     },
     /// Answered once every record queued before it has been applied.
@@ -408,6 +410,18 @@ impl HistoryHandle {
         self.ask(|reply| Op::Summary {
             since,
             until,
+            profile: None,
+            reply,
+        })
+        .await
+    }
+
+    /// Every session of `profile`, summarised per program.
+    pub async fn profile_summary(&self, profile: &str) -> Result<Summary, String> {
+        self.ask(|reply| Op::Summary {
+            since: 0,
+            until: 0,
+            profile: Some(profile.to_string()),
             reply,
         })
         .await

@@ -241,10 +241,12 @@ impl Store {
             Op::Summary {
                 since,
                 until,
+                profile,
                 reply,
             } => {
                 let now = crate::clock::unix_now();
-                let _ = reply.send(self.summary(since, until, now).map_err(|e| e.to_string()));
+                let s = self.summary_of(since, until, now, profile.as_deref());
+                let _ = reply.send(s.map_err(|e| e.to_string()));
             }
             Op::Flush { reply } => {
                 let _ = reply.send(());
@@ -314,6 +316,17 @@ impl Store {
 
     /// Use over `[since, until]` (0 = unbounded; `now` ends an unbounded period).
     pub fn summary(&self, since: i64, until: i64, now: i64) -> rusqlite::Result<Summary> {
+        self.summary_of(since, until, now, None)
+    }
+
+    /// The summary of one profile's sessions (`None`: everyone's).
+    pub fn summary_of(
+        &self,
+        since: i64,
+        until: i64,
+        now: i64,
+        profile: Option<&str>,
+    ) -> rusqlite::Result<Summary> {
         let until_q = if until == 0 { i64::MAX } else { until };
         let mut stmt = self.conn.prepare_cached(
             "SELECT program, COUNT(*),
@@ -322,12 +335,12 @@ impl Store {
                     AVG(CASE WHEN pain_after IS NOT NULL THEN pain_before END),
                     AVG(CASE WHEN pain_before IS NOT NULL THEN pain_after END),
                     MIN(start)
-             FROM sessions WHERE start >= ?1 AND start <= ?2
+             FROM sessions WHERE start >= ?1 AND start <= ?2 AND (?3 IS NULL OR profile = ?3)
              GROUP BY program ORDER BY COUNT(*) DESC, program",
         )?;
         let mut first = i64::MAX;
         let mut programs = Vec::new();
-        let rows = stmt.query_map(params![since, until_q], |r| {
+        let rows = stmt.query_map(params![since, until_q, profile], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, i64>(1)?,

@@ -277,6 +277,15 @@ impl Manager {
         let Some(s) = self.session.as_mut() else {
             return Err(SessionError::NotRunning("no session is running".into()));
         };
+        if requested < s.target[ch] {
+            if let Some(h) = s.habituation.as_mut().filter(|h| !h.is_stopped()) {
+                h.stop();
+                tracing::info!(
+                    channel = ch,
+                    "lowered by {actor}: habituation compensation stops"
+                );
+            }
+        }
         let (applied, clamp) = s.set_target(ch, requested, &limits);
         let id = s.id;
         self.record_target(id, ch, applied, actor);
@@ -472,6 +481,11 @@ impl Manager {
         if profile.electrode_area_cm2 > 0.0 {
             session.electrode_area_cm2 = Some(profile.electrode_area_cm2);
         }
+        session.habituation = crate::care::habituation::Habituation::new(
+            &profile.habituation,
+            profile.comfort.get(&session.program.id).copied(),
+            now,
+        );
         let limits = Self::limits_with(&self.limits, &session);
         let mut clamps = Vec::new();
         let mut targets_set = Vec::new();
@@ -653,8 +667,13 @@ impl Manager {
             self.end(reason);
         } else {
             let changed = std::mem::take(&mut s.segment_changed);
-            let clamps = std::mem::take(&mut s.segment_clamps);
+            let mut clamps = std::mem::take(&mut s.segment_clamps);
             let id = s.id;
+            for (ch, applied, clamp) in s.habituate(now, &limits) {
+                tracing::info!(channel = ch, target = applied.0, "habituation: one step up");
+                self.record_target(id, ch, applied, "habituation");
+                clamps.extend(clamp);
+            }
             self.apply_setpoints();
             if changed {
                 if let Some(s) = &self.session {

@@ -81,6 +81,8 @@ pub struct Session {
     pub cap: [MicroAmps; CHANNELS],
     /// The person's electrode area (their profile), if smaller pads than the device's.
     pub electrode_area_cm2: Option<f64>,
+    /// Habituation compensation, if the profile opted in.
+    pub habituation: Option<crate::care::habituation::Habituation>,
 }
 
 impl Session {
@@ -121,6 +123,7 @@ impl Session {
             integral_ua_ms: [0.0; CHANNELS],
             cap: [MicroAmps(u32::MAX); CHANNELS],
             electrode_area_cm2: None,
+            habituation: None,
         }
         .with_first_segment()
     }
@@ -242,6 +245,29 @@ impl Session {
         (applied, clamp)
     }
 
+    /// The habituation steps due at `now_ms` (none while paused), applied through
+    /// `set_target` so every limit and the person's maximum still bound them.
+    pub fn habituate(
+        &mut self,
+        now_ms: u64,
+        limits: &Limits,
+    ) -> Vec<(usize, MicroAmps, Option<Clamp>)> {
+        if self.paused {
+            return Vec::new();
+        }
+        let Some(h) = self.habituation.as_mut() else {
+            return Vec::new();
+        };
+        let raises = h.due(now_ms, &self.target, &self.channels, limits.intensity_step);
+        raises
+            .into_iter()
+            .map(|(ch, ua)| {
+                let (applied, clamp) = self.set_target(ch, ua, limits);
+                (ch, applied, clamp)
+            })
+            .collect()
+    }
+
     pub fn keepalive(&mut self, now_ms: u64) {
         self.last_keepalive_ms = now_ms;
     }
@@ -326,6 +352,9 @@ impl Session {
         if let Some(lost) = self.contact_lost.get_mut(channel) {
             *lost = true;
             self.target[channel] = MicroAmps::ZERO;
+            if let Some(h) = self.habituation.as_mut() {
+                h.stop();
+            }
             self.pause();
         }
     }
@@ -596,6 +625,49 @@ mod tests {
                 }
                 prev = sps;
                 prev_t = now;
+            }
+        }
+
+        /// Habituation compensation, with whatever settings, requests and timing: a target it
+        /// raises is never above the comfortable level plus the margin, the person's maximum or
+        /// any limit, and once the person lowers a channel it raises nothing more.
+        #[test]
+        fn habituation_never_exceeds_a_bound(
+            steps in proptest::collection::vec(step(), 1..200),
+            comfort in (0u32..=60_000, 0u32..=60_000),
+            margin in 0u32..=10_000,
+            cap in 1u32..=100_000,
+            every in 1u32..=3,
+        ) {
+            let l = default_limits();
+            let program = crate::program::find_preset("low-back").unwrap();
+            let mut s = Session::new(1, program, vec![0, 1], 7_200, 0, 0, "default".into(), String::new(), 0);
+            s.cap = [MicroAmps(cap); CHANNELS];
+            let settings = crate::care::habituation::HabituationSettings { enabled: true, every_minutes: every, margin_ua: margin };
+            s.habituation = crate::care::habituation::Habituation::new(&settings, Some([comfort.0, comfort.1]), 0);
+            let ceiling = [comfort.0 + margin, comfort.1 + margin];
+            let mut now = 0u64;
+            let mut lowered = false;
+            for st in steps {
+                match st {
+                    Step::Target(ch, ua) => {
+                        lowered |= MicroAmps(ua) < s.target[ch];
+                        if MicroAmps(ua) < s.target[ch] { if let Some(h) = s.habituation.as_mut() { h.stop(); } }
+                        s.set_target(ch, MicroAmps(ua), &l);
+                    }
+                    // Minutes, so the steps come due.
+                    Step::Tick(dt) => { now += dt * 600; s.tick(now, &l); }
+                    Step::Pause => s.pause(),
+                    Step::Resume => s.resume(),
+                    Step::LoseContact(ch) => { lowered = true; s.lose_contact(ch); }
+                }
+                let raised = s.habituate(now, &l);
+                prop_assert!(!lowered || raised.is_empty(), "raised after a lowering: {raised:?}");
+                for (ch, applied, _) in raised {
+                    prop_assert!(applied.0 <= ceiling[ch], "channel {ch}: {applied:?} above {}", ceiling[ch]);
+                    prop_assert!(applied.0 <= cap);
+                    prop_assert!(l.permits(applied, s.shape()).is_ok());
+                }
             }
         }
     }

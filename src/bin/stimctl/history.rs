@@ -188,3 +188,15 @@ pub async fn summary(
     }
     Ok(())
 }
+
+/// `stimctl advice`: the program that helped this profile most, with the numbers.
+pub async fn advice(conn: &zbus::Connection, profile: &str) -> Result<(), String> {
+    let h = HistoryProxy::new(conn).await.map_err(|e| e.to_string())?;
+    let a = h.advice(profile).await.map_err(describe)?;
+    let message = a
+        .get("message")
+        .and_then(|v| String::try_from(v.try_clone().ok()?).ok())
+        .unwrap_or_default();
+    println!("{message}");
+    Ok(())
+}

@@ -82,6 +82,11 @@ enum Cmd {
         #[arg(long)]
         replaced: Option<u32>,
     },
+    /// What works for a profile: the program that helped most, from its rated sessions.
+    Advice {
+        #[arg(long, default_value = "default")]
+        profile: String,
+    },
     /// List the profiles.
     Profiles,
     /// Show, add, change, remove or approve a profile.
@@ -193,6 +198,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Cmd::Export { format } => return history::export(&conn, &format).await,
         Cmd::Summary { since, until } => return history::summary(&conn, since, until).await,
         Cmd::Profiles => return profiles::profile_cmd(&conn, None).await,
+        Cmd::Advice { profile } => return history::advice(&conn, &profile).await,
         Cmd::Profile(p) => return profiles::profile_cmd(&conn, Some(p)).await,
         Cmd::Check { profile, answers } => return profiles::check(&conn, &profile, answers).await,
         other => other,
@@ -206,6 +212,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         | Cmd::Rate { .. }
         | Cmd::Export { .. }
         | Cmd::Profiles
+        | Cmd::Advice { .. }
         | Cmd::Profile(_)
         | Cmd::Check { .. }
         | Cmd::Summary { .. } => {}
