@@ -159,6 +159,13 @@ async fn a_profile_limits_checks_and_remembers() {
         "not ramped"
     );
     c.session.stop().await.unwrap();
+    // A level cut short by an emergency stop is never remembered as comfortable.
+    start("neck", Some(vec![15_000, 15_000])).await.unwrap();
+    c.device.emergency_stop().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let comfort: std::collections::HashMap<String, Vec<u32>> =
+        get(&c.profiles.get("anna").await.unwrap(), "comfort");
+    assert_eq!(comfort["low-back"], [20_000, 10_000]);
 
     // Pregnancy: new answers clear the approval; approved, the abdomen and low back stay out.
     let mut answers = no_contraindications();

@@ -759,7 +759,8 @@ impl Manager {
     }
 
     /// Remembers the targets a session ended with as its profile's comfortable intensity for
-    /// the program (written on a blocking thread).
+    /// the program (written on a blocking thread). Called for sessions that completed or were
+    /// stopped only.
     fn remember_comfort(&self, s: &Session) {
         let mut comfort = [0u32; crate::safety::limits::ceiling::CHANNELS];
         for &ch in &s.channels {
@@ -795,7 +796,11 @@ impl Manager {
         let Some(s) = self.session.take() else {
             return;
         };
-        self.remember_comfort(&s);
+        // Only a session that ended normally tells what was comfortable: never the level an
+        // emergency stop, a fault or lost contact cut short.
+        if matches!(reason, EndReason::Completed | EndReason::Stopped) {
+            self.remember_comfort(&s);
+        }
         if let Some(pads) = self.pads.as_mut() {
             for ch in pads.used(&s.channels, s.elapsed_s(now)) {
                 let sessions = pads.get(ch).sessions;
