@@ -198,6 +198,18 @@ async fn a_profile_limits_checks_and_remembers() {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("0..=60000"), "{e}");
+    let e = c
+        .profiles
+        .update(
+            "anna",
+            settings(vec![(
+                "habituation",
+                Value::from("yes").try_into().unwrap(),
+            )]),
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("habituation: expected b"), "{e}");
 
     // Every change to her limits, answers and approval is in the history, with who made it.
     assert!(daemon.terminate().success());

@@ -54,6 +54,18 @@ fn invalid(m: String) -> StimdError {
     StimdError::InvalidArgument(m)
 }
 
+/// A setting's value as the D-Bus type `signature` says it must be.
+fn typed<T: TryFrom<OwnedValue>>(
+    key: &str,
+    v: &OwnedValue,
+    signature: &str,
+) -> Result<T, StimdError> {
+    v.try_clone()
+        .ok()
+        .and_then(|v| T::try_from(v).ok())
+        .ok_or_else(|| invalid(format!("{key}: expected {signature}")))
+}
+
 /// Settings keys that change a person's limits.
 const LIMIT_KEYS: [&str; 8] = [
     "max_intensity_ua",
@@ -81,16 +93,14 @@ impl Profiles {
         for (key, v) in settings {
             match key.as_str() {
                 "language" => {
-                    let l = String::try_from(v.try_clone().map_err(|e| invalid(e.to_string()))?)
-                        .map_err(|_| invalid("language: expected a string (s)".into()))?;
+                    let l = typed::<String>(key, v, "s")?;
                     if l != "nl" && l != "en" {
                         return Err(invalid(format!("language = {l:?} (allowed: nl, en)")));
                     }
                     next.language = l;
                 }
                 "max_intensity_ua" => {
-                    let max = <Vec<u32>>::try_from(v.try_clone().map_err(|e| invalid(e.to_string()))?)
-                        .map_err(|_| invalid("max_intensity_ua: expected au".into()))?;
+                    let max = typed::<Vec<u32>>(key, v, "au")?;
                     let peak = self.limits.peak_current.0;
                     if max.len() != ceiling::CHANNELS || max.iter().any(|&m| m > peak) {
                         return Err(invalid(format!(
@@ -101,8 +111,7 @@ impl Profiles {
                     next.max_intensity_ua.copy_from_slice(&max);
                 }
                 "electrode_area_cm2" => {
-                    let a = f64::try_from(v.try_clone().map_err(|e| invalid(e.to_string()))?)
-                        .map_err(|_| invalid("electrode_area_cm2: expected a double (d)".into()))?;
+                    let a = typed::<f64>(key, v, "d")?;
                     if !(a == 0.0 || (1.0..=400.0).contains(&a)) {
                         return Err(invalid(format!(
                             "electrode_area_cm2 = {a} (allowed: 0 = the device's setting, or 1..=400)"
@@ -111,8 +120,7 @@ impl Profiles {
                     next.electrode_area_cm2 = a;
                 }
                 "preferred_programs" => {
-                    let ids = <Vec<String>>::try_from(v.try_clone().map_err(|e| invalid(e.to_string()))?)
-                        .map_err(|_| invalid("preferred_programs: expected as".into()))?;
+                    let ids = typed::<Vec<String>>(key, v, "as")?;
                     let catalog = self.catalog.read().map_err(|_| unavailable())?;
                     if ids.len() > MAX_PREFERRED {
                         return Err(invalid(format!(
@@ -128,37 +136,22 @@ impl Profiles {
                     }
                     next.preferred_programs = ids;
                 }
-                "sessions_per_day" | "minutes_per_day" | "min_gap_minutes" => {
+                "sessions_per_day"
+                | "minutes_per_day"
+                | "min_gap_minutes"
+                | "habituation_every_minutes"
+                | "habituation_margin_ua" => {
                     use crate::care::dose::{MINUTES_PER_DAY, MIN_GAP_MINUTES, SESSIONS_PER_DAY};
-                    let n = u32::try_from(v.try_clone().map_err(|e| invalid(e.to_string()))?)
-                        .map_err(|_| invalid(format!("{key}: expected u")))?;
+                    use crate::care::habituation::{EVERY_MINUTES, MARGIN_UA};
+                    let n: u32 = typed(key, v, "u")?;
                     let (range, field) = match key.as_str() {
                         "sessions_per_day" => (SESSIONS_PER_DAY, &mut next.dose.sessions_per_day),
                         "minutes_per_day" => (MINUTES_PER_DAY, &mut next.dose.minutes_per_day),
-                        _ => (MIN_GAP_MINUTES, &mut next.dose.min_gap_minutes),
-                    };
-                    if !range.contains(&n) {
-                        return Err(invalid(format!(
-                            "{key} = {n} is out of range (allowed: {}..={}; 0 = no limit)",
-                            range.start(),
-                            range.end()
-                        )));
-                    }
-                    *field = n;
-                }
-                "habituation" => {
-                    next.habituation.enabled =
-                        bool::try_from(v.try_clone().map_err(|e| invalid(e.to_string()))?)
-                            .map_err(|_| invalid("habituation: expected b".into()))?;
-                }
-                "habituation_every_minutes" | "habituation_margin_ua" => {
-                    use crate::care::habituation::{EVERY_MINUTES, MARGIN_UA};
-                    let n = u32::try_from(v.try_clone().map_err(|e| invalid(e.to_string()))?)
-                        .map_err(|_| invalid(format!("{key}: expected u")))?;
-                    let (range, field) = if key == "habituation_margin_ua" {
-                        (MARGIN_UA, &mut next.habituation.margin_ua)
-                    } else {
-                        (EVERY_MINUTES, &mut next.habituation.every_minutes)
+                        "min_gap_minutes" => (MIN_GAP_MINUTES, &mut next.dose.min_gap_minutes),
+                        "habituation_every_minutes" => {
+                            (EVERY_MINUTES, &mut next.habituation.every_minutes)
+                        }
+                        _ => (MARGIN_UA, &mut next.habituation.margin_ua),
                     };
                     if !range.contains(&n) {
                         return Err(invalid(format!(
@@ -169,6 +162,7 @@ impl Profiles {
                     }
                     *field = n;
                 }
+                "habituation" => next.habituation.enabled = typed(key, v, "b")?,
                 other => {
                     return Err(invalid(format!(
                         "unknown setting {:?} (allowed: language, max_intensity_ua, electrode_area_cm2, preferred_programs, sessions_per_day, minutes_per_day, min_gap_minutes, habituation, habituation_every_minutes, habituation_margin_ua)",
