@@ -76,11 +76,12 @@ impl Bus {
             .stderr(Stdio::null())
             .spawn()
             .expect("dbus-daemon must be installed (the README's test command installs it)");
+        // The socket file appears at bind(), before listen(): wait until it accepts.
         let start = Instant::now();
-        while !socket.exists() {
+        while std::os::unix::net::UnixStream::connect(&socket).is_err() {
             assert!(
                 start.elapsed() < DEADLINE,
-                "dbus-daemon did not create its socket"
+                "dbus-daemon did not listen on its socket"
             );
             std::thread::sleep(Duration::from_millis(20));
         }
