@@ -94,6 +94,8 @@ fn sysusers_creates_the_unit_user() {
     let users = read("systemd/stimd.sysusers");
     assert!(users.lines().any(|l| l.starts_with("u stimd ")));
     assert!(users.lines().any(|l| l.starts_with("g stimd ")));
+    let admin = stimd::config::Config::default().care.admin_group;
+    assert!(users.lines().any(|l| l.starts_with(&format!("g {admin} "))));
 }
 
 #[test]
