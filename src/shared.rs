@@ -5,6 +5,7 @@
 
 use crate::pulse::pattern::{self, Pattern};
 use crate::pulse::Setpoint;
+use crate::safety::armed::{self, ArmedLimits};
 use crate::safety::limits::ceiling::CHANNELS;
 use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU64, Ordering};
 
@@ -23,6 +24,9 @@ pub struct ChannelTelemetry {
     /// Set by the engine after `CONTACT_LOSS_PULSES` misses: it stops pulsing the channel until
     /// the session manager clears this on `Resume`.
     pub contact_lost: AtomicBool,
+    /// Packed setpoint of the last pulse the engine refused to write because it broke the
+    /// armed limits (0 = none): what the supervisor's `over_limit` trip reports.
+    pub refused: AtomicU64,
 }
 
 /// Shared between the threads; create once and hand out `Arc`s.
@@ -34,8 +38,15 @@ pub struct Shared {
     /// The waveform every channel runs and when it began. Written by one thread only (the
     /// session manager, or a bench that replaces it).
     pub pattern: PatternCell,
-    /// A session wants output: the supervisor may enable the output stage.
+    /// A session wants output: the supervisor may enable the output stage, and the engine may
+    /// write non-zero codes. Set only through `arm`, cleared through `disarm`.
     pub armed: AtomicBool,
+    /// The limits the running session was armed with (`arm`): the engine checks every pulse
+    /// against them before writing it, the supervisor every pulse the engine delivered.
+    pub armed_limits: WordCell<{ armed::WORDS }>,
+    /// The daemon's D-Bus connection is alive (no bus in benches: always true there). The
+    /// supervisor pets the watchdogs only while it is.
+    pub bus_alive: AtomicBool,
     /// Set by the supervisor on a trip; the engine then writes zero and stops pulsing.
     pub tripped: AtomicBool,
     pub engine_heartbeat_ns: AtomicU64,
@@ -59,7 +70,31 @@ impl Shared {
     pub fn new() -> Shared {
         let s = Shared::default();
         s.dac_ok.store(true, Ordering::Release);
+        s.bus_alive.store(true, Ordering::Release);
         s
+    }
+
+    /// Arms output for a session with its effective limits: the limits first, then the flag,
+    /// so neither the engine nor the supervisor ever sees the flag without them.
+    pub fn arm(&self, limits: &ArmedLimits) {
+        self.armed_limits.publish(limits.to_words());
+        self.armed.store(true, Ordering::Release);
+    }
+
+    /// The one way to go safe from the session side: every level to zero (no new pulse
+    /// starts), then output disarmed (the supervisor cuts the output stage on its next loop,
+    /// the engine writes only zero codes). Idempotent; lock-free, so any thread may call it.
+    pub fn disarm(&self) {
+        self.zero_all();
+        self.armed.store(false, Ordering::Release);
+    }
+
+    /// The limits output was last armed with, or `None` before the first arming (or, rarely,
+    /// while they are being replaced).
+    pub fn armed_limits(&self) -> Option<ArmedLimits> {
+        self.armed_limits
+            .read()
+            .map(|(w, _)| ArmedLimits::from_words(w))
     }
 
     /// A channel's intensity level.
@@ -108,40 +143,76 @@ pub struct PatternCommand {
 
 const CELL_WORDS: usize = pattern::WORDS + 2;
 
-/// A sequence lock over plain atomic words: one writer, readers that never wait. A reader that
-/// meets a write in progress gets `None` and keeps what it had; it never blocks the engine.
+/// The running pattern, published through a `WordCell`.
 #[derive(Default)]
-pub struct PatternCell {
-    seq: AtomicU32,
-    words: [AtomicU32; CELL_WORDS],
-}
+pub struct PatternCell(WordCell<CELL_WORDS>);
 
 impl PatternCell {
     /// Publishes a new pattern starting at `start_ns`. Single writer only.
     pub fn publish(&self, p: Pattern, start_ns: u64) {
-        let s = self.seq.load(Ordering::Relaxed);
-        self.seq.store(s.wrapping_add(1), Ordering::Relaxed);
-        fence(Ordering::Release);
-        let w = p.to_words();
-        for (slot, v) in self.words.iter().zip(
-            w.into_iter()
+        let mut w = [0u32; CELL_WORDS];
+        for (slot, v) in w.iter_mut().zip(
+            p.to_words()
+                .into_iter()
                 .chain([start_ns as u32, (start_ns >> 32) as u32]),
         ) {
-            slot.store(v, Ordering::Relaxed);
+            *slot = v;
         }
-        self.seq.store(s.wrapping_add(2), Ordering::Release);
+        self.0.publish(w);
     }
 
     /// A consistent copy, or `None` if nothing was published yet or a write was under way
     /// (after a few tries).
     pub fn read(&self) -> Option<PatternCommand> {
+        let (w, generation) = self.0.read()?;
+        let mut pw = [0u32; pattern::WORDS];
+        pw.copy_from_slice(&w[..pattern::WORDS]);
+        Some(PatternCommand {
+            pattern: Pattern::from_words(pw),
+            start_ns: u64::from(w[pattern::WORDS]) | u64::from(w[pattern::WORDS + 1]) << 32,
+            generation,
+        })
+    }
+}
+
+/// A sequence lock over plain atomic words: one writer, readers that never wait. A reader that
+/// meets a write in progress gets `None` and keeps what it had; it never blocks the engine.
+pub struct WordCell<const N: usize> {
+    seq: AtomicU32,
+    words: [AtomicU32; N],
+}
+
+impl<const N: usize> Default for WordCell<N> {
+    fn default() -> Self {
+        WordCell {
+            seq: AtomicU32::new(0),
+            words: std::array::from_fn(|_| AtomicU32::new(0)),
+        }
+    }
+}
+
+impl<const N: usize> WordCell<N> {
+    /// Publishes new words. Single writer only.
+    pub fn publish(&self, w: [u32; N]) {
+        let s = self.seq.load(Ordering::Relaxed);
+        self.seq.store(s.wrapping_add(1), Ordering::Relaxed);
+        fence(Ordering::Release);
+        for (slot, v) in self.words.iter().zip(w) {
+            slot.store(v, Ordering::Relaxed);
+        }
+        self.seq.store(s.wrapping_add(2), Ordering::Release);
+    }
+
+    /// A consistent copy and its generation (1 for the first publication), or `None` if
+    /// nothing was published yet or a write was under way (after a few tries).
+    pub fn read(&self) -> Option<([u32; N], u32)> {
         for _ in 0..4 {
             let s1 = self.seq.load(Ordering::Acquire);
             if s1 % 2 == 1 {
                 std::hint::spin_loop();
                 continue;
             }
-            let mut w = [0u32; CELL_WORDS];
+            let mut w = [0u32; N];
             for (v, slot) in w.iter_mut().zip(&self.words) {
                 *v = slot.load(Ordering::Relaxed);
             }
@@ -152,13 +223,7 @@ impl PatternCell {
             if s1 == 0 {
                 return None;
             }
-            let mut pw = [0u32; pattern::WORDS];
-            pw.copy_from_slice(&w[..pattern::WORDS]);
-            return Some(PatternCommand {
-                pattern: Pattern::from_words(pw),
-                start_ns: u64::from(w[pattern::WORDS]) | u64::from(w[pattern::WORDS + 1]) << 32,
-                generation: s1 / 2,
-            });
+            return Some((w, s1 / 2));
         }
         None
     }

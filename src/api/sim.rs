@@ -3,14 +3,16 @@
 //!
 //! Board faults go to the simulated hardware. Two faults are software ones, injected into the
 //! daemon itself: `engine_stall` stops the pulse engine between pulses (its heartbeat goes
-//! missing), and `over_limit` is a writer that bypasses the session manager and puts the
-//! ceiling's peak current on channel 0's level, as a defect between session and engine would.
+//! missing), and `over_limit` is a writer that bypasses the session manager and puts a level
+//! one step above the armed limit (the person's maximum, or the device's peak) on channel 0,
+//! as a defect between session and engine would.
 
 use super::StimdError;
 use crate::board::sim::{SimHandle, FAULT_KINDS};
 use crate::board::Button;
 use crate::clock::now_ns;
-use crate::safety::limits::{ceiling, Limits};
+use crate::safety::armed::ArmedLimits;
+use crate::safety::limits::Limits;
 use crate::shared::Shared;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -105,17 +107,18 @@ impl Sim {
 }
 
 impl Sim {
-    /// Keeps channel 0's level at the ceiling's peak current for `duration_ms` or until the
+    /// Keeps channel 0's level one intensity step above the limit output is armed with (the
+    /// session's: the person's own maximum, or the device's) for `duration_ms` or until the
     /// supervisor trips, then takes it back to zero (unless something else changed it).
     fn inject_over_limit(&self, duration_ms: u32) -> Result<(), StimdError> {
-        let defect = ceiling::PEAK_CURRENT.0;
-        if self.limits.peak_current.0 >= defect {
-            return Err(StimdError::InvalidArgument(format!(
-                "kind = \"{OVER_LIMIT}\" needs limits.peak_current_ua below the ceiling \
-                 ({defect}); it is {}",
-                self.limits.peak_current.0
-            )));
-        }
+        let armed = self
+            .shared
+            .armed_limits()
+            .filter(|_| self.shared.armed.load(Ordering::Acquire))
+            .unwrap_or_else(|| ArmedLimits::device(&self.limits));
+        let defect = armed.peak[0]
+            .0
+            .saturating_add(self.limits.intensity_step.0.max(1));
         let shared = self.shared.clone();
         let until = now_ns() + u64::from(duration_ms) * 1_000_000;
         std::thread::Builder::new()

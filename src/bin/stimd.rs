@@ -69,6 +69,7 @@ fn init_logging() {
 }
 
 fn main() -> ExitCode {
+    stimd::engine::rt::bound_allocator();
     let cli = Cli::parse();
     init_logging();
     if let Some(Cmd::Bench { which }) = &cli.command {

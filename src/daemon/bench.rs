@@ -145,6 +145,8 @@ pub(super) struct Core {
     pub supervisor: std::sync::mpsc::Sender<crate::safety::supervisor::Command>,
     /// The peak-current limit the supervisor enforces.
     pub peak_limit: MicroAmps,
+    /// The device limits output is armed with.
+    pub limits: crate::safety::limits::Limits,
     threads: Vec<std::thread::JoinHandle<()>>,
 }
 
@@ -153,7 +155,6 @@ impl Core {
         let cfg = Config::default();
         let mut limits = cfg.limits().map_err(|e| e.to_string())?;
         limits.max_rate = max_rate;
-        let _ = engine::rt::try_mlockall();
         let board = sim::build(cfg.sim.load_ohms, Default::default()).map_err(|e| e.to_string())?;
         let sim = board.sim.clone().ok_or("the sim board has no handle")?;
         let shared = Arc::new(Shared::new());
@@ -169,7 +170,7 @@ impl Core {
         let mut sup = Supervisor::new(
             board.safety,
             shared.clone(),
-            limits,
+            limits.clone(),
             settings,
             trip_tx,
             sup_rx,
@@ -189,6 +190,8 @@ impl Core {
         .map_err(|e| e.to_string())?;
         std::thread::sleep(Duration::from_millis(50));
         let sup = sup.spawn(stop.clone()).map_err(|e| e.to_string())?;
+        // As the daemon does: once both real-time threads run, lock what is mapped.
+        let _ = engine::rt::lock_memory();
         Ok(Core {
             shared,
             sim,
@@ -196,13 +199,13 @@ impl Core {
             trips,
             supervisor,
             peak_limit,
+            limits,
             threads: vec![eng, sup],
         })
     }
 
     pub(super) fn stop(self) {
-        self.shared.zero_all();
-        self.shared.armed.store(false, Ordering::Release);
+        self.shared.disarm();
         self.stop.store(true, Ordering::Release);
         for t in self.threads {
             let _ = t.join();
@@ -261,7 +264,7 @@ pub fn timing(a: &TimingArgs) -> Result<(), String> {
     // Arm and ramp within the rise limit, then measure. A machine that stalls real-time
     // threads makes the supervisor trip (correctly); the bench then does what a person would:
     // acknowledge, ramp from zero again, and count the trip.
-    shared.armed.store(true, Ordering::Release);
+    shared.arm(&crate::safety::armed::ArmedLimits::device(&core.limits));
     let shape = Shape {
         phase: Micros(a.phase),
         rate: Hertz(a.rate),

@@ -3,7 +3,8 @@
 //! from the fault to the moment the output stage was cut (HV enable off, or the interlock
 //! monostable expiring). The fault's moment is the injection, except where the fault takes
 //! effect later: for `spi_error` the first transfer that failed, for `over_limit` the first
-//! over-limit current the DAC latched, for `phase_stall` the latch of the phase the engine then
+//! over-limit current the DAC latched (none should: the engine refuses such a pulse before
+//! writing it, so the figure is from the defect's write of the level), for `phase_stall` the latch of the phase the engine then
 //! held, for `engine_stall` the engine's last heartbeat (it stalls at the top of its next
 //! loop). Each round also checks that the trip had the expected code. A benchmark prints
 //! figures; it does not pass or fail.
@@ -86,7 +87,8 @@ fn arm(core: &Core) -> bool {
     };
     core.shared
         .set_setpoint(0, Setpoint::new(MicroAmps(100), shape));
-    core.shared.armed.store(true, Ordering::Release);
+    core.shared
+        .arm(&crate::safety::armed::ArmedLimits::device(&core.limits));
     let start = Instant::now();
     let pulses = core.shared.telemetry[0].pulses.load(Ordering::Acquire);
     while start.elapsed() < Duration::from_secs(2) {
@@ -115,6 +117,9 @@ pub fn faults(a: &FaultArgs) -> Result<(), String> {
         let mut lat = Vec::with_capacity(a.injections as usize);
         let mut other_trips = 0;
         let mut wrong_code = 0;
+        // Over-limit currents the DAC latched (over_limit only): the engine checks each pulse
+        // against the armed limits before writing, so this must stay 0.
+        let mut reached_dac = 0;
         for _ in 0..a.injections {
             if !arm(&core) {
                 other_trips += 1;
@@ -142,9 +147,11 @@ pub fn faults(a: &FaultArgs) -> Result<(), String> {
             if wait_trip(&mut core).is_none_or(|t| t.code.as_str() != code) {
                 wrong_code += 1;
             }
-            core.shared.zero_all();
+            if kind == "over_limit" && core.sim.probe_hit_ns().is_some() {
+                reached_dac += 1;
+            }
             core.sim.probe_current(0);
-            core.shared.armed.store(false, Ordering::Release);
+            core.shared.disarm();
             std::thread::sleep(Duration::from_millis(u64::from(cause_ms)));
             recover(&core.supervisor);
             while core.trips.try_recv().is_ok() {}
@@ -168,6 +175,12 @@ pub fn faults(a: &FaultArgs) -> Result<(), String> {
                 String::new()
             },
         );
+        if kind == "over_limit" {
+            println!(
+                "{:<36} over-limit currents latched by the DAC: {reached_dac}",
+                ""
+            );
+        }
     }
     core.stop();
     Ok(())

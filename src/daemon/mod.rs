@@ -5,6 +5,7 @@
 //! Owns start-up order and shutdown. Never decides anything about stimulation itself.
 
 pub mod bench;
+mod bus;
 pub mod fault_bench;
 pub mod history_bench;
 
@@ -50,6 +51,8 @@ pub enum DaemonError {
     Bus(#[from] zbus::Error),
     #[error("{0}")]
     Startup(String),
+    #[error("D-Bus connection lost: {0}; exiting so that systemd restarts stimd disarmed")]
+    BusLost(String),
 }
 
 /// The board, or — when the linux board's devices are missing or busy — the absent board and
@@ -121,11 +124,6 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
         )
     };
     let supervisor = supervisor.with_hw_watchdog(hw_watchdog);
-    if let Err(e) = engine::rt::try_mlockall() {
-        tracing::warn!("mlockall not permitted ({e}); memory may be paged out");
-    } else {
-        tracing::info!("memory locked (mlockall)");
-    }
 
     // 2. Engine, and its first heartbeat, before the supervisor watches it.
     let engine = engine::spawn(
@@ -140,6 +138,16 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
     )?;
     wait_for_heartbeat(&shared).await?;
     let supervisor = supervisor.spawn(stop.clone())?;
+    // Both real-time threads run and have touched their stacks: lock what is mapped now.
+    match engine::rt::lock_memory() {
+        Ok(l) => tracing::info!(
+            kib = l.bytes / 1024,
+            ranges = l.ranges,
+            refused = l.refused,
+            "memory locked: code, data, heap and stacks of the real-time path"
+        ),
+        Err(e) => tracing::warn!("memory locking not permitted ({e}); memory may be paged out"),
+    }
 
     // 3. History (a failure only loses history), then the session manager.
     let (history, max_id) = HistoryHandle::open(&o.state_dir, o.config.history.retention());
@@ -293,12 +301,22 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
     shared.ready.store(true, Ordering::Release);
     tracing::info!(board = board_name, bus = ?o.bus, state_dir = %o.state_dir.display(), "stimd ready (disarmed)");
 
-    wait_for_signal().await;
-    tracing::info!("shutting down: output off");
+    let bus_lost = tokio::select! {
+        _ = wait_for_signal() => None,
+        why = bus::watch(conn.clone(), shared.clone()) => Some(why),
+    };
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
-    shared.zero_all();
-    shared.armed.store(false, Ordering::Release);
-    let _ = session.stop().await;
+    shared.disarm();
+    match &bus_lost {
+        Some(why) => {
+            tracing::error!("D-Bus connection lost ({why}): output off, session ended (bus_lost)");
+            let _ = session.bus_lost().await;
+        }
+        None => {
+            tracing::info!("shutting down: output off");
+            let _ = session.stop().await;
+        }
+    }
     drop(conn);
     stop.store(true, Ordering::Release);
     let _ = tokio::task::spawn_blocking(move || {
@@ -311,7 +329,11 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
     if !history.flush(Duration::from_secs(2)).await {
         tracing::warn!("history: could not confirm the last records were written");
     }
-    Ok(())
+    match bus_lost {
+        // Non-zero, so systemd restarts stimd, which comes up disarmed.
+        Some(why) => Err(DaemonError::BusLost(why)),
+        None => Ok(()),
+    }
 }
 
 /// Where the battery level comes from: the sim board, or

@@ -60,6 +60,9 @@ pub fn spawn(
                 }
             }
             prefault_stack();
+            if let Err(e) = rt::lock_own_stack() {
+                tracing::warn!("pulse engine: cannot lock its stack ({e})");
+            }
             Engine::new(io, shared, settings).run(&stop);
         })
 }
@@ -110,18 +113,29 @@ impl Engine {
                 std::thread::sleep(std::time::Duration::from_millis(u64::from(ms)));
                 continue;
             }
+            if !self.shared.armed.load(Ordering::Acquire) {
+                // Disarmed: only zero codes, no schedule (a level written while disarmed, by
+                // a defect or a race, never reaches the DAC).
+                // While halted or after a failed write, keep asserting zero (which also tells
+                // the supervisor whether the DAC answers again).
+                self.next_onset = [None; ceiling::CHANNELS];
+                if self.halted
+                    || !self.shared.dac_ok.load(Ordering::Acquire)
+                    || self.dac_nonzero.iter().any(|&n| n)
+                {
+                    self.write_zero_all();
+                    self.resume_if_cleared();
+                }
+                sleep_until_ns(now + HEARTBEAT_NS);
+                continue;
+            }
             if self.shared.tripped.load(Ordering::Acquire) || self.halted {
                 // Keep asserting zero. Only the supervisor clears a fault (on an acknowledge
                 // with the cause gone): a transient bus error must not clear itself before
                 // the supervisor has seen it and tripped.
                 self.next_onset = [None; ceiling::CHANNELS];
                 self.write_zero_all();
-                if !self.shared.tripped.load(Ordering::Acquire)
-                    && self.shared.engine_fault.load(Ordering::Acquire) == 0
-                    && self.shared.dac_ok.load(Ordering::Acquire)
-                {
-                    self.halted = false;
-                }
+                self.resume_if_cleared();
                 sleep_until_ns(now + HEARTBEAT_NS);
                 continue;
             }
@@ -137,9 +151,12 @@ impl Engine {
             };
             let spin_start = now_ns();
             spin_until_ns(onset);
-            // Re-read: a level lowered or a trip while we slept wins.
+            // Re-read: a level lowered, a trip or a disarm while we slept wins.
             let level = self.shared.level(ch);
-            if level == 0 || self.shared.tripped.load(Ordering::Acquire) {
+            if level == 0
+                || self.shared.tripped.load(Ordering::Acquire)
+                || !self.shared.armed.load(Ordering::Acquire)
+            {
                 continue;
             }
             let origin = cmd.start_ns + cmd.pattern.offset_ns(ch);
@@ -152,7 +169,7 @@ impl Engine {
                 phase: shape.phase,
                 period: shape.interval,
             };
-            if sp.is_active() {
+            if sp.is_active() && self.permitted(ch, sp) {
                 self.pulse(ch, sp, shape.gap, onset);
                 self.shared
                     .stats
@@ -169,6 +186,16 @@ impl Engine {
             self.next_onset[ch] = Some(origin + next);
         }
         self.write_zero_all();
+    }
+
+    /// Leaves the halted state once the supervisor has cleared the fault and the DAC answers.
+    fn resume_if_cleared(&mut self) {
+        if !self.shared.tripped.load(Ordering::Acquire)
+            && self.shared.engine_fault.load(Ordering::Acquire) == 0
+            && self.shared.dac_ok.load(Ordering::Acquire)
+        {
+            self.halted = false;
+        }
     }
 
     /// Takes a newly published pattern; a new generation restarts every channel's schedule.
@@ -206,6 +233,25 @@ impl Engine {
             }
         }
         best
+    }
+
+    /// Whether a pulse is within the limits output was armed with; if not, it is not written:
+    /// the channel stays at zero and `over_limit` is raised for the supervisor to trip on.
+    /// Limits being replaced at this instant (a read that meets the writer) skip the pulse.
+    fn permitted(&mut self, ch: usize, sp: Setpoint) -> bool {
+        let Some(limits) = self.shared.armed_limits() else {
+            return false;
+        };
+        match limits.check(ch, sp) {
+            Ok(()) => true,
+            Err(_) => {
+                self.shared.telemetry[ch]
+                    .refused
+                    .store(sp.pack().max(1), Ordering::Release);
+                self.fail(FaultCode::OverLimit);
+                false
+            }
+        }
     }
 
     /// One symmetric biphasic pulse, spinning through the phases (and the inter-phase gap at
@@ -334,6 +380,8 @@ impl Engine {
 mod tests {
     use super::*;
     use crate::board::{BoardError, Dac};
+    use crate::safety::armed::ArmedLimits;
+    use crate::safety::limits::tests::default_limits;
     use crate::safety::limits::Shape;
     use crate::units::Hertz;
     use std::sync::atomic::AtomicU32;
@@ -385,6 +433,7 @@ mod tests {
             channels: 1,
         };
         let handle = spawn(io, shared.clone(), settings, stop.clone()).unwrap();
+        shared.arm(&ArmedLimits::device(&default_limits()));
         let pattern = crate::pulse::pattern::Pattern {
             gap_us: 80,
             ..crate::pulse::pattern::Pattern::steady(10_000, 150)
@@ -425,6 +474,75 @@ mod tests {
         assert!(pulses >= 10, "{pulses} pulses checked");
     }
 
+    /// Runs the engine on a recording DAC with `level` on channel 0 at 200 µs, 100 Hz, armed
+    /// with `armed` (or not at all) for a while; returns the writes and the engine's fault.
+    fn run_with(level: u32, armed: Option<ArmedLimits>) -> (Vec<(u64, usize, i32)>, u32) {
+        let shared = Arc::new(Shared::new());
+        let writes = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let io = EngineIo {
+            dac: Box::new(RecordingDac(writes.clone())),
+            contacts: Vec::new(),
+        };
+        let stop = Arc::new(AtomicBool::new(false));
+        let settings = EngineSettings {
+            lead: Micros(100),
+            rt_priority: 1,
+            channels: 1,
+        };
+        let handle = spawn(io, shared.clone(), settings, stop.clone()).unwrap();
+        if let Some(a) = &armed {
+            shared.arm(a);
+        }
+        let shape = Shape {
+            phase: Micros(200),
+            rate: Hertz(100.0),
+        };
+        shared.set_setpoint(0, Setpoint::new(MicroAmps(level), shape));
+        // Long enough for dozens of onsets at 100 Hz, or for the fault.
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_millis(300)
+            && shared.engine_fault.load(Ordering::Acquire) == 0
+        {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::thread::sleep(Duration::from_millis(30));
+        stop.store(true, Ordering::Release);
+        handle.join().unwrap();
+        let v = writes.lock().unwrap().clone();
+        (v, shared.engine_fault.load(Ordering::Acquire))
+    }
+
+    #[test]
+    fn while_disarmed_the_engine_writes_only_zero() {
+        let (writes, fault) = run_with(5_000, None);
+        assert!(
+            writes.iter().all(|w| w.2 == 0),
+            "non-zero write while disarmed"
+        );
+        assert!(!writes.is_empty(), "the engine asserted zero");
+        assert_eq!(fault, 0);
+    }
+
+    #[test]
+    fn a_pulse_above_the_armed_limits_is_never_written() {
+        let device = default_limits();
+        let shape = Shape {
+            phase: Micros(200),
+            rate: Hertz(100.0),
+        };
+        let child = ArmedLimits::for_session(&device, &[Some(MicroAmps(8_000))], None, [shape]);
+        let (writes, fault) = run_with(8_500, Some(child.clone()));
+        assert!(
+            writes.iter().all(|w| w.2.unsigned_abs() <= 8_000),
+            "a pulse above the person's 8 mA was written"
+        );
+        assert_eq!(fault, FaultCode::OverLimit as u32);
+        // At the person's maximum, pulses go out.
+        let (writes, fault) = run_with(8_000, Some(child));
+        assert!(writes.iter().any(|w| w.2 == 8_000), "no pulse at 8 mA");
+        assert_eq!(fault, 0);
+    }
+
     #[test]
     fn a_transient_spi_error_stays_reported_until_the_supervisor_clears_it() {
         let shared = Arc::new(Shared::new());
@@ -447,6 +565,7 @@ mod tests {
             phase: Micros(200),
             rate: Hertz(100.0),
         };
+        shared.arm(&ArmedLimits::device(&default_limits()));
         shared.set_setpoint(0, Setpoint::new(MicroAmps(2_000), shape));
 
         let start = Instant::now();

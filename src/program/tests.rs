@@ -337,3 +337,33 @@ fn placements_must_be_known_and_allowed() {
     );
     assert!(!e.contains("\"knee\" is"), "{e}");
 }
+
+/// Every pulse of every preset is within the limits a session of it is armed with: the engine
+/// checks each pulse against them before writing, so a pulse outside would be a false trip.
+#[test]
+fn every_preset_pulse_is_within_the_program_s_armed_limits() {
+    use crate::safety::armed::ArmedLimits;
+    let device = crate::safety::limits::tests::default_limits();
+    for p in super::presets::presets() {
+        let armed = ArmedLimits::for_session(
+            &device,
+            &[],
+            None,
+            p.segments.iter().map(|s| s.mode.worst_shape()),
+        );
+        for seg in &p.segments {
+            let pat = seg.pattern();
+            let mut t = pat.first_at_or_after(0);
+            for _ in 0..5_000 {
+                let shape = pat.pulse_at(t);
+                let sp = crate::pulse::Setpoint {
+                    amplitude: crate::units::MicroAmps(1_000),
+                    phase: shape.phase,
+                    period: shape.interval,
+                };
+                assert_eq!(armed.check(0, sp), Ok(()), "{} at {t} ns: {shape:?}", p.id);
+                t = pat.next_after(t);
+            }
+        }
+    }
+}

@@ -4,6 +4,7 @@
 //! Owns the output-enable path (interlock, HV enable) and the watchdog pings. Nothing outside
 //! this module may enable output or clear a trip.
 
+pub mod armed;
 pub mod envelope;
 pub mod fault;
 pub mod hw_watchdog;

@@ -8,6 +8,7 @@
 //! the engine, then tells the session manager; it stays latched until acknowledged with the
 //! cause gone.
 
+use super::armed::ArmedLimits;
 use super::envelope::Envelope;
 use super::fault::{FaultCode, Trip};
 use super::limits::Limits;
@@ -126,6 +127,11 @@ impl Supervisor {
                         tracing::warn!("safety supervisor: cannot pin to CPU {cpu} ({e})");
                     }
                 }
+                let mut touch = [0u8; 32 * 1024];
+                std::hint::black_box(&mut touch);
+                if let Err(e) = crate::engine::rt::lock_own_stack() {
+                    tracing::warn!("safety supervisor: cannot lock its stack ({e})");
+                }
                 let mut next = now_ns();
                 while !stop.load(Ordering::Acquire) {
                     let now = now_ns();
@@ -206,7 +212,7 @@ impl Supervisor {
             ));
         }
         if let Some(code) = FaultCode::from_u32(s.engine_fault.load(Ordering::Acquire)) {
-            return Some((code, format!("engine reported {}", code.as_str())));
+            return Some((code, self.engine_fault_message(code)));
         }
         match self.io.overcurrent.is_active() {
             Ok(true) => return Some((FaultCode::Overcurrent, "overcurrent input active".into())),
@@ -241,42 +247,50 @@ impl Supervisor {
         None
     }
 
+    /// What the engine reported, in words; for a refused pulse, which pulse and which limit.
+    fn engine_fault_message(&self, code: FaultCode) -> String {
+        if code == FaultCode::OverLimit {
+            for ch in 0..self.settings.channels {
+                let word = self.shared.telemetry[ch].refused.load(Ordering::Acquire);
+                if word == 0 {
+                    continue;
+                }
+                let sp = crate::pulse::Setpoint::unpack(word);
+                let why = self
+                    .limits_in_force()
+                    .check(ch, sp)
+                    .err()
+                    .map_or_else(|| "above the armed limits".to_string(), |v| v.to_string());
+                return format!(
+                    "channel {ch}: the engine refused a pulse of {} ({} phase, {} period): {why}; \
+                     nothing was written",
+                    sp.amplitude, sp.phase, sp.period
+                );
+            }
+        }
+        format!("engine reported {}", code.as_str())
+    }
+
+    /// The limits pulses are checked against: the session's while output is armed (the device
+    /// limits narrowed by the person and the program), else the device's.
+    fn limits_in_force(&self) -> ArmedLimits {
+        let armed = self.shared.armed.load(Ordering::Acquire);
+        match self.shared.armed_limits().filter(|_| armed) {
+            Some(l) => l,
+            None => ArmedLimits::device(&self.limits),
+        }
+    }
+
     fn pulse_violation(
         &mut self,
         ch: usize,
         sp: crate::pulse::Setpoint,
         now: u64,
     ) -> Option<(FaultCode, String)> {
+        if let Err(v) = self.limits_in_force().check(ch, sp) {
+            return Some((FaultCode::OverLimit, format!("channel {ch}: {v}")));
+        }
         let l = &self.limits;
-        if sp.phase > l.max_phase_width {
-            return Some((
-                FaultCode::OverLimit,
-                format!(
-                    "channel {ch}: phase width {} above limit {}",
-                    sp.phase, l.max_phase_width
-                ),
-            ));
-        }
-        let min_period = (1e6 / l.max_rate.0).floor() as u32;
-        if sp.period.0 < min_period {
-            return Some((
-                FaultCode::OverLimit,
-                format!(
-                    "channel {ch}: pulse period {} below {min_period} µs (rate limit {})",
-                    sp.period, l.max_rate
-                ),
-            ));
-        }
-        if let Err(kind) = l.permits(sp.amplitude, sp.shape()) {
-            let (cap, _) = l.max_amplitude(sp.shape());
-            return Some((
-                FaultCode::OverLimit,
-                format!(
-                    "channel {ch}: amplitude {} above {kind} limit {cap}",
-                    sp.amplitude
-                ),
-            ));
-        }
         if self.output_on {
             if let Err(bound) = self.envelopes[ch].check(sp.amplitude, now) {
                 return Some((
@@ -347,20 +361,24 @@ impl Supervisor {
         }
         tracing::info!(code = code.as_str(), "fault acknowledged, cause gone");
         self.latched = None;
+        for tel in &s.telemetry {
+            tel.refused.store(0, Ordering::Release);
+        }
         s.engine_fault.store(0, Ordering::Release);
         s.tripped.store(false, Ordering::Release);
         Ok(())
     }
 
-    /// Pets systemd's watchdog and the hardware one, each when due, only while the engine and
-    /// the session manager are alive and the daemon has said READY.
+    /// Pets systemd's watchdog and the hardware one, each when due, only while the engine, the
+    /// session manager and the D-Bus connection are alive and the daemon has said READY.
     fn pet_watchdog(&mut self, now: u64) {
         let s = &self.shared;
         let engine_alive =
             now.saturating_sub(s.engine_heartbeat_ns.load(Ordering::Acquire)) < MANAGER_TIMEOUT_NS;
         let manager_alive =
             now.saturating_sub(s.manager_heartbeat_ns.load(Ordering::Acquire)) < MANAGER_TIMEOUT_NS;
-        if !(engine_alive && manager_alive && s.ready.load(Ordering::Acquire)) {
+        let bus_alive = s.bus_alive.load(Ordering::Acquire);
+        if !(engine_alive && manager_alive && bus_alive && s.ready.load(Ordering::Acquire)) {
             return;
         }
         if let Some(w) = self.hw_watchdog.as_mut() {
@@ -434,6 +452,70 @@ mod tests {
         // The line is quiet again: the cause is gone.
         sup.acknowledge(now + 200_000).unwrap();
         assert_eq!(sup.latched, None);
+    }
+
+    /// Without its D-Bus connection no client can stop a session: the watchdogs are no longer
+    /// petted, so a daemon that does not exit is reset.
+    #[test]
+    fn the_watchdog_is_not_petted_once_the_bus_is_lost() {
+        let dir = std::env::temp_dir().join(format!("stimd-wd-bus-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("watchdog");
+        std::fs::write(&file, b"").unwrap();
+        let (sup, shared) = supervisor();
+        let hw = crate::safety::hw_watchdog::HwWatchdog::open(&file, 3).unwrap();
+        let mut sup = sup.with_hw_watchdog(Some(hw));
+        shared.ready.store(true, Ordering::Release);
+        let len = || std::fs::metadata(&file).unwrap().len();
+        let mut now = 10_000_000_000;
+        for _ in 0..3 {
+            now += 2_000_000_000;
+            shared.engine_heartbeat_ns.store(now, Ordering::Release);
+            shared.manager_heartbeat_ns.store(now, Ordering::Release);
+            sup.pet_watchdog(now);
+        }
+        assert_eq!(len(), 3, "petted while healthy");
+        shared.bus_alive.store(false, Ordering::Release);
+        for _ in 0..3 {
+            now += 2_000_000_000;
+            shared.engine_heartbeat_ns.store(now, Ordering::Release);
+            shared.manager_heartbeat_ns.store(now, Ordering::Release);
+            sup.pet_watchdog(now);
+        }
+        assert_eq!(len(), 3, "petted after the bus was lost");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A pulse the engine delivered above the session's armed limits (a person's own maximum,
+    /// below the device's peak) trips `over_limit`, naming the limit.
+    #[test]
+    fn a_pulse_above_the_person_s_maximum_trips() {
+        use crate::pulse::Setpoint;
+        use crate::units::{Hertz, Micros};
+        let (mut sup, shared, mut trips) = supervisor_with(None);
+        let device = Config::default().limits().unwrap();
+        let shape = crate::safety::limits::Shape {
+            phase: Micros(200),
+            rate: Hertz(80.0),
+        };
+        shared.arm(&ArmedLimits::for_session(
+            &device,
+            &[Some(MicroAmps(8_000))],
+            None,
+            [shape],
+        ));
+        let now = now_ns();
+        shared.engine_heartbeat_ns.store(now, Ordering::Release);
+        sup.step(now);
+        let sp = Setpoint::new(MicroAmps(9_000), shape);
+        shared.telemetry[0]
+            .commanded
+            .store(sp.pack(), Ordering::Release);
+        shared.telemetry[0].pulses.store(1, Ordering::Release);
+        sup.step(now + 100_000);
+        let t = trips.try_recv().expect("a trip");
+        assert_eq!(t.code, FaultCode::OverLimit);
+        assert!(t.message.contains("profile_max"), "{}", t.message);
     }
 
     #[test]

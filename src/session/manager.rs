@@ -5,11 +5,12 @@ use super::{as_u32s, DeviceState, Event, Request, SessionError, StartOptions, St
 use crate::clock::unix_now;
 use crate::history::{ClampRow, FaultRow, HistoryHandle, IntensityRow, SessionFigures, SessionRow};
 use crate::program::Catalog;
+use crate::safety::armed::ArmedLimits;
 use crate::safety::fault::Trip;
 use crate::safety::limits::Limits;
 use crate::safety::supervisor::Command as SupervisorCommand;
 use crate::shared::Shared;
-use crate::units::MicroAmps;
+use crate::units::{MicroAmps, SquareCm};
 use std::sync::atomic::Ordering;
 use std::sync::{mpsc as std_mpsc, Arc, RwLock};
 use std::time::Duration;
@@ -197,9 +198,13 @@ impl Manager {
             }
             Request::EmergencyStop { reply } => {
                 // Output to zero first, then the bookkeeping.
-                self.shared.zero_all();
-                self.shared.armed.store(false, Ordering::Release);
+                self.shared.disarm();
                 self.end(EndReason::EmergencyStop);
+                let _ = reply.send(Ok(()));
+            }
+            Request::BusLost { reply } => {
+                self.shared.disarm();
+                self.end(EndReason::BusLost);
                 let _ = reply.send(Ok(()));
             }
             Request::AcknowledgeFault { reply } => {
@@ -487,6 +492,18 @@ impl Manager {
             now,
         );
         let limits = Self::limits_with(&self.limits, &session);
+        // What the engine and the supervisor enforce on every pulse of this session: the
+        // device's limits narrowed by this person and this program.
+        let armed = ArmedLimits::for_session(
+            &self.limits,
+            &session.cap.map(|c| (c.0 < u32::MAX).then_some(c)),
+            session.electrode_area_cm2.map(SquareCm),
+            session
+                .program
+                .segments
+                .iter()
+                .map(|s| s.mode.worst_shape()),
+        );
         let mut clamps = Vec::new();
         let mut targets_set = Vec::new();
         // Without a target, the intensity this person settled on last time with this program
@@ -536,7 +553,7 @@ impl Manager {
         self.reset_contact();
         self.apply_setpoints();
         self.publish_pattern();
-        self.shared.armed.store(true, Ordering::Release);
+        self.shared.arm(&armed);
         if let Some(message) = notice {
             tracing::warn!(id, "{message}");
             let _ = self.events.send(Event::Notice { id, message });
@@ -789,8 +806,7 @@ impl Manager {
     }
 
     fn end(&mut self, reason: EndReason) {
-        self.shared.zero_all();
-        self.shared.armed.store(false, Ordering::Release);
+        self.shared.disarm();
         let now = self.now_ms();
         self.record_levels(now, true);
         let Some(s) = self.session.take() else {

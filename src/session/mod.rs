@@ -12,7 +12,6 @@ pub mod state;
 use crate::shared::Shared;
 use crate::units::MicroAmps;
 pub use manager::Manager;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -159,6 +158,10 @@ pub enum Request {
     EmergencyStop {
         reply: Reply<()>,
     },
+    /// The D-Bus connection is gone: end the session (`bus_lost`).
+    BusLost {
+        reply: Reply<()>,
+    },
     AcknowledgeFault {
         reply: Reply<()>,
     },
@@ -249,9 +252,14 @@ impl SessionHandle {
     /// Output to zero at once — lock-free, before the request even reaches the manager, so
     /// no queue of other requests can delay it — then the manager ends the session.
     pub async fn emergency_stop(&self) -> Result<(), SessionError> {
-        self.shared.zero_all();
-        self.shared.armed.store(false, Ordering::Release);
+        self.shared.disarm();
         self.call(|reply| Request::EmergencyStop { reply }).await
+    }
+    /// The daemon's D-Bus connection is gone: output to zero at once (lock-free, as for an
+    /// emergency stop), then the manager ends the session with `bus_lost`.
+    pub async fn bus_lost(&self) -> Result<(), SessionError> {
+        self.shared.disarm();
+        self.call(|reply| Request::BusLost { reply }).await
     }
     /// A fresh pad set on `channel`: its counts start again.
     pub async fn pads_replaced(&self, channel: u32) -> Result<(), SessionError> {

@@ -20,6 +20,8 @@ pub enum EndReason {
     KeepaliveLost,
     ContactLost,
     BatteryLow,
+    /// The daemon lost its D-Bus connection: no client could stop the session any more.
+    BusLost,
     Fault(String),
 }
 
@@ -32,6 +34,7 @@ impl EndReason {
             EndReason::KeepaliveLost => "keepalive_lost".into(),
             EndReason::ContactLost => "contact_lost".into(),
             EndReason::BatteryLow => "battery_low".into(),
+            EndReason::BusLost => "bus_lost".into(),
             EndReason::Fault(code) => format!("fault:{code}"),
         }
     }

@@ -231,6 +231,22 @@ impl Daemon {
         }
     }
 
+    /// Waits until the daemon exits by itself (generous deadline) and returns its status.
+    pub fn wait_exit(&mut self) -> std::process::ExitStatus {
+        let mut c = self.child.take().expect("running");
+        let start = Instant::now();
+        loop {
+            if let Some(st) = c.try_wait().expect("wait") {
+                return st;
+            }
+            if start.elapsed() > DEADLINE {
+                let _ = c.kill();
+                panic!("stimd did not exit by itself; log:\n{}", self.log_text());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// SIGTERM and wait for a clean exit.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let mut c = self.child.take().expect("running");
@@ -561,4 +577,33 @@ pub fn no_contraindications() -> std::collections::HashMap<String, bool> {
         .into_iter()
         .map(|q| (q.to_string(), false))
         .collect()
+}
+
+/// Every pulse onset in the trace (a DAC code leaving mid-scale) happened while the output
+/// stage was enabled: the engine starts pulses only while output is armed. (A pulse already
+/// under way when a trip cuts the stage may finish its phases after the cut: no current flows
+/// then.)
+pub fn assert_onsets_only_while_enabled(rows: &[Row]) {
+    let mut enabled = false;
+    let mut last = [2048u16; 2];
+    for r in rows {
+        match *r {
+            Row::Enable { on, .. } => enabled = on,
+            Row::Dac {
+                t_ns,
+                channel,
+                code,
+                ..
+            } if channel < 2 => {
+                if last[channel] == 2048 && code != 2048 {
+                    assert!(
+                        enabled,
+                        "channel {channel}: a pulse started at {t_ns} ns with the output stage off"
+                    );
+                }
+                last[channel] = code;
+            }
+            _ => {}
+        }
+    }
 }
