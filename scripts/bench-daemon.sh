@@ -16,7 +16,7 @@ CONF
 dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile --nosyslog 2>/dev/null & bus=$!
 for _ in $(seq 100); do [ -S "$work/bus" ] && break; sleep 0.05; done
 export STIMCTL_BUS="unix:path=$work/bus"
-./target/release/stimd --board sim --bus "$STIMCTL_BUS" --config /nonexistent --state-dir "$work/state" 2>"$work/log" & pid=$!
+./target/release/stimd --board sim --bus "$STIMCTL_BUS" --config examples/stimd.toml --state-dir "$work/state" 2>"$work/log" & pid=$!
 trap 'kill $pid $bus 2>/dev/null; wait 2>/dev/null' EXIT
 for _ in $(seq 100); do ./target/release/stimctl status >/dev/null 2>&1 && break; sleep 0.1; done
 hz=$(getconf CLK_TCK)

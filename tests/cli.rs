@@ -54,12 +54,155 @@ fn bad_config_stops_start_up_with_key_value_and_range() {
         "{err}"
     );
 
+    let empty = write_file(&dir.0, "empty.toml", "");
     let (code, _, err) = stimd(
-        &["--config", "/nonexistent.toml", "--check-config"],
+        &["--config", empty.to_str().unwrap(), "--check-config"],
         &[("STIMD__ENGINE__LEAD_US", "soon")],
     );
     assert_eq!(code, 2);
-    assert!(err.contains("lead_us"), "{err}");
+    assert!(
+        err.contains("engine.lead_us = soon") && err.contains("expected: an integer"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_config_file_named_on_the_command_line_stops_start_up() {
+    for extra in [
+        &["--check-config"][..],
+        &["--board", "sim", "--bus", "session"][..],
+    ] {
+        let mut args = vec!["--config", "/nonexistent/stimd.toml"];
+        args.extend_from_slice(extra);
+        let (code, out, err) = stimd(&args, &[]);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(
+            err.contains("configuration file /nonexistent/stimd.toml cannot be read")
+                && err.contains("No such file or directory"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_directory_as_config_file_stops_start_up() {
+    let dir = TempDir::new("cli");
+    let (code, _, err) = stimd(
+        &["--config", dir.0.to_str().unwrap(), "--check-config"],
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(dir.0.to_str().unwrap())
+            && err.contains("is not a regular file (a directory)"),
+        "{err}"
+    );
+}
+
+/// Runs as `nobody` (tests run as root): a root-only file must stop start-up, not be skipped.
+#[test]
+fn an_unreadable_config_file_stops_start_up() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let bin = env!("CARGO_BIN_EXE_stimd");
+    let as_nobody = |args: &[&str]| {
+        Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", bin])
+            .args(args)
+            .env("STIMD_LOG", "info")
+            .output()
+    };
+    // /proc/self belongs to the effective user.
+    let root = std::fs::metadata("/proc/self").map(|m| m.uid() == 0);
+    if root.ok() != Some(true) {
+        eprintln!("SKIPPED an_unreadable_config_file_stops_start_up: not running as root");
+        return;
+    }
+    match as_nobody(&["--version"]) {
+        Ok(o) if o.status.success() => {}
+        other => {
+            eprintln!(
+                "SKIPPED an_unreadable_config_file_stops_start_up: nobody cannot run {bin} \
+                 through setpriv: {other:?}"
+            );
+            return;
+        }
+    }
+    let dir = TempDir::new("cli-unreadable");
+    std::fs::set_permissions(&dir.0, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let file = write_file(&dir.0, "stimd.toml", "[limits]\npeak_current_ua = 30000\n");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = as_nobody(&["--config", file.to_str().unwrap(), "--check-config"]).unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(file.to_str().unwrap()) && err.contains("Permission denied"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn without_config_an_absent_default_file_means_defaults_and_says_so() {
+    if std::path::Path::new("/etc/stimd/stimd.toml").exists() {
+        eprintln!(
+            "SKIPPED without_config_an_absent_default_file_means_defaults_and_says_so: \
+             /etc/stimd/stimd.toml exists on this machine"
+        );
+        return;
+    }
+    let (code, out, err) = stimd(&["--check-config"], &[("STIMD_LOG", "info")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("/etc/stimd/stimd.toml does not exist: using the built-in defaults"),
+        "{err}"
+    );
+    assert!(
+        out.contains("(no file: /etc/stimd/stimd.toml does not exist)")
+            && out.contains("peak_current_ua = 60000"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_string_for_an_integer_key_stops_start_up() {
+    let dir = TempDir::new("cli");
+    let file = write_file(
+        &dir.0,
+        "stimd.toml",
+        "[limits]\npeak_current_ua = \"60000\"\n",
+    );
+    let (code, out, err) = stimd(&["--config", file.to_str().unwrap(), "--check-config"], &[]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.contains("limits.peak_current_ua = \"60000\"") && err.contains("expected: an integer"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_exponent_from_the_environment_stops_start_up() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/stimd.toml");
+    let (code, out, err) = stimd(
+        &["--config", example, "--check-config"],
+        &[("STIMD__LIMITS__PEAK_CURRENT_UA", "1e3")],
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.contains("limits.peak_current_ua = 1e3 (from STIMD__LIMITS__PEAK_CURRENT_UA)")
+            && err.contains("expected: an integer"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_lowered_peak_current_in_the_file_is_the_effective_one() {
+    let dir = TempDir::new("cli");
+    let file = write_file(&dir.0, "stimd.toml", "[limits]\npeak_current_ua = 30000\n");
+    let (code, out, err) = stimd(&["--config", file.to_str().unwrap(), "--check-config"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("← {} ←", file.display())), "{out}");
+    assert!(out.contains("peak_current_ua = 30000"), "{out}");
+    assert!(!out.contains("peak_current_ua = 60000"), "{out}");
 }
 
 #[test]

@@ -1,18 +1,19 @@
 //! `stimd`: the stimulator daemon. See README.md.
 
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use stimd::api::Bus;
-use stimd::config::{Config, DEFAULT_PATH};
+use stimd::config::{Config, FileRule, DEFAULT_PATH, ENV_PREFIX};
 use stimd::daemon::{self, bench, fault_bench, history_bench, BoardKind};
 
 #[derive(Parser)]
 #[command(name = "stimd", version, about = "TENS/EMS stimulator daemon")]
 struct Cli {
-    /// Configuration file (a missing file means built-in defaults).
-    #[arg(long, default_value = DEFAULT_PATH)]
-    config: PathBuf,
+    /// Configuration file; it must be a readable regular file. Without this option
+    /// /etc/stimd/stimd.toml is read, and only then may it be absent (built-in defaults).
+    #[arg(long)]
+    config: Option<PathBuf>,
     /// Board backend.
     #[arg(long, value_enum, default_value_t = BoardKind::Linux)]
     board: BoardKind,
@@ -68,6 +69,40 @@ fn init_logging() {
     }
 }
 
+/// The configuration, and whether it came from a file (else built-in defaults).
+fn load_config(path: &Path, rule: FileRule) -> Result<(Config, bool), String> {
+    let env = config_env()?;
+    let text = Config::read_file(path, rule).map_err(|e| e.to_string())?;
+    let config =
+        Config::from_layers(text.as_deref().map(|t| (path, t)), env).map_err(|e| e.to_string())?;
+    Ok((config, text.is_some()))
+}
+
+/// The `STIMD__…` variables; one that is not UTF-8 is refused rather than guessed at
+/// (`std::env::vars` would panic on it).
+fn config_env() -> Result<Vec<(String, String)>, String> {
+    let mut vars = Vec::new();
+    for (k, v) in std::env::vars_os() {
+        if !k.as_encoded_bytes().starts_with(ENV_PREFIX.as_bytes()) {
+            continue;
+        }
+        match (k.into_string(), v.into_string()) {
+            (Ok(k), Ok(v)) => vars.push((k, v)),
+            (Ok(k), Err(v)) => {
+                return Err(format!(
+                    "invalid configuration:\n  {k} = {v:?} is not UTF-8 text"
+                ))
+            }
+            (Err(k), _) => {
+                return Err(format!(
+                    "invalid configuration:\n  {k:?} is not a UTF-8 variable name"
+                ))
+            }
+        }
+    }
+    Ok(vars)
+}
+
 fn main() -> ExitCode {
     stimd::engine::rt::bound_allocator();
     let cli = Cli::parse();
@@ -86,7 +121,12 @@ fn main() -> ExitCode {
             }
         };
     }
-    let config = match Config::load(&cli.config, std::env::vars()) {
+    // Named on the command line: it must be there. The default path may be absent.
+    let (path, rule) = match &cli.config {
+        Some(p) => (p.as_path(), FileRule::Required),
+        None => (Path::new(DEFAULT_PATH), FileRule::Optional),
+    };
+    let (config, from_file) = match load_config(path, rule) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("stimd: {e}");
@@ -94,9 +134,13 @@ fn main() -> ExitCode {
         }
     };
     if cli.check_config {
+        let file = if from_file {
+            path.display().to_string()
+        } else {
+            format!("(no file: {} does not exist)", path.display())
+        };
         print!(
-            "# effective configuration (defaults ← {} ← STIMD__* environment)\n{}",
-            cli.config.display(),
+            "# effective configuration (built-in defaults ← {file} ← STIMD__* environment)\n{}",
             config.to_toml()
         );
         return ExitCode::SUCCESS;

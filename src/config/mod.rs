@@ -3,12 +3,17 @@
 //!
 //! Owns the configuration schema and its checks. Never raises a limit above a ceiling: a value
 //! out of range stops start-up with the key, the value and the allowed range.
+//!
+//! Fails closed: a file named with `--config` must be a readable regular file, and every key has
+//! exactly one type, in the file and in the environment (see `strict`).
 
+mod strict;
 mod validate;
 
 use crate::safety::limits::Limits;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+pub use strict::{KeyProblem, ENV_PREFIX};
 pub use validate::Problem;
 
 /// The default configuration file.
@@ -393,13 +398,21 @@ impl Default for SimConfig {
 /// Why the configuration could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("configuration {path}: {message}")]
+    /// The file cannot be used at all: missing, not a regular file, unreadable, not TOML.
+    #[error("configuration file {path} {message}")]
     Read { path: String, message: String },
+    /// Keys that are unknown or of the wrong type, in the file or the environment.
+    #[error("invalid configuration:\n{}", format_problems(.0))]
+    Keys(Vec<KeyProblem>),
+    /// Values out of their allowed range.
     #[error("invalid configuration:\n{}", format_problems(.0))]
     Invalid(Vec<Problem>),
+    /// The layering itself failed (a defect; start-up stops).
+    #[error("configuration: {0}")]
+    Internal(String),
 }
 
-fn format_problems(problems: &[Problem]) -> String {
+fn format_problems(problems: &[impl std::fmt::Display]) -> String {
     problems
         .iter()
         .map(|p| format!("  {p}"))
@@ -407,39 +420,123 @@ fn format_problems(problems: &[Problem]) -> String {
         .join("\n")
 }
 
+/// Whether the configuration file must be there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileRule {
+    /// Named by the operator (`--config FILE`): missing, not a regular file or unreadable is an
+    /// error.
+    Required,
+    /// The default path: may be absent (built-in defaults, logged); present but not a readable
+    /// regular file is still an error.
+    Optional,
+}
+
 impl Config {
-    /// Loads defaults, then `path` (a missing file is fine), then `STIMD__SECTION__KEY`
-    /// variables from `env` (pass `std::env::vars()` in production), and validates the result.
+    /// Loads defaults, then `path` (must exist if `rule` is [`FileRule::Required`]), then
+    /// `STIMD__SECTION__KEY` variables from `env` (all variables; others are ignored), strictly
+    /// typed, and validates the result.
     pub fn load(
         path: &Path,
+        rule: FileRule,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Config, ConfigError> {
-        let read_err = |e: config::ConfigError| ConfigError::Read {
+        let text = Config::read_file(path, rule)?;
+        Config::from_layers(text.as_deref().map(|t| (path, t)), env)
+    }
+
+    /// The text of the configuration file; `None` only when `rule` is [`FileRule::Optional`]
+    /// and the file does not exist (logged: built-in defaults are used). A directory, FIFO,
+    /// device or socket is refused without being opened.
+    pub fn read_file(path: &Path, rule: FileRule) -> Result<Option<String>, ConfigError> {
+        use std::io::Read;
+        use std::os::unix::fs::OpenOptionsExt;
+        let fail = |message: String| ConfigError::Read {
             path: path.display().to_string(),
-            message: e.to_string(),
+            message,
         };
-        let env: config::Map<String, String> = env
-            .into_iter()
-            .filter(|(k, _)| k.starts_with("STIMD__"))
-            .collect();
-        let defaults = config::Config::try_from(&Config::default()).map_err(read_err)?;
-        let built = config::Config::builder()
-            .add_source(defaults)
-            .add_source(
-                config::File::from(path)
-                    .format(config::FileFormat::Toml)
-                    .required(false),
-            )
-            .add_source(
-                config::Environment::with_prefix("STIMD")
-                    .separator("__")
-                    .try_parsing(true)
-                    .source(Some(env)),
-            )
+        let regular = |meta: &std::fs::Metadata| {
+            if meta.is_file() {
+                Ok(())
+            } else {
+                Err(fail(format!("is not a regular file ({})", file_kind(meta))))
+            }
+        };
+        match std::fs::metadata(path) {
+            Ok(meta) => regular(&meta)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && rule == FileRule::Optional => {
+                tracing::warn!(
+                    "configuration file {} does not exist: using the built-in defaults \
+                     (and any STIMD__* variables)",
+                    path.display()
+                );
+                return Ok(None);
+            }
+            Err(e) => return Err(fail(format!("cannot be read: {e}"))),
+        }
+        // Non-blocking: should it have become a FIFO since, opening must not hang.
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(path)
+            .map_err(|e| fail(format!("cannot be read: {e}")))?;
+        let meta = file
+            .metadata()
+            .map_err(|e| fail(format!("cannot be read: {e}")))?;
+        regular(&meta)?;
+        let mut text = String::new();
+        file.read_to_string(&mut text)
+            .map_err(|e| fail(format!("cannot be read: {e}")))?;
+        Ok(Some(text))
+    }
+
+    /// Layers defaults → `file` (its path and text, if any) → the `STIMD__…` variables of `env`
+    /// with the `config` crate, after checking every key's type strictly; then validates.
+    pub fn from_layers(
+        file: Option<(&Path, &str)>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let internal = |e: config::ConfigError| ConfigError::Internal(e.to_string());
+        let schema = strict::schema()?;
+        let mut problems = Vec::new();
+        let file_table = match file {
+            Some((path, text)) => Some(strict::check_file(
+                text,
+                &path.display().to_string(),
+                &schema,
+                &mut problems,
+            )?),
+            None => None,
+        };
+        let env_table = strict::env_layer(env, &schema, &mut problems);
+        if !problems.is_empty() {
+            return Err(ConfigError::Keys(problems));
+        }
+        let mut builder = config::Config::builder()
+            .add_source(config::Config::try_from(&Config::default()).map_err(internal)?);
+        if let Some((_, text)) = file {
+            builder = builder.add_source(config::File::from_str(text, config::FileFormat::Toml));
+        }
+        // The variables, already typed: the crate's own string guessing never sees them.
+        let built = builder
+            .add_source(config::Config::try_from(&env_table).map_err(internal)?)
             .build()
-            .map_err(read_err)?;
-        let cfg: Config = built.try_deserialize().map_err(read_err)?;
+            .map_err(internal)?;
+        let cfg: Config = built.try_deserialize().map_err(internal)?;
         cfg.validate()?;
+        // The same layers merged strictly must give the same configuration.
+        let mut merged = schema;
+        if let Some(t) = &file_table {
+            strict::merge(&mut merged, t);
+        }
+        strict::merge(&mut merged, &env_table);
+        let strict: Config = toml::Value::Table(merged)
+            .try_into()
+            .map_err(|e| ConfigError::Internal(format!("strict layering failed: {e}")))?;
+        if strict != cfg {
+            return Err(ConfigError::Internal(
+                "the layered configuration differs from the strictly typed one".into(),
+            ));
+        }
         Ok(cfg)
     }
 
@@ -462,6 +559,24 @@ impl Config {
     /// The configuration as TOML, as `--check-config` prints it.
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+    }
+}
+
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else {
+        "not a plain file"
     }
 }
 

@@ -163,7 +163,12 @@ impl Daemon {
         let _ = std::fs::create_dir_all(state_dir);
         let logfile = std::fs::File::create(&log).expect("log file");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_stimd"));
-        cmd.args(["--config", "/nonexistent/stimd.toml", "--bus", &bus.address])
+        // A file of its own (empty: defaults), so a machine's /etc/stimd/stimd.toml never leaks in.
+        let config = log_dir.join("stimd-empty.toml");
+        std::fs::write(&config, "").expect("write empty config");
+        cmd.arg("--config")
+            .arg(&config)
+            .args(["--bus", &bus.address])
             .args(args)
             .arg("--state-dir")
             .arg(state_dir)
