@@ -145,7 +145,7 @@ fn check_settings(settings: &HashMap<String, OwnedValue>) -> Result<(), StimdErr
     }
     if let Some(v) = settings.get("language") {
         if let Value::Str(l) = &**v {
-            crate::text::check("language", l.as_str(), 2).map_err(invalid)?;
+            crate::text::check("language", l.as_str(), 8).map_err(invalid)?;
         }
     }
     if let Some(Value::Array(a)) = settings.get("preferred_programs").map(|v| &**v) {
