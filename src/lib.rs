@@ -19,4 +19,5 @@ pub mod pulse;
 pub mod safety;
 pub mod session;
 pub mod shared;
+pub mod text;
 pub mod units;

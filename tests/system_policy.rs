@@ -6,6 +6,11 @@
 //! This machine has no `stimd` group, and dbus-daemon ignores a rule for a group that does not
 //! exist, so the copy of the policy the test bus reads names an existing group (`users`)
 //! instead; nothing else is changed.
+//!
+//! The contraindication gate: a member may answer a profile's questions and add a "yes", but
+//! only root and a member of `stimd-admin` may change an earlier "yes" to "no". The test makes
+//! the group `stimd-admin` and a user `stimd-test-admin` in it if they are missing
+//! (idempotently), since stimd asks the user database, not the caller's process, who is in it.
 
 mod common;
 
@@ -195,4 +200,217 @@ async fn outsiders_may_read_and_stop_members_may_steer() {
             rest[0]
         );
     }
+}
+
+/// A test bus with the project's policy (its `stimd` group read as `users`) on a system-bus
+/// base, its socket reachable for unprivileged clients.
+fn policy_bus(dir: &std::path::Path) -> Bus {
+    let policy = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("dbus/io.stimd.Stimd1.conf"),
+    )
+    .expect("policy file");
+    let copy = write_file(
+        dir,
+        "policy.conf",
+        &policy.replace("group=\"stimd\"", "group=\"users\""),
+    );
+    let bus = Bus::start_with_policy(&format!(
+        "{SYSTEM_BUS_BASE}<include>{}</include>",
+        copy.display()
+    ));
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&bus.dir.0, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(
+        bus.dir.0.join("bus"),
+        std::fs::Permissions::from_mode(0o777),
+    )
+    .unwrap();
+    bus
+}
+
+/// Runs `cmd` until it succeeds or reports `ok_codes`, a few times (another test may hold the
+/// user database's lock for a moment).
+fn admin_tool(args: &[&str], ok_codes: &[i32]) {
+    for _ in 0..20 {
+        let st = Command::new(args[0])
+            .args(&args[1..])
+            .status()
+            .unwrap_or_else(|e| panic!("{}: {e}", args[0]));
+        if st.success() || st.code().is_some_and(|c| ok_codes.contains(&c)) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    panic!("{args:?} failed");
+}
+
+const ADMIN_USER: &str = "stimd-test-admin";
+
+/// The uid of `stimd-test-admin`, a user whose primary group is `users` and who is in
+/// `stimd-admin`; both made if missing.
+fn admin_user() -> String {
+    admin_tool(&["groupadd", "-f", "stimd-admin"], &[]);
+    // useradd: 9 = the user exists already.
+    admin_tool(
+        &[
+            "useradd",
+            "--no-create-home",
+            "--gid",
+            "users",
+            "--groups",
+            "stimd-admin",
+            "--shell",
+            "/usr/sbin/nologin",
+            ADMIN_USER,
+        ],
+        &[9],
+    );
+    admin_tool(&["usermod", "-a", "-G", "stimd-admin", ADMIN_USER], &[]);
+    let out = Command::new("id")
+        .args(["-u", ADMIN_USER])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_root_and_administrators_may_change_an_earlier_yes_to_no() {
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: needs root to run clients as other users and to add a user");
+        return;
+    }
+    let users = gid_of("users").expect("group users exists on Debian");
+    let admin_uid = admin_user();
+    let dir = TempDir::new("policy-gate");
+    let bus = policy_bus(&dir.0);
+    let state = dir.0.join("state");
+    let mut daemon = Daemon::start(&bus, &state, &dir.0.join("t.csv")).await;
+    // A member of the operators' group (nobody, in `users` for this call), or the
+    // administrator (in `users` and `stimd-admin` by the user database).
+    let busctl = |admin: bool, rest: &[&str]| {
+        let mut cmd = Command::new("setpriv");
+        if admin {
+            cmd.args(["--reuid", &admin_uid, "--regid", &users, "--init-groups"]);
+        } else {
+            cmd.args(["--reuid", NOBODY, "--regid", NOBODY, "--groups", &users]);
+        }
+        cmd.arg("busctl")
+            .arg(format!("--address={}", bus.address))
+            .args(["call", "io.stimd.Stimd1", "/io/stimd/Stimd1"])
+            .args(rest);
+        run(&mut cmd)
+    };
+    let answers = |yes: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "io.stimd.Stimd1.Profiles",
+            "RecordScreening",
+            "sa{sb}",
+            "kim",
+            "5",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for q in ["implant", "epilepsy", "pregnancy", "heart_disease", "skin"] {
+            v.push(q.into());
+            v.push(yes.contains(&q).to_string());
+        }
+        v
+    };
+    let start = ["io.stimd.Stimd1.Session", "Start", "sa{sv}", "neck", "2"];
+    let start_kim = [&start[..], &["profile", "s", "kim", "duration", "u", "60"]].concat();
+    let stop = ["io.stimd.Stimd1.Session", "Stop"];
+
+    // A member makes the profile and answers for the first time: a pacemaker.
+    let (ok, out) = busctl(
+        false,
+        &["io.stimd.Stimd1.Profiles", "Create", "sa{sv}", "kim", "3"]
+            .into_iter()
+            .chain([
+                "sessions_per_day",
+                "u",
+                "0",
+                "minutes_per_day",
+                "u",
+                "0",
+                "min_gap_minutes",
+                "u",
+                "0",
+            ])
+            .collect::<Vec<_>>(),
+    );
+    assert!(
+        !ok && out.contains("stimd-admin"),
+        "dose guidance is an administrator's: {out}"
+    );
+    let (ok, out) = busctl(
+        false,
+        &["io.stimd.Stimd1.Profiles", "Create", "sa{sv}", "kim", "0"],
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = busctl(false, &args(&answers(&["implant"])));
+    assert!(ok, "first answers by a member: {out}");
+    let (ok, out) = busctl(false, &start_kim);
+    assert!(!ok && out.contains("a doctor must approve"), "{out}");
+
+    // Re-answering "no" as a member: refused by stimd, and sessions stay refused.
+    let (ok, out) = busctl(false, &args(&answers(&[])));
+    assert!(
+        !ok && out.contains("only an administrator may change a \"yes\" to \"no\""),
+        "{out}"
+    );
+    let (ok, out) = busctl(false, &start_kim);
+    assert!(!ok && out.contains("a doctor must approve"), "{out}");
+    // Adding a "yes" is anyone's.
+    let (ok, out) = busctl(false, &args(&answers(&["implant", "epilepsy"])));
+    assert!(ok, "{out}");
+
+    // An administrator may clear them: then a member may start a session for kim.
+    let (ok, out) = busctl(true, &args(&answers(&["epilepsy"])));
+    assert!(ok, "administrator clears implant: {out}");
+    let (ok, out) = busctl(false, &args(&answers(&[])));
+    assert!(!ok, "epilepsy is still a member's to keep: {out}");
+    // Root too.
+    let c = Client::new(&bus).await;
+    c.profiles
+        .record_screening("kim", no_contraindications())
+        .await
+        .expect("root clears epilepsy");
+    let (ok, out) = busctl(false, &start_kim);
+    assert!(ok && out.starts_with("t "), "{out}");
+    let (ok, out) = busctl(false, &stop);
+    assert!(ok, "{out}");
+
+    // Every answer, with who gave it, and the refusals are in the history.
+    assert!(daemon.terminate().success());
+    let db = rusqlite::Connection::open_with_flags(
+        state.join("history.sqlite"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let rows: Vec<(String, String)> = db
+        .prepare("SELECT actor, change FROM profile_changes WHERE profile = 'kim' ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    let has = |actor: &str, says: &str| rows.iter().any(|(a, ch)| a == actor && ch.contains(says));
+    let nobody = format!("uid:{NOBODY}");
+    let admin = format!("uid:{admin_uid}");
+    assert!(
+        has(&nobody, "contraindication check: yes to [implant]"),
+        "{rows:?}"
+    );
+    assert!(has(&nobody, "refused contraindication check"), "{rows:?}");
+    assert!(has(&nobody, "added yes [epilepsy]"), "{rows:?}");
+    assert!(has(&admin, "cleared yes [implant]"), "{rows:?}");
+    assert!(has("uid:0", "cleared yes [epilepsy]"), "{rows:?}");
+    assert_eq!(
+        rows.iter()
+            .filter(|(_, ch)| ch.starts_with("refused"))
+            .count(),
+        2,
+        "{rows:?}"
+    );
 }

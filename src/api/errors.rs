@@ -32,6 +32,9 @@ pub enum StimdError {
     RateLimited(String),
     /// An internal failure.
     Failed(String),
+    /// A change (profile, answers, approval, program) could not be written durably to the
+    /// state directory; it was refused and the old value stays in force.
+    StorageFailed(String),
 }
 
 impl From<SessionError> for StimdError {
@@ -66,6 +69,7 @@ impl StimdError {
             StimdError::HistoryUnavailable(_) => "HistoryUnavailable",
             StimdError::RateLimited(_) => "RateLimited",
             StimdError::Failed(_) => "Failed",
+            StimdError::StorageFailed(_) => "StorageFailed",
         }
     }
 
@@ -82,7 +86,8 @@ impl StimdError {
             | StimdError::DoseLimit(m)
             | StimdError::HistoryUnavailable(m)
             | StimdError::RateLimited(m)
-            | StimdError::Failed(m) => m.clone(),
+            | StimdError::Failed(m)
+            | StimdError::StorageFailed(m) => m.clone(),
             StimdError::ZBus(zbus::Error::MethodError(_, Some(m), _)) => m.clone(),
             StimdError::ZBus(e) => e.to_string(),
         }

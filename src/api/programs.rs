@@ -5,7 +5,7 @@
 
 use super::StimdError;
 use crate::program::catalog::CatalogError;
-use crate::program::text::{to_toml, MAX_TOML_BYTES};
+use crate::program::text::{check_file_text, to_toml};
 use crate::program::{Catalog, Param, Program};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -29,7 +29,7 @@ impl From<CatalogError> for StimdError {
             CatalogError::Invalid(m) => StimdError::InvalidArgument(m),
             CatalogError::Unknown(m) => StimdError::UnknownProgram(m),
             CatalogError::NotPermitted(m) => StimdError::NotPermitted(m),
-            CatalogError::Io(m) => StimdError::Failed(m),
+            CatalogError::Io(m) => StimdError::StorageFailed(m),
         }
     }
 }
@@ -84,14 +84,9 @@ fn segment_dict(
     d
 }
 
+/// Checks an id argument before anything else: at most 64 characters, no control characters.
 fn check_id(id: &str) -> Result<(), StimdError> {
-    if id.chars().count() > MAX_ID_LEN {
-        return Err(StimdError::InvalidArgument(format!(
-            "id is {} characters long (allowed: at most {MAX_ID_LEN})",
-            id.chars().count()
-        )));
-    }
-    Ok(())
+    crate::text::check("id", id, MAX_ID_LEN).map_err(StimdError::InvalidArgument)
 }
 
 #[interface(
@@ -135,8 +130,8 @@ impl Programs {
         #[zbus(header)] hdr: zbus::message::Header<'_>,
         id: &str,
     ) -> Result<HashMap<String, OwnedValue>, StimdError> {
-        self.limiter.take(&hdr)?;
         check_id(id)?;
+        self.limiter.take(&hdr)?;
         let cat = self.catalog.read().map_err(|_| unavailable())?;
         let (p, builtin) = cat.get(id).ok_or_else(|| {
             StimdError::UnknownProgram(format!(
@@ -173,20 +168,18 @@ impl Programs {
     }
 
     /// Adds a custom program from program-file text (TOML, see docs/programs.md); returns its
-    /// id. A program that fails validation is refused with every problem listed.
+    /// id. A program that fails validation is refused with every problem listed; one that
+    /// cannot be stored durably is refused with `StorageFailed` and not served.
     async fn add(
         &self,
         #[zbus(header)] hdr: zbus::message::Header<'_>,
         #[zbus(connection)] conn: &zbus::Connection,
         program_toml: &str,
     ) -> Result<String, StimdError> {
+        // Size and control characters first: nothing big or bad is copied further.
+        check_file_text(program_toml)
+            .map_err(|m| StimdError::InvalidArgument(format!("program_toml: {m}")))?;
         self.limiter.take(&hdr)?;
-        if program_toml.len() > MAX_TOML_BYTES {
-            return Err(StimdError::InvalidArgument(format!(
-                "program_toml is {} bytes (allowed: at most {MAX_TOML_BYTES})",
-                program_toml.len()
-            )));
-        }
         let catalog = self.catalog.clone();
         let text = program_toml.to_string();
         let id = tokio::task::spawn_blocking(move || {
@@ -209,8 +202,8 @@ impl Programs {
         #[zbus(connection)] conn: &zbus::Connection,
         id: &str,
     ) -> Result<(), StimdError> {
-        self.limiter.take(&hdr)?;
         check_id(id)?;
+        self.limiter.take(&hdr)?;
         let catalog = self.catalog.clone();
         let owned = id.to_string();
         tokio::task::spawn_blocking(move || {

@@ -35,7 +35,7 @@ impl Pads {
     /// Loads the counts in `dir` (zero if none or unreadable, with a warning).
     pub fn load(dir: &Path, uses: u32) -> (Pads, Option<String>) {
         let path = dir.join("pads.toml");
-        let (sets, warning) = match std::fs::read_to_string(&path) {
+        let (sets, warning) = match crate::files::read_small(&path) {
             Ok(t) => match toml::from_str::<File>(&t) {
                 Ok(f) => (f.channel, None),
                 Err(e) => (Default::default(), Some(format!("{}: {e}", path.display()))),
@@ -62,39 +62,50 @@ impl Pads {
     }
 
     /// Counts a session of `seconds` on `channels`; returns the channels whose set has just
-    /// become worn.
+    /// become worn. Best effort on the storage: the session has already ended, so a count that
+    /// cannot be written is kept in memory and the failure logged.
     pub fn used(&mut self, channels: &[usize], seconds: u32) -> Vec<usize> {
         let mut newly_worn = Vec::new();
         for &ch in channels {
             if let Some(set) = self.sets.get_mut(ch) {
-                set.sessions += 1;
-                set.minutes += seconds.div_ceil(60);
+                set.sessions = set.sessions.saturating_add(1);
+                set.minutes = set.minutes.saturating_add(seconds.div_ceil(60));
                 if set.sessions == self.uses {
                     newly_worn.push(ch);
                 }
             }
         }
-        self.save();
+        if let Err(e) = Self::save(&self.dir, &self.sets) {
+            tracing::error!("{e}; the counts are kept in memory until stimd restarts");
+        }
         newly_worn
     }
 
-    /// A fresh set on `channel`, fitted at `now`.
-    pub fn replaced(&mut self, channel: usize, now: i64) {
-        if let Some(set) = self.sets.get_mut(channel) {
+    /// A fresh set on `channel`, fitted at `now`, written durably first: if the counts cannot
+    /// be stored the change is refused (the error says why) and the old counts stay.
+    pub fn replaced(&mut self, channel: usize, now: i64) -> Result<(), String> {
+        let mut sets = self.sets;
+        if let Some(set) = sets.get_mut(channel) {
             *set = PadSet {
                 sessions: 0,
                 minutes: 0,
                 fitted: now,
             };
         }
-        self.save();
+        Self::save(&self.dir, &sets)?;
+        self.sets = sets;
+        Ok(())
     }
 
-    fn save(&self) {
-        let text = toml::to_string(&File { channel: self.sets }).unwrap_or_default();
-        if let Err(e) = crate::files::write_toml(&self.dir, "pads", &text) {
-            tracing::error!("cannot store the pad counts: {e}; kept in memory");
-        }
+    fn save(dir: &Path, sets: &[PadSet; CHANNELS]) -> Result<(), String> {
+        let text = toml::to_string(&File { channel: *sets })
+            .map_err(|e| format!("cannot write the pad counts: {e}"))?;
+        crate::files::write_toml(dir, "pads", &text).map_err(|e| {
+            format!(
+                "cannot store the pad counts in {}: {e}",
+                dir.join("pads.toml").display()
+            )
+        })
     }
 }
 
@@ -122,9 +133,18 @@ mod tests {
                 fitted: 0
             }
         );
-        q.replaced(0, 77);
+        q.replaced(0, 77).unwrap();
         assert_eq!(Pads::load(&dir, 3).0.get(0).fitted, 77);
         assert!(!Pads::load(&dir, 3).0.worn(0));
+        // A set that cannot be stored is not replaced.
+        std::fs::remove_file(dir.join("pads.toml")).unwrap();
+        std::fs::create_dir_all(dir.join("pads.toml").join("x")).unwrap();
+        let (mut r, _) = Pads::load(&dir, 3);
+        r.used(&[1], 60);
+        let e = r.replaced(1, 99).unwrap_err();
+        assert!(e.contains("pads.toml"), "{e}");
+        assert_eq!(r.get(1).sessions, 1, "old counts stay");
+        assert!(!dir.join(".pads.toml.tmp").exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

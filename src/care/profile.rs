@@ -32,6 +32,12 @@ pub const QUESTIONS: [(&str, &str, &str); 5] = [
 
 /// Longest profile name.
 pub const MAX_NAME_LEN: usize = 32;
+/// Longest approval note (one line: who approved, when).
+pub const MAX_NOTE_LEN: usize = 200;
+/// Longest program id a profile names (as `program::text`).
+const MAX_PROGRAM_ID_LEN: usize = 64;
+/// Most preferred programs a profile lists.
+pub const MAX_PREFERRED: usize = 10;
 
 /// The answers, and when they were given (Unix seconds).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,12 +149,188 @@ impl Profile {
     }
 }
 
+impl Profile {
+    /// Every problem of a profile read from a file, each naming the key: texts with control
+    /// characters or too long, an unknown language, answers that do not cover every question,
+    /// values out of range. A profile with any problem is not served.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !valid_name(&self.name) {
+            out.push(format!(
+                "name = {} is not a profile name (1 to {MAX_NAME_LEN} of a-z, 0-9, - and _, starting with a letter)",
+                crate::text::shown(&self.name)
+            ));
+        }
+        if self.language != "nl" && self.language != "en" {
+            out.push(format!(
+                "language = {} (allowed: nl, en)",
+                crate::text::shown(&self.language)
+            ));
+        }
+        let peak = ceiling::PEAK_CURRENT.0;
+        if self.max_intensity_ua.iter().any(|&m| m > peak) {
+            out.push(format!(
+                "max_intensity_ua = {:?} (allowed: 0..={peak} µA each)",
+                self.max_intensity_ua
+            ));
+        }
+        let a = self.electrode_area_cm2;
+        if !(a == 0.0 || (1.0..=400.0).contains(&a)) {
+            out.push(format!("electrode_area_cm2 = {a} (allowed: 0 or 1..=400)"));
+        }
+        if self.preferred_programs.len() > MAX_PREFERRED {
+            out.push(format!(
+                "preferred_programs has {} entries (allowed: at most {MAX_PREFERRED})",
+                self.preferred_programs.len()
+            ));
+        }
+        for (i, id) in self.preferred_programs.iter().enumerate() {
+            if let Err(m) =
+                crate::text::check(&format!("preferred_programs[{i}]"), id, MAX_PROGRAM_ID_LEN)
+            {
+                out.push(m);
+            }
+        }
+        for (id, level) in &self.comfort {
+            if let Err(m) = crate::text::check("comfort", id, MAX_PROGRAM_ID_LEN) {
+                out.push(m);
+            } else if level.iter().any(|&l| l > peak) {
+                out.push(format!(
+                    "comfort.{id} = {level:?} (allowed: 0..={peak} µA each)"
+                ));
+            }
+        }
+        use super::dose::{MINUTES_PER_DAY, MIN_GAP_MINUTES, SESSIONS_PER_DAY};
+        use super::habituation::{EVERY_MINUTES, MARGIN_UA};
+        for (key, v, range) in [
+            (
+                "dose.sessions_per_day",
+                self.dose.sessions_per_day,
+                SESSIONS_PER_DAY,
+            ),
+            (
+                "dose.minutes_per_day",
+                self.dose.minutes_per_day,
+                MINUTES_PER_DAY,
+            ),
+            (
+                "dose.min_gap_minutes",
+                self.dose.min_gap_minutes,
+                MIN_GAP_MINUTES,
+            ),
+            (
+                "habituation.every_minutes",
+                self.habituation.every_minutes,
+                EVERY_MINUTES,
+            ),
+            (
+                "habituation.margin_ua",
+                self.habituation.margin_ua,
+                MARGIN_UA,
+            ),
+        ] {
+            if !range.contains(&v) {
+                out.push(format!(
+                    "{key} = {v} is out of range (allowed: {}..={})",
+                    range.start(),
+                    range.end()
+                ));
+            }
+        }
+        if let Some(s) = &self.screening {
+            if let Err(m) = screening(&s.answers, s.date) {
+                out.push(format!("screening.{m}"));
+            }
+        }
+        if let Some(a) = &self.approval {
+            if let Err(m) = crate::text::check("approval.by", &a.by, MAX_NAME_LEN) {
+                out.push(m);
+            }
+            if let Err(m) = crate::text::check("approval.note", &a.note, MAX_NOTE_LEN) {
+                out.push(m);
+            }
+        }
+        out
+    }
+}
+
 /// Whether `name` is a valid profile name: 1 to 32 of `a-z 0-9 - _`, starting with a letter.
 pub fn valid_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && name.len() <= MAX_NAME_LEN
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+/// What new answers change, for the record and the permission check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScreeningChange {
+    /// Earlier "yes" answers now "no".
+    pub cleared: Vec<String>,
+    /// New "yes" answers.
+    pub added: Vec<String>,
+    /// Every "yes" of the new answers.
+    pub yes: Vec<String>,
+    /// Whether an earlier approval stays (the "yes" answers are the ones the doctor approved).
+    pub approval_kept: bool,
+}
+
+impl ScreeningChange {
+    /// The change in words, for the history.
+    pub fn describe(&self) -> String {
+        let mut s = format!("contraindication check: yes to [{}]", self.yes.join(", "));
+        if !self.added.is_empty() {
+            s += &format!("; added yes [{}]", self.added.join(", "));
+        }
+        if !self.cleared.is_empty() {
+            s += &format!("; cleared yes [{}]", self.cleared.join(", "));
+        }
+        s
+    }
+}
+
+impl Profile {
+    /// Records new answers if `admin` may, or anyone may: the first answers, or answers that
+    /// keep every earlier "yes" (adding a "yes" is always allowed). Clearing an earlier "yes"
+    /// is for administrators only: it is what lets sessions start again. An approval stays
+    /// only while the "yes" answers are exactly the ones approved. On refusal nothing changes.
+    pub fn answer(&mut self, new: Screening, admin: bool) -> Result<ScreeningChange, String> {
+        let old_yes: Vec<String> = self
+            .screening
+            .as_ref()
+            .map(|s| s.yes().into_iter().map(String::from).collect())
+            .unwrap_or_default();
+        let yes: Vec<String> = new.yes().into_iter().map(String::from).collect();
+        let cleared: Vec<String> = old_yes
+            .iter()
+            .filter(|q| !yes.contains(q))
+            .cloned()
+            .collect();
+        let added: Vec<String> = yes
+            .iter()
+            .filter(|q| !old_yes.contains(q))
+            .cloned()
+            .collect();
+        if !cleared.is_empty() && !admin {
+            return Err(format!(
+                "answers: profile {:?} answered yes to [{}] before; only an administrator may \
+                 change a \"yes\" to \"no\" (it is what allows sessions again)",
+                self.name,
+                cleared.join(", ")
+            ));
+        }
+        let approval_kept = self.approval.is_some() && cleared.is_empty() && added.is_empty();
+        if !approval_kept {
+            self.approval = None;
+        }
+        self.screening = Some(new);
+        Ok(ScreeningChange {
+            cleared,
+            added,
+            yes,
+            approval_kept,
+        })
+    }
 }
 
 /// Answers for every question, checked: each must be present, nothing else.
@@ -239,6 +421,71 @@ mod tests {
         assert!(screening(&a, 1)
             .unwrap_err()
             .contains("\"diabetes\" is not a question"));
+    }
+
+    #[test]
+    fn only_an_administrator_may_clear_a_yes() {
+        let mut p = Profile::new("anna", "nl");
+        let at = |yes: &[&str]| screening(&answers(yes), 1).unwrap();
+        // First answers and added yeses: anyone.
+        p.answer(at(&["implant"]), false).unwrap();
+        let c = p.answer(at(&["implant", "pregnancy"]), false).unwrap();
+        assert_eq!(c.added, ["pregnancy"]);
+        // Clearing one: refused, nothing changes.
+        let before = p.clone();
+        let e = p.answer(at(&["pregnancy"]), false).unwrap_err();
+        assert!(e.contains("implant") && e.contains("administrator"), "{e}");
+        assert_eq!(p, before);
+        assert!(p.contraindication("neck").is_some());
+        // An approval stays while the yeses are the approved ones; a new yes clears it.
+        p.approval = Some(Approval {
+            date: 2,
+            by: "uid:0".into(),
+            note: "dr. J".into(),
+        });
+        assert!(
+            p.answer(at(&["implant", "pregnancy"]), false)
+                .unwrap()
+                .approval_kept
+        );
+        assert!(p.approval.is_some());
+        let c = p
+            .answer(at(&["implant", "pregnancy", "skin"]), false)
+            .unwrap();
+        assert!(!c.approval_kept && p.approval.is_none());
+        // An administrator may clear them.
+        let c = p.answer(at(&[]), true).unwrap();
+        assert_eq!(c.cleared, ["implant", "pregnancy", "skin"]);
+        assert!(c
+            .describe()
+            .contains("cleared yes [implant, pregnancy, skin]"));
+        assert_eq!(p.contraindication("neck"), None);
+    }
+
+    #[test]
+    fn a_profile_file_with_control_characters_or_gaps_has_problems() {
+        let mut p = Profile::new("anna", "nl");
+        assert!(p.problems().is_empty());
+        p.screening = Some(Screening {
+            date: 1,
+            answers: BTreeMap::new(),
+        });
+        p.approval = Some(Approval {
+            date: 2,
+            by: "uid:0".into(),
+            note: "dr.\u{0} X".into(),
+        });
+        p.language = "e\u{1b}n".into();
+        let all = p.problems().join("\n");
+        assert!(
+            all.contains("screening.answers: every question needs an answer"),
+            "{all}"
+        );
+        assert!(
+            all.contains("approval.note = \"dr.\\0 X\" contains U+0000"),
+            "{all}"
+        );
+        assert!(all.contains("language = \"e\\u{1b}n\""), "{all}");
     }
 
     #[test]

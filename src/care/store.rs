@@ -1,5 +1,12 @@
-//! The profiles, kept as TOML files in `<state dir>/profiles/`, written atomically (temporary
-//! file, fsync, rename). A `default` profile always exists; it cannot be removed.
+//! The profiles, kept as TOML files in `<state dir>/profiles/`, written durably (temporary
+//! file, fsync, rename, directory fsync) before a change takes effect: a change that cannot be
+//! written is refused and the old profile stays in force. A `default` profile always exists
+//! unless its file is damaged; it cannot be removed.
+//!
+//! A file that does not parse, or holds a text with control characters, an unknown language,
+//! incomplete answers or values out of range, is never served: the profile is reported
+//! damaged (sessions for it are refused with the reason) until an administrator removes the
+//! file, and no one can create a fresh profile over it (that would drop the person's limits).
 
 use super::profile::{valid_name, Profile};
 use std::collections::BTreeMap;
@@ -17,6 +24,7 @@ pub enum StoreError {
     Unknown(String),
     #[error("{0}")]
     NotPermitted(String),
+    /// The change could not be written durably; nothing changed.
     #[error("{0}")]
     Io(String),
 }
@@ -25,15 +33,21 @@ pub enum StoreError {
 pub struct ProfileStore {
     dir: PathBuf,
     profiles: BTreeMap<String, Profile>,
+    /// Profiles whose file is damaged: name → why (not served, not replaced by `create`).
+    damaged: BTreeMap<String, String>,
+    /// The language of a `default` made afresh.
+    locale: String,
 }
 
 impl ProfileStore {
-    /// Loads every profile in `dir`; a file that does not parse is left alone, skipped, and
-    /// reported. `default` is made (in `locale`) if it is not there.
+    /// Loads every profile in `dir`; a file with a problem is left alone, skipped, and
+    /// reported (file and key). `default` is made (in `locale`) if it has no file at all.
     pub fn load(dir: &Path, locale: &str) -> (ProfileStore, Vec<String>) {
         let mut store = ProfileStore {
             dir: dir.to_path_buf(),
             profiles: BTreeMap::new(),
+            damaged: BTreeMap::new(),
+            locale: locale.into(),
         };
         let mut warnings = Vec::new();
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -45,22 +59,61 @@ impl ProfileStore {
             .collect();
         files.sort();
         for path in files {
-            let parsed = std::fs::read_to_string(&path)
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let parsed = crate::files::read_small(&path)
                 .map_err(|e| e.to_string())
-                .and_then(|t| toml::from_str::<Profile>(&t).map_err(|e| e.to_string()));
+                .and_then(|t| {
+                    toml::from_str::<Profile>(&t)
+                        .map_err(|e| crate::text::escape_refused(&e.to_string().replace('\n', " ")))
+                })
+                .and_then(|p| {
+                    let mut problems = p.problems();
+                    if p.name != stem {
+                        problems.push(format!(
+                            "name = {} does not match the file name",
+                            crate::text::shown(&p.name)
+                        ));
+                    }
+                    if problems.is_empty() {
+                        Ok(p)
+                    } else {
+                        Err(problems.join("; "))
+                    }
+                });
             match parsed {
-                Ok(p) if valid_name(&p.name) && store.profiles.len() < MAX_PROFILES => {
+                Ok(p) if store.profiles.len() < MAX_PROFILES => {
                     store.profiles.insert(p.name.clone(), p);
                 }
-                Ok(p) => warnings.push(format!("{}: profile {:?} skipped", path.display(), p.name)),
-                Err(e) => warnings.push(format!("{}: skipped: {e}", path.display())),
+                Ok(p) => warnings.push(format!(
+                    "{}: more than {MAX_PROFILES} profiles; profile {:?} skipped",
+                    path.display(),
+                    p.name
+                )),
+                Err(why) => {
+                    warnings.push(format!("{}: skipped, not served: {why}", path.display()));
+                    if valid_name(&stem) {
+                        store
+                            .damaged
+                            .insert(stem, format!("{}: {why}", path.display()));
+                    }
+                }
             }
         }
-        store
-            .profiles
-            .entry(DEFAULT.into())
-            .or_insert_with(|| Profile::new(DEFAULT, locale));
+        if !store.damaged.contains_key(DEFAULT) {
+            store
+                .profiles
+                .entry(DEFAULT.into())
+                .or_insert_with(|| Profile::new(DEFAULT, locale));
+        }
         (store, warnings)
+    }
+
+    /// The device's language (for a fresh `default`).
+    pub fn locale(&self) -> &str {
+        &self.locale
     }
 
     pub fn get(&self, name: &str) -> Option<&Profile> {
@@ -75,24 +128,33 @@ impl ProfileStore {
         self.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
     }
 
-    /// The profile `name`, or an error naming the ones there are.
+    /// The profile `name`, or an error naming the ones there are (or why it is damaged).
     pub fn existing(&self, name: &str) -> Result<&Profile, StoreError> {
+        if let Some(why) = self.damaged.get(name) {
+            return Err(StoreError::Unknown(format!(
+                "profile = {name:?} is not available: its file is damaged ({why}); an \
+                 administrator may remove it (Profiles.Remove) and create the profile again"
+            )));
+        }
         self.profiles.get(name).ok_or_else(|| {
             StoreError::Unknown(format!(
-                "profile = {:?} does not exist (profiles: {})",
-                name.chars().take(40).collect::<String>(),
+                "profile = {} does not exist (profiles: {})",
+                crate::text::shown(&name.chars().take(40).collect::<String>()),
                 self.names()
             ))
         })
     }
 
-    /// Stores a new profile. Nothing changes on error.
+    /// Stores a new profile durably. Nothing changes on error.
     pub fn create(&mut self, p: Profile) -> Result<(), StoreError> {
         if !valid_name(&p.name) {
             return Err(StoreError::Invalid(format!(
-                "name = {:?} is not a profile name (1 to 32 of a-z, 0-9, - and _, starting with a letter)",
-                p.name.chars().take(40).collect::<String>()
+                "name = {} is not a profile name (1 to 32 of a-z, 0-9, - and _, starting with a letter)",
+                crate::text::shown(&p.name)
             )));
+        }
+        if self.damaged.contains_key(&p.name) {
+            self.existing(&p.name)?;
         }
         if self.profiles.contains_key(&p.name) {
             return Err(StoreError::Invalid(format!(
@@ -109,33 +171,74 @@ impl ProfileStore {
         self.put(p)
     }
 
-    /// Replaces an existing profile (validated by the caller). Nothing changes on error.
-    /// If the file cannot be written (a read-only or full state directory), the change is
-    /// kept in memory until the daemon restarts, like the history, so a person's answers and
-    /// limits still apply; the failure is logged as an error.
+    /// Replaces an existing profile (validated by the caller), durably: the file is written
+    /// (and synced) first, and only then the profile in memory. If the file cannot be written
+    /// (a read-only or full state directory), the change is refused (`Io`) and the old
+    /// profile stays in force.
     pub fn put(&mut self, p: Profile) -> Result<(), StoreError> {
         let text = toml::to_string(&p)
             .map_err(|e| StoreError::Io(format!("cannot write profile {:?}: {e}", p.name)))?;
-        if let Err(e) = crate::files::write_toml(&self.dir, &p.name, &text) {
+        crate::files::write_toml(&self.dir, &p.name, &text).map_err(|e| {
             tracing::error!(
-                "cannot store profile {:?} in {}: {e}; kept in memory until stimd restarts",
+                "cannot store profile {:?} in {}: {e}; the change is refused",
                 p.name,
                 self.dir.display()
             );
-        }
+            StoreError::Io(format!(
+                "cannot store profile {:?} in {}: {e}; nothing changed (the old values stay in force)",
+                p.name,
+                self.dir.display()
+            ))
+        })?;
         self.profiles.insert(p.name.clone(), p);
         Ok(())
     }
 
+    /// Changes the profile `name` with `f` and stores it durably, all under the caller's lock
+    /// (no other change can come between reading and writing). Nothing changes if `f` or the
+    /// write fails.
+    pub fn modify<T>(
+        &mut self,
+        name: &str,
+        f: impl FnOnce(&mut Profile) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut p = self.existing(name)?.clone();
+        let out = f(&mut p)?;
+        self.put(p)?;
+        Ok(out)
+    }
+
+    /// Removes a profile's file durably, then the profile. A damaged profile's file can be
+    /// removed too (a damaged `default` is then made afresh, unanswered and without limits of
+    /// its own).
     pub fn remove(&mut self, name: &str) -> Result<(), StoreError> {
+        if let Some(why) = self.damaged.get(name).cloned() {
+            crate::files::remove_toml(&self.dir, name).map_err(|e| {
+                StoreError::Io(format!(
+                    "cannot remove profile {name:?} from {}: {e}; it is still there",
+                    self.dir.display()
+                ))
+            })?;
+            tracing::warn!("removed the damaged profile file of {name:?} ({why})");
+            self.damaged.remove(name);
+            if name == DEFAULT {
+                self.profiles
+                    .insert(DEFAULT.into(), Profile::new(DEFAULT, &self.locale));
+            }
+            return Ok(());
+        }
         if name == DEFAULT {
             return Err(StoreError::NotPermitted(
                 "the default profile cannot be removed".into(),
             ));
         }
         self.existing(name)?;
-        crate::files::remove_toml(&self.dir, name)
-            .map_err(|e| StoreError::Io(format!("cannot remove profile {name:?}: {e}")))?;
+        crate::files::remove_toml(&self.dir, name).map_err(|e| {
+            StoreError::Io(format!(
+                "cannot remove profile {name:?} from {}: {e}; it is still there",
+                self.dir.display()
+            ))
+        })?;
         self.profiles.remove(name);
         Ok(())
     }
@@ -187,10 +290,13 @@ pub(crate) mod tests {
             s.remove(DEFAULT),
             Err(StoreError::NotPermitted(_))
         ));
-        // An unwritable directory costs persistence, not the change.
+        // An unwritable directory: the change is refused, nothing changes.
         let mut ro = ProfileStore::load(Path::new("/proc/stimd-no-such-dir"), "en").0;
-        ro.create(Profile::new("kim", "en")).unwrap();
-        assert!(ro.get("kim").is_some());
+        assert!(matches!(
+            ro.create(Profile::new("kim", "en")),
+            Err(StoreError::Io(_))
+        ));
+        assert!(ro.get("kim").is_none());
         std::fs::write(dir.join("broken.toml"), "name = 3").unwrap();
         let (s2, w) = ProfileStore::load(&dir, "en");
         assert_eq!(s2.get("anna"), Some(&anna));
@@ -198,6 +304,69 @@ pub(crate) mod tests {
         let mut s2 = s2;
         s2.remove("anna").unwrap();
         assert!(ProfileStore::load(&dir, "en").0.get("anna").is_none());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+    #[test]
+    fn a_change_that_cannot_be_written_is_refused_and_the_old_value_stays() {
+        let dir = std::env::temp_dir().join(format!("stimd-profiles-fail-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (mut s, _) = ProfileStore::load(&dir, "en");
+        let mut anna = Profile::new("anna", "nl");
+        anna.max_intensity_ua = [20_000, 20_000];
+        s.create(anna).unwrap();
+        // The file's place taken by a non-empty directory: the rename fails, even for root.
+        std::fs::remove_file(dir.join("anna.toml")).unwrap();
+        std::fs::create_dir_all(dir.join("anna.toml").join("x")).unwrap();
+        let e = s
+            .modify("anna", |p| {
+                p.max_intensity_ua = [40_000, 40_000];
+                Ok(())
+            })
+            .unwrap_err();
+        assert!(
+            matches!(&e, StoreError::Io(m) if m.contains("nothing changed")),
+            "{e}"
+        );
+        assert_eq!(s.get("anna").unwrap().max_intensity_ua, [20_000, 20_000]);
+        assert!(!dir.join(".anna.toml.tmp").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_damaged_file_is_not_served_nor_replaced_until_removed() {
+        let dir = std::env::temp_dir().join(format!("stimd-profiles-bad-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("anna.toml"),
+            "name = \"anna\"\nlanguage = \"nl\"\nmax_intensity_ua = [9000, 9000]\n[approval]\ndate = 1\nby = \"uid:0\"\nnote = \"a\\u0000b\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("default.toml"),
+            "name = \"default\"\nlanguage = \"x\"\n",
+        )
+        .unwrap();
+        let (mut s, w) = ProfileStore::load(&dir, "en");
+        let w = w.join("\n");
+        assert!(
+            w.contains("anna.toml: skipped, not served: approval.note = \"a\\0b\""),
+            "{w}"
+        );
+        assert!(
+            w.contains("default.toml: skipped, not served: language = \"x\""),
+            "{w}"
+        );
+        assert!(s.get("anna").is_none() && s.get(DEFAULT).is_none());
+        let e = s.existing("anna").unwrap_err().to_string();
+        assert!(e.contains("damaged"), "{e}");
+        // A fresh profile over it would drop her limits: refused.
+        assert!(s.create(Profile::new("anna", "nl")).is_err());
+        assert!(dir.join("anna.toml").exists());
+        s.remove("anna").unwrap();
+        s.create(Profile::new("anna", "nl")).unwrap();
+        s.remove(DEFAULT).unwrap();
+        assert_eq!(s.get(DEFAULT).unwrap().language, "en");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

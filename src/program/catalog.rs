@@ -33,8 +33,9 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Loads the custom programs in `dir`; a file that does not parse or no longer fits the
-    /// limits is left on disk, skipped, and reported in the returned warnings.
+    /// Loads the custom programs in `dir`; a file that does not parse, holds a control character
+    /// or an overlong text, is named other than its id, or no longer fits the limits is left on
+    /// disk, skipped (never served), and reported in the returned warnings with the key.
     pub fn load(dir: &Path, limits: Limits) -> (Catalog, Vec<String>) {
         let mut cat = Catalog {
             presets: presets(),
@@ -52,14 +53,23 @@ impl Catalog {
             .collect();
         files.sort();
         for path in files {
-            let text = match std::fs::read_to_string(&path) {
+            let text = match crate::files::read_small(&path) {
                 Ok(t) => t,
                 Err(e) => {
-                    warnings.push(format!("{}: {e}", path.display()));
+                    warnings.push(format!("{}: skipped: {e}", path.display()));
                     continue;
                 }
             };
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
             match parse(&text, &cat.limits) {
+                Ok(p) if p.id != stem => warnings.push(format!(
+                    "{}: id = {} does not match the file name; skipped",
+                    path.display(),
+                    crate::text::shown(&p.id)
+                )),
                 Ok(p) if cat.is_preset(&p.id) => warnings.push(format!(
                     "{}: id {:?} is a preset; skipped",
                     path.display(),
@@ -114,7 +124,8 @@ impl Catalog {
         self.list().into_iter().map(|(p, _)| p.id.clone()).collect()
     }
 
-    /// Validates and stores a custom program; returns its id. Nothing changes on error.
+    /// Validates and stores a custom program durably; returns its id. Nothing changes on
+    /// error: a program whose file cannot be written is refused (`Io`) and not served.
     pub fn add(&mut self, text: &str) -> Result<String, CatalogError> {
         let program = parse(text, &self.limits).map_err(|problems| {
             CatalogError::Invalid(format!("program refused: {}", problems.join("; ")))
@@ -136,13 +147,18 @@ impl Catalog {
                 self.custom.len()
             )));
         }
-        crate::files::write_toml(&self.dir, &id, text)
-            .map_err(|e| CatalogError::Io(format!("cannot store program {id:?}: {e}")))?;
+        crate::files::write_toml(&self.dir, &id, text).map_err(|e| {
+            CatalogError::Io(format!(
+                "cannot store program {id:?} in {}: {e}; it was not added",
+                self.dir.display()
+            ))
+        })?;
         self.custom.insert(id.clone(), program);
         Ok(id)
     }
 
-    /// Removes a custom program. Presets cannot be removed.
+    /// Removes a custom program (the file first, durably; it stays served if that fails).
+    /// Presets cannot be removed.
     pub fn remove(&mut self, id: &str) -> Result<(), CatalogError> {
         if self.is_preset(id) {
             return Err(CatalogError::NotPermitted(format!(
@@ -155,8 +171,12 @@ impl Catalog {
                 self.custom.keys().cloned().collect::<Vec<_>>().join(", ")
             )));
         }
-        crate::files::remove_toml(&self.dir, id)
-            .map_err(|e| CatalogError::Io(format!("cannot remove program {id:?}: {e}")))?;
+        crate::files::remove_toml(&self.dir, id).map_err(|e| {
+            CatalogError::Io(format!(
+                "cannot remove program {id:?} from {}: {e}; it is still there",
+                self.dir.display()
+            ))
+        })?;
         self.custom.remove(id);
         Ok(())
     }

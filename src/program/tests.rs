@@ -367,3 +367,106 @@ fn every_preset_pulse_is_within_the_program_s_armed_limits() {
         }
     }
 }
+
+#[test]
+fn control_characters_in_any_text_are_refused_with_the_key() {
+    let l = default_limits();
+    for (from, to, key) in [
+        (
+            "nl = \"Mijn",
+            "nl = \"Mi\\u0000jn",
+            "name.nl = \"Mi\\0jn knie\" contains U+0000",
+        ),
+        (
+            "en = \"My",
+            "en = \"M\\u001by",
+            "name.en = \"M\\u{1b}y knee\" contains U+001B",
+        ),
+        (
+            r#"placements = ["knee"]"#,
+            r#"placements = ["kn\nee"]"#,
+            "placements[0] = \"kn\\nee\" contains U+000A",
+        ),
+    ] {
+        assert!(GOOD.contains(from), "{from}");
+        let e = parse(&GOOD.replacen(from, to, 1), &l)
+            .unwrap_err()
+            .join("\n");
+        assert!(e.contains(key), "{key}: {e}");
+    }
+    // Summaries too, with the line break escapes of TOML.
+    let p = parse(GOOD, &l).unwrap();
+    let with = to_toml(&Program {
+        summary: Text::new("regel 1\nregel 2", &p.summary.en),
+        ..p
+    });
+    let e = parse(&with, &l).unwrap_err().join("\n");
+    assert!(
+        e.contains("summary.nl = \"regel 1\\nregel 2\" contains U+000A"),
+        "{e}"
+    );
+    // Raw control characters in the file itself are named before parsing.
+    let e = parse(&GOOD.replacen("id", "\u{1}id", 1), &l)
+        .unwrap_err()
+        .join("\n");
+    assert!(e.contains("U+0001 on line"), "{e}");
+    // Overlong texts and oversized files.
+    let e = parse(
+        &GOOD.replacen("nl = \"Mijn", &format!("nl = \"{}", "k".repeat(80)), 1),
+        &l,
+    )
+    .unwrap_err()
+    .join("\n");
+    assert!(
+        e.contains("name.nl = ") && e.contains("longer than 64 characters"),
+        "{e}"
+    );
+    let big = format!("{GOOD}\n#{}\n", "x".repeat(100 * 1024));
+    let e = parse(&big, &l).unwrap_err().join("\n");
+    assert!(
+        e.contains(&format!(
+            "{} bytes (allowed: at most 16384 bytes)",
+            big.len()
+        )),
+        "{e}"
+    );
+}
+
+#[test]
+fn every_preset_text_passes_the_text_check() {
+    for p in presets() {
+        for (k, v, max) in [
+            ("name.nl", &p.name.nl, text::MAX_NAME_LEN),
+            ("name.en", &p.name.en, text::MAX_NAME_LEN),
+            ("summary.nl", &p.summary.nl, text::MAX_SUMMARY_LEN),
+            ("summary.en", &p.summary.en, text::MAX_SUMMARY_LEN),
+        ] {
+            crate::text::check(k, v, max).unwrap_or_else(|e| panic!("{}: {e}", p.id));
+        }
+    }
+}
+
+#[test]
+fn a_planted_file_with_a_nul_or_a_foreign_name_is_skipped_and_reported() {
+    let dir = std::env::temp_dir().join(format!("stimd-catalog-nul-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("my-knee.toml"),
+        GOOD.replacen("nl = \"Mijn knie", "nl = \"a\\u0000b", 1),
+    )
+    .unwrap();
+    std::fs::write(dir.join("other.toml"), GOOD).unwrap();
+    let (cat, warnings) = Catalog::load(&dir, default_limits());
+    assert_eq!(cat.list().len(), presets().len(), "{warnings:?}");
+    let w = warnings.join("\n");
+    assert!(
+        w.contains("my-knee.toml: skipped: name.nl = \"a\\0b\""),
+        "{w}"
+    );
+    assert!(
+        w.contains("other.toml: id = \"my-knee\" does not match the file name"),
+        "{w}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

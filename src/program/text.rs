@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 
 /// Largest program file accepted (a client cannot exhaust memory with one).
 pub const MAX_TOML_BYTES: usize = 16 * 1024;
-const MAX_ID_LEN: usize = 64;
-const MAX_NAME_LEN: usize = 64;
-const MAX_SUMMARY_LEN: usize = 600;
+pub const MAX_ID_LEN: usize = 64;
+pub const MAX_NAME_LEN: usize = 64;
+pub const MAX_SUMMARY_LEN: usize = 600;
 const MAX_PLACEMENTS: usize = 16;
 
 #[derive(Debug, Default, Deserialize)]
@@ -145,8 +145,8 @@ impl RawSegment {
     fn into_segment(self, at: &str, problems: &mut Vec<String>) -> Option<Segment> {
         let Some(allowed) = mode_keys(&self.mode) else {
             problems.push(format!(
-                "{at}.mode = {:?} is not a mode (allowed: {MODES})",
-                self.mode
+                "{at}.mode = {} is not a mode (allowed: {MODES})",
+                crate::text::shown(&self.mode)
             ));
             return None;
         };
@@ -194,7 +194,8 @@ impl RawSegment {
                                 .map(|min_percent| Sweep::Amplitude { min_percent }),
                             Some(other) => {
                                 problems.push(format!(
-                                    "{at}.sweep = {other:?} is not a sweep (allowed: rate, width, amplitude)"
+                                    "{at}.sweep = {} is not a sweep (allowed: rate, width, amplitude)",
+                                    crate::text::shown(other)
                                 ));
                                 return None;
                             }
@@ -299,36 +300,57 @@ pub fn valid_id(id: &str) -> bool {
 
 fn check_text(problems: &mut Vec<String>, key: &str, t: &RawText, max: usize, required: bool) {
     for (lang, v) in [("nl", &t.nl), ("en", &t.en)] {
-        let n = v.chars().count();
-        if (required && v.trim().is_empty()) || n > max {
-            problems.push(format!(
-                "{key}.{lang} is {n} characters long (allowed: {}..={max})",
-                usize::from(required)
-            ));
+        let key = format!("{key}.{lang}");
+        if let Err(m) = crate::text::check(&key, v, max) {
+            problems.push(m);
+        } else if required && v.trim().is_empty() {
+            problems.push(format!("{key} is empty (allowed: 1..={max} characters)"));
         }
     }
+}
+
+/// Checks a program file's text before it is parsed: its size, and no control characters
+/// outside tab and line breaks (TOML allows no others; a parser's error would quote them).
+pub fn check_file_text(text: &str) -> Result<(), String> {
+    if text.len() > MAX_TOML_BYTES {
+        return Err(format!(
+            "program text is {} bytes (allowed: at most {MAX_TOML_BYTES} bytes)",
+            text.len()
+        ));
+    }
+    let mut line = 1;
+    for c in text.chars() {
+        match c {
+            '\n' => line += 1,
+            '\t' | '\r' => {}
+            c if crate::text::is_refused(c) => {
+                return Err(format!(
+                    "program text contains U+{:04X} on line {line} (allowed: {}, except tab and line breaks)",
+                    u32::from(c),
+                    crate::text::ALLOWED
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Parses and validates a program file. On failure, every problem found, each naming the key,
 /// the value and the allowed range.
 pub fn parse(text: &str, limits: &Limits) -> Result<Program, Vec<String>> {
-    if text.len() > MAX_TOML_BYTES {
-        return Err(vec![format!(
-            "program text is {} bytes (allowed: at most {MAX_TOML_BYTES})",
-            text.len()
-        )]);
-    }
+    check_file_text(text).map_err(|m| vec![m])?;
     let raw: RawProgram = toml::from_str(text).map_err(|e| {
         vec![format!(
             "not a valid program file: {}",
-            e.to_string().trim().replace('\n', " ")
+            crate::text::escape_refused(&e.to_string().trim().replace('\n', " "))
         )]
     })?;
     let mut problems = Vec::new();
     if !valid_id(&raw.id) {
         problems.push(format!(
-            "id = {:?} is not a valid id (allowed: 1..={MAX_ID_LEN} characters of a-z, 0-9 and '-', not starting with '-')",
-            raw.id
+            "id = {} is not a valid id (allowed: 1..={MAX_ID_LEN} characters of a-z, 0-9 and '-', not starting with '-')",
+            crate::text::shown(&raw.id)
         ));
     }
     let kind = match raw.kind.as_str() {
@@ -337,7 +359,8 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Program, Vec<String>> {
         "combi" => Some(Kind::Combi),
         other => {
             problems.push(format!(
-                "kind = {other:?} is not a kind (allowed: tens, ems, combi)"
+                "kind = {} is not a kind (allowed: tens, ems, combi)",
+                crate::text::shown(other)
             ));
             None
         }
@@ -350,17 +373,18 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Program, Vec<String>> {
         MAX_SUMMARY_LEN,
         false,
     );
-    if raw.placements.len() > MAX_PLACEMENTS
-        || raw
-            .placements
-            .iter()
-            .any(|p| p.trim().is_empty() || p.chars().count() > MAX_NAME_LEN)
-    {
+    if raw.placements.len() > MAX_PLACEMENTS {
         problems.push(format!(
-            "placements: at most {MAX_PLACEMENTS} names of 1..={MAX_NAME_LEN} characters each"
+            "placements has {} names (allowed: at most {MAX_PLACEMENTS})",
+            raw.placements.len()
         ));
+        return Err(problems);
     }
-    for p in &raw.placements {
+    for (i, p) in raw.placements.iter().enumerate() {
+        if let Err(m) = crate::text::check(&format!("placements[{i}]"), p, MAX_NAME_LEN) {
+            problems.push(m);
+            continue;
+        }
         match crate::care::placement::problem(p) {
             Some(crate::care::placement::Refusal::Forbidden(m))
             | Some(crate::care::placement::Refusal::Unknown(m)) => {

@@ -218,11 +218,23 @@ impl Manager {
                         self.channels - 1
                     )))
                 } else {
-                    if let Some(p) = self.pads.as_mut() {
-                        p.replaced(channel as usize, unix_now());
+                    // Stored durably first; if it cannot be, refused and the old counts stay.
+                    match self
+                        .pads
+                        .as_mut()
+                        .map(|p| p.replaced(channel as usize, unix_now()))
+                    {
+                        Some(Err(e)) => {
+                            tracing::error!(channel, "new pads not recorded: {e}");
+                            Err(SessionError::Failed(format!(
+                                "{e}; the pad counts of channel {channel} are unchanged"
+                            )))
+                        }
+                        _ => {
+                            tracing::info!(channel, "new pads fitted");
+                            Ok(())
+                        }
                     }
-                    tracing::info!(channel, "new pads fitted");
-                    Ok(())
                 };
                 let _ = reply.send(r);
             }
