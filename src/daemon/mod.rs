@@ -150,6 +150,8 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
     }
 
     // 3. History (a failure only loses history), then the session manager.
+    // `max_id` covers the database and the persisted id counter, so `+ 1` is never an id used
+    // before, even when the database cannot be opened now.
     let (history, max_id) = HistoryHandle::open(&o.state_dir, o.config.history.retention());
     let next_id = (max_id + 1).max(1);
     let (status_tx, status_rx) = watch::channel(Status::default());

@@ -6,17 +6,22 @@
 //! the `Status` (shown over D-Bus) says so — the safety path is never blocked or delayed by the
 //! disk. Session start and end, faults, clamps and pain ratings are committed one by one with
 //! `synchronous=FULL`; telemetry (intensity changes, progress) is batched, at most one commit a
-//! second. A corrupt database is moved aside and a fresh one started.
+//! second. A corrupt database is moved aside and a fresh one started. A database that cannot be
+//! opened is tried again every few seconds while records wait in memory (bounded); a database
+//! file deleted or replaced while in use is noticed and recreated. Session ids never repeat:
+//! see [`ids`].
 
 pub mod export;
+pub mod ids;
 mod schema;
 mod store;
+mod writer;
 
 use serde::Serialize;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
-pub use store::Store;
+pub use store::{FileId, FileState, Store};
 use tokio::sync::{oneshot, watch};
 
 /// A session row as `History.Sessions` returns it.
@@ -251,22 +256,42 @@ pub struct HistoryHandle {
     tx: mpsc::SyncSender<Op>,
     dropped: Arc<AtomicU64>,
     status: Arc<watch::Sender<String>>,
+    ids: Arc<ids::SessionIds>,
 }
 
 /// The status when all is well.
 pub const STATUS_OK: &str = "ok";
+/// The database's file name in the state directory.
+pub const DB_FILE: &str = "history.sqlite";
 
 impl HistoryHandle {
     /// Opens (or creates) `dir/history.sqlite` — moving a corrupt one aside —, closes sessions a
     /// crash left open as `interrupted`, prunes by `retention`, and starts the writer thread.
-    /// Returns the handle and the highest session id on record. If the database cannot be
-    /// opened the daemon still runs: the error is logged, shown in `status`, and every history
-    /// call fails with it.
+    ///
+    /// Returns the handle and the highest session id taken so far: the highest in the
+    /// database and below the persisted counter (`dir/next-session-id`), so `+ 1` is safe even
+    /// when the database cannot be opened now. Better still, take each id from
+    /// [`HistoryHandle::next_session_id`], which also stays above a database that opens later.
+    ///
+    /// If the database cannot be opened the daemon still runs: the error is logged and shown in
+    /// `status`, queries fail with it, records wait in memory (bounded) and the history thread
+    /// tries again every few seconds, writing them once it opens.
     pub fn open(dir: &Path, retention: Retention) -> (HistoryHandle, u64) {
-        let path = dir.join("history.sqlite");
+        let path = dir.join(DB_FILE);
         let (status, _) = watch::channel(STATUS_OK.to_string());
         let status = Arc::new(status);
-        let (store, max_id) = match Store::open_or_recover(&path) {
+        let mut counter = ids::Counter::new(dir);
+        let counted = match counter.read() {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(
+                    "history: the session id counter {} is not used: {e}",
+                    counter.path().display()
+                );
+                None
+            }
+        };
+        let (store, db_max) = match Store::open_or_recover(&path) {
             Ok((mut s, recovered)) => {
                 if let Some(aside) = recovered {
                     let msg = format!(
@@ -284,22 +309,46 @@ impl HistoryHandle {
                 if let Err(e) = s.prune(retention, crate::clock::unix_now()) {
                     tracing::warn!("history: cannot apply the retention: {e}");
                 }
-                let max = s.max_session_id().unwrap_or(0);
+                let max = match s.max_session_id() {
+                    Ok(m) => Some(m),
+                    Err(e) => {
+                        tracing::warn!("history: cannot read the highest session id: {e}");
+                        None
+                    }
+                };
                 (Ok(s), max)
             }
             Err(e) => {
-                let msg = format!("unavailable: cannot open {}: {e}", path.display());
-                tracing::error!("history: {msg}; running without history");
-                status.send_replace(msg.clone());
-                (Err(msg), 0)
+                let msg = writer::unavailable_text(&path, &e.to_string());
+                tracing::error!("history: {msg}");
+                status.send_replace(msg);
+                (Err(e.to_string()), None)
             }
         };
+        let first = ids::first_free(db_max, counted);
+        if store.is_ok() {
+            if let Err(e) = counter.store(first) {
+                tracing::warn!(
+                    "history: cannot store the session id counter {}: {e}",
+                    counter.path().display()
+                );
+            }
+        }
+        let ids = Arc::new(ids::SessionIds::new(first));
         let (tx, rx) = mpsc::sync_channel(QUEUE);
         let dropped = Arc::new(AtomicU64::new(0));
-        let thread_status = status.clone();
+        let writer = writer::Writer::new(
+            path,
+            store,
+            ids.clone(),
+            counter,
+            status.clone(),
+            retention,
+            std::time::Instant::now(),
+        );
         let spawned = std::thread::Builder::new()
             .name("history".into())
-            .spawn(move || store::serve(store, rx, thread_status, retention));
+            .spawn(move || writer::serve(writer, rx));
         if let Err(e) = spawned {
             tracing::error!("history: cannot start its thread: {e}");
             status.send_replace(format!("unavailable: cannot start its thread: {e}"));
@@ -309,9 +358,17 @@ impl HistoryHandle {
                 tx,
                 dropped,
                 status,
+                ids,
             },
-            max_id,
+            first - 1,
         )
+    }
+
+    /// A new session id, never handed out before and above every id in the database — also
+    /// one that opens only later (never blocks: an atomic counter, persisted by the history
+    /// thread).
+    pub fn next_session_id(&self) -> u64 {
+        self.ids.take()
     }
 
     /// `ok`, or what is wrong with the history (shown as `History.Status`).

@@ -1,21 +1,89 @@
-//! The SQLite store behind the history thread, and the thread's loop (batching, status).
+//! The SQLite store behind the history thread: opening (with recovery from a corrupt file),
+//! the records, the queries, and knowing whether the file it has open is still the one at its
+//! path.
 
-use super::{
-    schema, FaultRow, Op, ProgramSummary, Retention, SessionFigures, SessionRow, Summary, STATUS_OK,
-};
+use super::ids::SessionIds;
+use super::{schema, FaultRow, Op, ProgramSummary, Retention, SessionFigures, SessionRow, Summary};
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Arc};
-use std::time::{Duration, Instant};
-use tokio::sync::watch;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Telemetry is committed at most this often.
 pub const BATCH_EVERY: Duration = Duration::from_secs(1);
-/// Retention is applied this often while running.
-const PRUNE_EVERY: Duration = Duration::from_secs(24 * 3600);
+
+/// A file's identity: its device and inode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileId {
+    pub dev: u64,
+    pub ino: u64,
+}
+
+impl FileId {
+    /// The identity of what is at `path` now (following symlinks, as SQLite does).
+    pub fn of(path: &Path) -> std::io::Result<FileId> {
+        let m = std::fs::metadata(path)?;
+        Ok(FileId {
+            dev: m.dev(),
+            ino: m.ino(),
+        })
+    }
+}
+
+/// What is at the database's path, compared with the file the store has open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileState {
+    /// The same file.
+    Same,
+    /// Nothing (the file or its directory was deleted, or the directory is now a file).
+    Gone,
+    /// Another file.
+    Replaced,
+    /// The path cannot be examined (the error): no conclusion, look again later.
+    Unknown(String),
+}
+
+/// Compares the file opened (`opened`) with what is at the path now (`now`).
+pub fn compare(opened: FileId, now: std::io::Result<FileId>) -> FileState {
+    match now {
+        Ok(id) if id == opened => FileState::Same,
+        Ok(_) => FileState::Replaced,
+        Err(e)
+            if e.kind() == std::io::ErrorKind::NotFound
+                || e.raw_os_error() == Some(libc::ENOTDIR) =>
+        {
+            FileState::Gone
+        }
+        Err(e) => FileState::Unknown(e.to_string()),
+    }
+}
+
+/// The database file and its WAL companions as they were when opened.
+#[derive(Debug, Clone, Copy, Default)]
+struct Files {
+    db: Option<FileId>,
+    wal: Option<FileId>,
+    shm: Option<FileId>,
+}
+
+/// `path` with `suffix` appended (`-wal`, `-shm`).
+fn companion(path: &Path, suffix: &str) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
+}
 
 pub struct Store {
     conn: Connection,
+    path: PathBuf,
+    files: Files,
+    /// Where a session row that takes the id of an older row moves that row (the writer's
+    /// allocator, so the moved row never takes an id handed out to a session).
+    ids: Option<Arc<SessionIds>>,
+    /// Older rows moved to a fresh id by the last writes: (id, new id). Rolled back with
+    /// them: cleared before each batch.
+    renumbered: Vec<(u64, u64)>,
 }
 
 fn list_to_json<T: serde::Serialize>(v: &[T]) -> String {
@@ -54,7 +122,69 @@ impl Store {
             ));
         }
         schema::migrate(&mut conn)?;
-        Ok(Store { conn })
+        // The WAL and its index exist once the first read (the check above) has run.
+        let files = Files {
+            db: FileId::of(path).ok(),
+            wal: FileId::of(&companion(path, "-wal")).ok(),
+            shm: FileId::of(&companion(path, "-shm")).ok(),
+        };
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            files,
+            ids: None,
+            renumbered: Vec::new(),
+        })
+    }
+
+    /// Takes fresh ids for moved rows from `ids`.
+    pub(crate) fn set_ids(&mut self, ids: Arc<SessionIds>) {
+        self.ids = Some(ids);
+    }
+
+    /// Whether the file at the path is still the one this store has open.
+    pub fn file_state(&self) -> FileState {
+        match self.files.db {
+            Some(opened) => compare(opened, FileId::of(&self.path)),
+            None => FileState::Unknown("its identity was not known when it was opened".into()),
+        }
+    }
+
+    /// Lets go of a database whose file was deleted or replaced, without touching whatever is
+    /// at its path now: its WAL is checkpointed and emptied through the open descriptors, kept
+    /// on close (SQLite would otherwise delete the WAL *by name*, which may now be another
+    /// database's), and its own WAL and index files are removed only if they are still at the
+    /// path.
+    pub(crate) fn abandon(self) {
+        if let Err(e) = self.checkpoint() {
+            tracing::debug!("history: checkpoint of the abandoned database: {e}");
+        }
+        let mut on: std::ffi::c_int = 1;
+        // SAFETY: the handle is valid while `self.conn` lives, and SQLITE_FCNTL_PERSIST_WAL
+        // takes a pointer to an int that outlives the call.
+        let rc = unsafe {
+            rusqlite::ffi::sqlite3_file_control(
+                self.conn.handle(),
+                c"main".as_ptr(),
+                rusqlite::ffi::SQLITE_FCNTL_PERSIST_WAL,
+                (&mut on as *mut std::ffi::c_int).cast(),
+            )
+        };
+        if rc != rusqlite::ffi::SQLITE_OK {
+            tracing::debug!("history: cannot keep the abandoned WAL on close (rc {rc})");
+        }
+        let Store {
+            conn, path, files, ..
+        } = self;
+        if let Err((_, e)) = conn.close() {
+            tracing::warn!("history: closing the abandoned database: {e}");
+        }
+        for (suffix, id) in [("-wal", files.wal), ("-shm", files.shm)] {
+            let p = companion(&path, suffix);
+            if id.is_some() && FileId::of(&p).ok() == id {
+                let _ = std::fs::remove_file(&p);
+            }
+        }
     }
 
     /// Opens the database; if it is corrupt, moves it (and its WAL files) aside and starts a
@@ -85,6 +215,79 @@ impl Store {
             "UPDATE sessions SET end = MAX(last_seen, start), end_reason = 'interrupted' WHERE end = 0",
             [],
         )
+    }
+
+    /// Like `close_interrupted`, but leaves the sessions in `running` open (they are this
+    /// run's, re-written into a new or replacement file).
+    pub fn close_interrupted_except(&mut self, running: &[u64]) -> rusqlite::Result<usize> {
+        let mut n = 0;
+        let open: Vec<i64> = {
+            let mut stmt = self.conn.prepare("SELECT id FROM sessions WHERE end = 0")?;
+            let ids = stmt.query_map([], |r| r.get(0))?;
+            ids.collect::<rusqlite::Result<_>>()?
+        };
+        for id in open {
+            if running.contains(&(id as u64)) {
+                continue;
+            }
+            n += self.conn.execute(
+                "UPDATE sessions SET end = MAX(last_seen, start), end_reason = 'interrupted' WHERE id = ?1",
+                [id],
+            )?;
+        }
+        Ok(n)
+    }
+
+    /// Older rows moved to a fresh id since the last call: (id, new id).
+    pub(crate) fn take_renumbered(&mut self) -> Vec<(u64, u64)> {
+        std::mem::take(&mut self.renumbered)
+    }
+
+    /// Inserts a session row. If its id is already in the database:
+    /// - the same session (same start, program and profile: this run's, written again into a
+    ///   new or replacement file) is left as it is;
+    /// - another, older session (only possible when ids were handed out while neither the
+    ///   database nor the id counter could be read) is moved to a fresh id, with its
+    ///   intensity, fault and clamp rows, so both stay distinct and the running session keeps
+    ///   the id its clients were told (`Start`'s answer, `Ended`, `RatePain`).
+    fn insert_session(&mut self, r: &SessionRow) -> rusqlite::Result<()> {
+        let held: Option<(i64, String, String)> = self
+            .conn
+            .query_row(
+                "SELECT start, program, profile FROM sessions WHERE id = ?1",
+                [r.id as i64],
+                |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?)),
+            )
+            .optional()?;
+        if let Some((start, program, profile)) = held {
+            if start == r.start && program == r.program && profile == r.profile {
+                return Ok(());
+            }
+            let after_db = self.max_session_id()?.saturating_add(1);
+            let to = match &self.ids {
+                Some(ids) => {
+                    ids.at_least(after_db);
+                    ids.take()
+                }
+                None => after_db,
+            };
+            for sql in [
+                "UPDATE sessions SET id = ?1 WHERE id = ?2",
+                "UPDATE intensity SET session_id = ?1 WHERE session_id = ?2",
+                "UPDATE faults SET session_id = ?1 WHERE session_id = ?2",
+                "UPDATE clamps SET session_id = ?1 WHERE session_id = ?2",
+            ] {
+                self.conn.execute(sql, params![to as i64, r.id as i64])?;
+            }
+            self.renumbered.push((r.id, to));
+        }
+        self.conn.execute(
+            "INSERT INTO sessions (id, program, profile, placement, start, last_seen, channels, max_intensity, mean_intensity, segments)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9)",
+            params![r.id as i64, r.program, r.profile, r.placement, r.start, list_to_json(&r.channels),
+                list_to_json(&r.max_intensity), list_to_json(&r.mean_intensity), list_to_json(&r.segments)],
+        )?;
+        Ok(())
     }
 
     pub fn max_session_id(&self) -> rusqlite::Result<u64> {
@@ -142,14 +345,7 @@ impl Store {
     /// Writes one record (a no-op for queries).
     fn write(&mut self, op: &Op) -> rusqlite::Result<()> {
         match op {
-            Op::Started(r) => {
-                self.conn.execute(
-                    "INSERT INTO sessions (id, program, profile, placement, start, last_seen, channels, max_intensity, mean_intensity, segments)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9)",
-                    params![r.id as i64, r.program, r.profile, r.placement, r.start, list_to_json(&r.channels),
-                        list_to_json(&r.max_intensity), list_to_json(&r.mean_intensity), list_to_json(&r.segments)],
-                )?;
-            }
+            Op::Started(r) => self.insert_session(r)?,
             Op::Progress { id, time, figures } => {
                 self.conn.execute(
                     "UPDATE sessions SET last_seen = ?2 WHERE id = ?1 AND end = 0",
@@ -407,160 +603,27 @@ impl Store {
 
     /// Writes records in one transaction (`synchronous=FULL` when `full`). On failure nothing
     /// of it is kept and `batch` is left as it was, to be tried again; on success it is empty.
-    fn commit_batch(&mut self, batch: &mut Vec<Op>, full: bool) -> rusqlite::Result<()> {
+    pub(crate) fn commit_batch(&mut self, batch: &mut Vec<Op>, full: bool) -> rusqlite::Result<()> {
         if batch.is_empty() {
             return Ok(());
         }
         self.set_synchronous(full)?;
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let moved = self.renumbered.len();
         for op in batch.iter() {
             if let Err(e) = self.write(op) {
                 let _ = self.conn.execute_batch("ROLLBACK");
+                self.renumbered.truncate(moved);
                 return Err(e);
             }
         }
         if let Err(e) = self.conn.execute_batch("COMMIT") {
             let _ = self.conn.execute_batch("ROLLBACK");
+            self.renumbered.truncate(moved);
             return Err(e);
         }
         batch.clear();
         Ok(())
-    }
-}
-
-/// Records waiting for the disk at most; beyond, new telemetry is dropped (and said so).
-const MAX_PENDING: usize = 20_000;
-
-/// The history thread. Records wait in `pending`, in order, until committed: telemetry at most
-/// once a second, anything else (session start and end, faults, clamps, ratings) at once with
-/// `synchronous=FULL`. A commit that fails (locked, full or failing disk) is rolled back and
-/// tried again a second later with everything that arrived since, so nothing is lost while the
-/// trouble lasts; `status` says so. Queries are answered from what is committed.
-pub(super) fn serve(
-    store: Result<Store, String>,
-    rx: mpsc::Receiver<Op>,
-    status: Arc<watch::Sender<String>>,
-    retention: Retention,
-) {
-    let mut store = match store {
-        Ok(s) => s,
-        Err(reason) => {
-            for op in rx {
-                refuse(op, &reason);
-            }
-            return;
-        }
-    };
-    let mut pending: Vec<Op> = Vec::new();
-    // Whether `pending` holds a record to commit at once, and whether the last commit worked
-    // (after a failure, the next try waits a second instead of hammering a troubled disk).
-    let (mut urgent, mut healthy) = (false, true);
-    let mut last_try = Instant::now();
-    let mut last_prune = Instant::now();
-    let mut dropped = 0u64;
-    loop {
-        let next = if pending.is_empty() {
-            rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected)
-        } else {
-            rx.recv_timeout(BATCH_EVERY.saturating_sub(last_try.elapsed()))
-        };
-        let done = matches!(next, Err(mpsc::RecvTimeoutError::Disconnected));
-        match next {
-            Ok(op) if op.is_record() => {
-                if pending.len() >= MAX_PENDING && op.is_telemetry() {
-                    dropped += 1;
-                    status.send_replace(format!(
-                        "degraded: the disk has not taken writes for a while; {dropped} record(s) dropped"
-                    ));
-                } else {
-                    if pending.is_empty() && healthy {
-                        last_try = Instant::now();
-                    }
-                    urgent |= !op.is_telemetry();
-                    pending.push(op);
-                }
-            }
-            Ok(op) => {
-                // A query or a flush: first commit what came before it.
-                if !pending.is_empty() && healthy {
-                    healthy = try_commit(&mut store, &mut pending, urgent, &status);
-                    urgent &= !pending.is_empty();
-                    last_try = Instant::now();
-                }
-                if let Err(e) = store.apply(op) {
-                    tracing::warn!("history: query failed: {e}");
-                }
-            }
-            Err(_) => {}
-        }
-        let due = last_try.elapsed() >= BATCH_EVERY;
-        if !pending.is_empty() && (done || due || (urgent && healthy)) {
-            healthy = try_commit(&mut store, &mut pending, urgent, &status);
-            urgent &= !pending.is_empty();
-            last_try = Instant::now();
-        }
-        if done {
-            return;
-        }
-        if last_prune.elapsed() >= PRUNE_EVERY {
-            last_prune = Instant::now();
-            if let Err(e) = store.prune(retention, crate::clock::unix_now()) {
-                tracing::warn!("history: cannot apply the retention: {e}");
-            }
-        }
-    }
-}
-
-/// Commits `pending`; keeps `status` true. Returns whether it worked.
-fn try_commit(
-    store: &mut Store,
-    pending: &mut Vec<Op>,
-    full: bool,
-    status: &watch::Sender<String>,
-) -> bool {
-    if pending.is_empty() {
-        return true;
-    }
-    let n = pending.len();
-    match store.commit_batch(pending, full) {
-        Ok(()) => {
-            status.send_if_modified(|s| {
-                if s.starts_with("degraded") {
-                    *s = STATUS_OK.into();
-                    true
-                } else {
-                    false
-                }
-            });
-            true
-        }
-        Err(e) => {
-            tracing::warn!("history: write failed, {n} record(s) kept for the next try: {e}");
-            status.send_replace(format!(
-                "degraded: write failed ({e}); {n} record(s) waiting, stimulation is not affected"
-            ));
-            false
-        }
-    }
-}
-
-/// Answers a query when there is no database.
-fn refuse(op: Op, reason: &str) {
-    let msg = format!("history {reason}");
-    match op {
-        Op::Sessions { reply, .. } => {
-            let _ = reply.send(Err(msg));
-        }
-        Op::Faults { reply, .. } => {
-            let _ = reply.send(Err(msg));
-        }
-        Op::Summary { reply, .. } => {
-            let _ = reply.send(Err(msg));
-        }
-        Op::RatePain { reply, .. } => {
-            let _ = reply.send(Err(msg));
-        }
-        _ => {}
     }
 }
 
@@ -820,5 +883,61 @@ mod tests {
         )
         .unwrap();
         assert_eq!(count(&s, "sessions"), 1);
+    }
+
+    #[test]
+    fn the_file_at_the_path_is_compared_with_the_one_open() {
+        let a = FileId { dev: 1, ino: 10 };
+        assert_eq!(compare(a, Ok(a)), FileState::Same);
+        assert_eq!(
+            compare(a, Ok(FileId { dev: 1, ino: 11 })),
+            FileState::Replaced
+        );
+        assert_eq!(
+            compare(a, Ok(FileId { dev: 2, ino: 10 })),
+            FileState::Replaced
+        );
+        let gone = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert_eq!(compare(a, Err(gone)), FileState::Gone);
+        let not_dir = std::io::Error::from_raw_os_error(libc::ENOTDIR);
+        assert_eq!(
+            compare(a, Err(not_dir)),
+            FileState::Gone,
+            "dir became a file"
+        );
+        let denied = std::io::Error::from_raw_os_error(libc::EACCES);
+        assert!(matches!(compare(a, Err(denied)), FileState::Unknown(_)));
+    }
+
+    #[test]
+    fn a_store_knows_when_its_file_is_deleted_or_replaced() {
+        let path = temp_db();
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.file_state(), FileState::Same);
+        let other = path.with_file_name("other.sqlite");
+        drop(Store::open(&other).unwrap());
+        std::fs::rename(&other, &path).unwrap();
+        assert_eq!(s.file_state(), FileState::Replaced);
+        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+        assert_eq!(s.file_state(), FileState::Gone);
+        s.abandon();
+    }
+
+    /// The same session written again (into a new file after the old one was lost) is left as
+    /// it is; only sessions of an earlier run are closed as interrupted on a reopen.
+    #[test]
+    fn writing_a_session_again_is_harmless_and_running_ones_stay_open() {
+        let mut s = Store::open(&temp_db()).unwrap();
+        s.apply(Op::Started(row(1, 100))).unwrap();
+        s.apply(Op::Started(row(2, 200))).unwrap();
+        s.apply(Op::Started(row(2, 200))).unwrap();
+        assert!(s.take_renumbered().is_empty());
+        assert_eq!(s.sessions(0, 0, 0).unwrap().len(), 2);
+        assert_eq!(s.close_interrupted_except(&[2]).unwrap(), 1);
+        let rows = s.sessions(0, 0, 0).unwrap();
+        assert_eq!(
+            (rows[0].end_reason.as_str(), rows[1].end_reason.as_str()),
+            ("", "interrupted")
+        );
     }
 }
