@@ -274,8 +274,10 @@ async fn a_corrupt_database_is_replaced_and_stimulation_goes_on() {
 async fn an_unwritable_state_directory_costs_the_history_not_the_stimulation() {
     retry_on_timing_trip("readonly", |dir| async move {
         let bus = Bus::start();
-        // procfs refuses to create anything, even for root.
-        let state = std::path::PathBuf::from("/proc/stimd-readonly-state");
+        // A directory where the database file should be: the history cannot open (as a
+        // read-only or failing disk would), while profiles can still be kept.
+        let state = dir.join("state");
+        std::fs::create_dir_all(state.join("history.sqlite").join("blocked")).unwrap();
         let trace = dir.join("t.csv");
         let _daemon = Daemon::start(&bus, &state, &trace).await;
         let c = Client::new(&bus).await;

@@ -267,9 +267,11 @@ impl History {
             .map_err(StimdError::Failed)
     }
 
-    /// `ok`, or what is wrong with the history: `degraded: …` (writes failing or dropped —
-    /// stimulation is unaffected), `recovered: …` (an unreadable database was moved aside),
-    /// `unavailable: …` (no history at all).
+    /// `ok`, or what is wrong with the history: `degraded: …` (writes failing or dropped, or
+    /// the database deleted or replaced while in use — stimulation is unaffected), `recovered:
+    /// …` (an unreadable database moved aside, a deleted one recreated, or one that could not
+    /// be opened at start-up opened later), `unavailable: …` (not open yet; retried every few
+    /// seconds, new records kept in memory meanwhile).
     #[zbus(property)]
     fn status(&self) -> String {
         self.status.borrow().clone()

@@ -149,11 +149,9 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
         Err(e) => tracing::warn!("memory locking not permitted ({e}); memory may be paged out"),
     }
 
-    // 3. History (a failure only loses history), then the session manager.
-    // `max_id` covers the database and the persisted id counter, so `+ 1` is never an id used
-    // before, even when the database cannot be opened now.
-    let (history, max_id) = HistoryHandle::open(&o.state_dir, o.config.history.retention());
-    let next_id = (max_id + 1).max(1);
+    // 3. History (a failure only loses history), then the session manager. Session ids come
+    // from the history's allocator, above the database and the persisted id counter.
+    let (history, _) = HistoryHandle::open(&o.state_dir, o.config.history.retention());
     let (status_tx, status_rx) = watch::channel(Status::default());
     let (events_tx, _) = broadcast::channel(256);
     let (req_tx, req_rx) = mpsc::channel(64);
@@ -181,7 +179,6 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
         sup_tx,
         status_tx,
         events_tx.clone(),
-        next_id,
         battery,
         catalog.clone(),
         profiles.clone(),

@@ -42,7 +42,6 @@ pub struct Manager {
     pub supervisor: std_mpsc::Sender<SupervisorCommand>,
     pub status: watch::Sender<Status>,
     pub events: broadcast::Sender<Event>,
-    pub next_id: u64,
     /// Reads the battery level (percent, −1 unknown).
     pub battery: Box<dyn Fn() -> i32 + Send>,
     /// Presets and custom programs (shared with the `Programs` interface).
@@ -78,7 +77,6 @@ impl Manager {
         supervisor: std_mpsc::Sender<SupervisorCommand>,
         status: watch::Sender<Status>,
         events: broadcast::Sender<Event>,
-        next_id: u64,
         battery: Box<dyn Fn() -> i32 + Send>,
         catalog: Arc<RwLock<Catalog>>,
         profiles: Arc<RwLock<crate::care::ProfileStore>>,
@@ -94,7 +92,6 @@ impl Manager {
             supervisor,
             status,
             events,
-            next_id,
             battery,
             catalog,
             profiles,
@@ -476,8 +473,9 @@ impl Manager {
             )));
         }
 
-        let id = self.next_id;
-        self.next_id += 1;
+        // From the history: above every id in the database and the persisted counter, so
+        // ids never repeat, even when the database was unavailable at start-up.
+        let id = self.history.next_session_id();
         let now = self.now_ms();
         let mut session = Session::new(
             id,
@@ -978,7 +976,6 @@ mod tests {
             sup_tx,
             status_tx,
             events_tx,
-            1,
             Box::new(|| -1),
             Arc::new(RwLock::new(
                 Catalog::load(&dir.join("programs"), limits_copy).0,
