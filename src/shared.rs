@@ -89,6 +89,40 @@ impl Shared {
         self.armed.store(false, Ordering::Release);
     }
 
+    /// Publishes the waveform every channel runs from `start_ns` on (session side only; call
+    /// it while every level is zero, so no pulse mixes two patterns).
+    pub fn publish_pattern(&self, pattern: Pattern, start_ns: u64) {
+        self.pattern.publish(pattern, start_ns);
+    }
+
+    /// Contact is judged afresh on every channel (session start, resume).
+    pub fn reset_contact(&self) {
+        for tel in &self.telemetry {
+            tel.contact_misses.store(0, Ordering::Release);
+            tel.contact_lost.store(false, Ordering::Release);
+        }
+    }
+
+    /// Whether the engine stopped `channel` for lost contact.
+    pub fn contact_lost(&self, channel: usize) -> bool {
+        self.telemetry
+            .get(channel)
+            .is_some_and(|t| t.contact_lost.load(Ordering::Acquire))
+    }
+
+    /// Whether the last pulses on `channel` sensed current (no miss since the last one did).
+    pub fn contact_sensed(&self, channel: usize) -> bool {
+        self.telemetry.get(channel).is_some_and(|t| {
+            t.contact_misses.load(Ordering::Acquire) == 0 && !t.contact_lost.load(Ordering::Acquire)
+        })
+    }
+
+    /// The session manager is alive at `now_ns` (the supervisor pets the watchdogs only while
+    /// it beats).
+    pub fn beat_manager(&self, now_ns: u64) {
+        self.manager_heartbeat_ns.store(now_ns, Ordering::Release);
+    }
+
     /// The limits output was last armed with, or `None` before the first arming (or, rarely,
     /// while they are being replaced).
     pub fn armed_limits(&self) -> Option<ArmedLimits> {

@@ -11,7 +11,6 @@ use crate::safety::limits::Limits;
 use crate::safety::supervisor::Command as SupervisorCommand;
 use crate::shared::Shared;
 use crate::units::{MicroAmps, SquareCm};
-use std::sync::atomic::Ordering;
 use std::sync::{mpsc as std_mpsc, Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
@@ -601,10 +600,7 @@ impl Manager {
 
     /// Contact is judged afresh (at start and on resume).
     fn reset_contact(&self) {
-        for tel in &self.shared.telemetry {
-            tel.contact_misses.store(0, Ordering::Release);
-            tel.contact_lost.store(false, Ordering::Release);
-        }
+        self.shared.reset_contact();
     }
 
     /// Each channel's level to the engine (zero for channels not in use).
@@ -625,17 +621,14 @@ impl Manager {
         if let Some(s) = &self.session {
             if let Some(seg) = s.program.segments.get(s.segment) {
                 self.shared
-                    .pattern
-                    .publish(seg.pattern(), crate::clock::now_ns());
+                    .publish_pattern(seg.pattern(), crate::clock::now_ns());
             }
         }
     }
 
     fn tick(&mut self) {
         let now = self.now_ms();
-        self.shared
-            .manager_heartbeat_ns
-            .store(crate::clock::now_ns(), Ordering::Release);
+        self.shared.beat_manager(crate::clock::now_ns());
         if self.battery_read_ms == 0 || now.saturating_sub(self.battery_read_ms) >= BATTERY_EVERY_MS
         {
             self.battery_level = (self.battery)();
@@ -660,11 +653,7 @@ impl Manager {
         };
         let mut lost = Vec::new();
         for &ch in &s.channels.clone() {
-            if self.shared.telemetry[ch]
-                .contact_lost
-                .load(Ordering::Acquire)
-                && !s.contact_lost[ch]
-            {
+            if self.shared.contact_lost(ch) && !s.contact_lost[ch] {
                 tracing::warn!(
                     id = s.id,
                     channel = ch,
@@ -903,11 +892,7 @@ impl Manager {
             intensity: vec![0; self.channels],
             target: vec![0; self.channels],
             contact: (0..self.channels)
-                .map(|ch| {
-                    let t = &self.shared.telemetry[ch];
-                    t.contact_misses.load(Ordering::Acquire) == 0
-                        && !t.contact_lost.load(Ordering::Acquire)
-                })
+                .map(|ch| self.shared.contact_sensed(ch))
                 .collect(),
             battery: self.battery_level,
             pads: (0..self.channels)
