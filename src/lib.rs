@@ -14,6 +14,7 @@ pub mod daemon;
 pub mod engine;
 pub mod files;
 pub mod history;
+pub mod model;
 pub mod program;
 pub mod pulse;
 pub mod safety;

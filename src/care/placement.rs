@@ -2,67 +2,23 @@
 //! (across the chest and heart, the front of the neck, the head and the eyes), and pregnancy
 //! rules out the abdomen and the low back. Programs recommend placements; a session elsewhere
 //! is allowed but reported.
+//!
+//! The names of the sites (and the leaflet's reason each forbidden one is) are vocabulary in
+//! `model::sites`; the rules for a session are here.
 
-/// Placements a session or a program may name.
-pub const ALLOWED: [&str; 16] = [
-    "neck",
-    "shoulder",
-    "upper back",
-    "low back",
-    "arm",
-    "elbow",
-    "wrist",
-    "hand",
-    "hip",
-    "buttock",
-    "thigh",
-    "knee",
-    "calf",
-    "ankle",
-    "foot",
-    "abdomen",
-];
-
-/// Placements that are always refused, with the reason the leaflet gives.
-pub const FORBIDDEN: [(&str, &str); 6] = [
-    (
-        "chest",
-        "current across the chest can disturb the heart's rhythm",
-    ),
-    (
-        "heart",
-        "current across the chest can disturb the heart's rhythm",
-    ),
-    (
-        "front of neck",
-        "current on the front of the neck can close the airway and drop the blood pressure",
-    ),
-    (
-        "head",
-        "current through the head can affect the brain and cause seizures",
-    ),
-    ("eyes", "current near the eyes can damage them"),
-    ("face", "current on the face reaches the eyes and the brain"),
-];
+use crate::model::sites::{self, SiteError};
+pub use crate::model::sites::{ALLOWED, FORBIDDEN};
 
 /// Placements ruled out during pregnancy.
 pub const NOT_IN_PREGNANCY: [&str; 2] = ["abdomen", "low back"];
 
 /// Why a placement is refused, or `None` if it is allowed. Unknown names are refused too.
 pub fn problem(placement: &str) -> Option<Refusal> {
-    if let Some((_, why)) = FORBIDDEN.iter().find(|(p, _)| *p == placement) {
-        return Some(Refusal::Forbidden(format!(
-            "placement = {placement:?} is never allowed: {why}"
-        )));
+    match sites::check(placement) {
+        Ok(()) => None,
+        Err(e @ SiteError::Forbidden { .. }) => Some(Refusal::Forbidden(e.to_string())),
+        Err(e @ SiteError::Unknown { .. }) => Some(Refusal::Unknown(e.to_string())),
     }
-    if !ALLOWED.contains(&placement) {
-        return Some(Refusal::Unknown(format!(
-            "placement = {:?} is unknown (allowed: {})",
-            placement.chars().take(40).collect::<String>(),
-            ALLOWED.join(", ")
-        )));
-    }
-    None
 }
 
 /// A refused placement: a safety refusal or a name stimd does not know.

@@ -158,15 +158,6 @@ impl Default for HistoryConfig {
     }
 }
 
-impl HistoryConfig {
-    pub fn retention(&self) -> crate::history::Retention {
-        crate::history::Retention {
-            keep_days: self.keep_days,
-            detail_days: self.detail_days,
-        }
-    }
-}
-
 /// The real board (`--board linux`): where the DAC and the GPIO lines are.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

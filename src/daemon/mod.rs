@@ -151,7 +151,7 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
 
     // 3. History (a failure only loses history), then the session manager. Session ids come
     // from the history's allocator, above the database and the persisted id counter.
-    let (history, _) = HistoryHandle::open(&o.state_dir, o.config.history.retention());
+    let (history, _) = HistoryHandle::open(&o.state_dir, (&o.config.history).into());
     let (status_tx, status_rx) = watch::channel(Status::default());
     let (events_tx, _) = broadcast::channel(256);
     let (req_tx, req_rx) = mpsc::channel(64);

@@ -177,6 +177,16 @@ impl Default for Retention {
     }
 }
 
+impl From<&crate::config::HistoryConfig> for Retention {
+    /// The retention `[history]` of the configuration sets.
+    fn from(c: &crate::config::HistoryConfig) -> Self {
+        Retention {
+            keep_days: c.keep_days,
+            detail_days: c.detail_days,
+        }
+    }
+}
+
 type Reply<T> = oneshot::Sender<Result<T, String>>;
 
 /// A record for the writer (public for the history benchmark; clients use `HistoryHandle`).

@@ -385,12 +385,8 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Program, Vec<String>> {
             problems.push(m);
             continue;
         }
-        match crate::care::placement::problem(p) {
-            Some(crate::care::placement::Refusal::Forbidden(m))
-            | Some(crate::care::placement::Refusal::Unknown(m)) => {
-                problems.push(format!("placements: {m}"))
-            }
-            None => {}
+        if let Err(e) = crate::model::sites::check(p) {
+            problems.push(format!("placements: {e}"));
         }
     }
     if !ranges::SEGMENTS.contains(&raw.segments.len()) {
