@@ -41,23 +41,51 @@ pub fn shown(value: &str) -> String {
     }
 }
 
+/// Why a text is refused; the message names the key, shows the value escaped (cut, see
+/// [`shown`]) and says what is allowed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    #[error(
+        "{key} = {shown} is longer than {max_chars} characters (allowed: at most {max_chars} characters of {ALLOWED})"
+    )]
+    TooLong {
+        key: String,
+        shown: String,
+        max_chars: usize,
+    },
+    #[error(
+        "{key} = {shown} contains U+{:04X} at character {at} (allowed: {ALLOWED}; at most {max_chars} characters)",
+        u32::from(*.refused)
+    )]
+    Refused {
+        key: String,
+        shown: String,
+        at: usize,
+        refused: char,
+        max_chars: usize,
+    },
+}
+
 /// Checks the text under `key`: at most `max_chars` characters, none refused (see
-/// [`is_refused`]). The error names the key, shows the value escaped and says what is allowed.
-pub fn check(key: &str, value: &str, max_chars: usize) -> Result<(), String> {
+/// [`is_refused`]).
+pub fn check(key: &str, value: &str, max_chars: usize) -> Result<(), TextError> {
     // Count no further than needed: a huge value is refused without walking all of it.
     let n = value.chars().take(max_chars + 1).count();
     if n > max_chars {
-        return Err(format!(
-            "{key} = {} is longer than {max_chars} characters (allowed: at most {max_chars} characters of {ALLOWED})",
-            shown(value)
-        ));
+        return Err(TextError::TooLong {
+            key: key.into(),
+            shown: shown(value),
+            max_chars,
+        });
     }
     if let Some((at, c)) = first_refused(value) {
-        return Err(format!(
-            "{key} = {} contains U+{:04X} at character {at} (allowed: {ALLOWED}; at most {max_chars} characters)",
-            shown(value),
-            u32::from(c)
-        ));
+        return Err(TextError::Refused {
+            key: key.into(),
+            shown: shown(value),
+            at,
+            refused: c,
+            max_chars,
+        });
     }
     Ok(())
 }
@@ -82,7 +110,7 @@ mod tests {
 
     #[test]
     fn control_characters_are_refused_with_the_key_and_the_escaped_value() {
-        let e = check("name.nl", "a\u{0}b", 64).unwrap_err();
+        let e = check("name.nl", "a\u{0}b", 64).unwrap_err().to_string();
         assert!(
             e.starts_with("name.nl = \"a\\0b\" contains U+0000 at character 1"),
             "{e}"
@@ -120,7 +148,9 @@ mod tests {
     #[test]
     fn length_is_counted_in_characters_and_long_values_are_cut_in_messages() {
         assert!(check("k", &"é".repeat(64), 64).is_ok());
-        let e = check("summary.en", &"x".repeat(100_000), 600).unwrap_err();
+        let e = check("summary.en", &"x".repeat(100_000), 600)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("longer than 600 characters"), "{e}");
         assert!(e.len() < 400, "the message quotes only the start: {e}");
     }

@@ -2,25 +2,27 @@
 //! remove profiles, record their answers to the contraindication questions, and (for an
 //! administrator) a doctor's approval.
 //!
-//! Translates and checks the caller; `care` holds the rules and the store. A person's limits
-//! (`max_intensity_ua`, `electrode_area_cm2`, dose, habituation), removing a profile,
-//! approvals and clearing an earlier "yes" are for root and members of the administrators'
-//! group only; each such change, every answer and every approval is recorded in the history
-//! with who made it. Arguments are checked for size and control characters before anything
-//! else. Every change is written durably (on a blocking thread, under the store's lock)
-//! before the call answers; one that cannot be written is refused with `StorageFailed`.
+//! Translates only: `a{sv}` to and from `care::settings` values, and care's typed errors to
+//! D-Bus errors. `care` holds the rules (which settings exist, their types and ranges, which
+//! are an administrator's, who may clear a "yes") and the store. Each change to a person's
+//! limits, every answer and every approval is recorded in the history with who made it.
+//! Arguments are checked for size and control characters before anything else. Every change
+//! is written durably (on a blocking thread, under the store's lock) before the call answers;
+//! one that cannot be written is refused with `StorageFailed`.
 
 use super::StimdError;
-use crate::care::profile::{screening, Approval, Profile, MAX_NOTE_LEN, MAX_PREFERRED, QUESTIONS};
+use crate::care::admin::{self, Action, AdminOnly};
+use crate::care::profile::{self, AnswersError, Profile, MAX_NOTE_LEN};
+use crate::care::settings::{self, Changes, Context, SettingValue, MAX_LIST_LEN};
 use crate::care::store::StoreError;
-use crate::care::{admin, ProfileStore};
+use crate::care::ProfileStore;
 use crate::history::{HistoryHandle, ProfileChangeRow};
 use crate::program::Catalog;
-use crate::safety::limits::{ceiling, Limits};
+use crate::safety::limits::Limits;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 use zbus::interface;
-use zbus::zvariant::{OwnedValue, Value};
+use zbus::zvariant::{OwnedValue, Signature, Value};
 
 pub struct Profiles {
     pub limiter: Arc<super::limiter::Limiter>,
@@ -32,232 +34,87 @@ pub struct Profiles {
     pub admin_group: String,
 }
 
-/// Longest profile name or program id accepted as an argument (checked before anything else;
-/// profile names are at most 32 characters, program ids at most 64).
+/// Longest profile name accepted as an argument (checked before anything else; profile names
+/// are at most 32 characters).
 const MAX_ARG_LEN: usize = 64;
 
 impl From<StoreError> for StimdError {
     fn from(e: StoreError) -> Self {
+        let m = e.to_string();
         match e {
-            StoreError::Invalid(m) | StoreError::Unknown(m) => StimdError::InvalidArgument(m),
-            StoreError::NotPermitted(m) => StimdError::NotPermitted(m),
-            StoreError::Io(m) => StimdError::StorageFailed(m),
+            StoreError::Full { .. }
+            | StoreError::DefaultStays
+            | StoreError::Answers(AnswersError::ClearsYes { .. }) => StimdError::NotPermitted(m),
+            StoreError::Serialize { .. } | StoreError::Write { .. } | StoreError::Remove { .. } => {
+                StimdError::StorageFailed(m)
+            }
+            _ => StimdError::InvalidArgument(m),
         }
     }
 }
 
-fn ov(v: Value<'_>) -> OwnedValue {
-    v.try_into().unwrap_or_else(|_| OwnedValue::from(0u8))
+fn invalid(e: impl std::fmt::Display) -> StimdError {
+    StimdError::InvalidArgument(e.to_string())
 }
 
 fn unavailable() -> StimdError {
     StimdError::Failed("the profiles are unavailable".into())
 }
 
-fn invalid(m: String) -> StimdError {
-    StimdError::InvalidArgument(m)
+/// A setting's value as care takes it; a list longer than any setting takes is not copied.
+fn setting_value(v: &OwnedValue) -> SettingValue {
+    match &**v {
+        Value::Bool(b) => SettingValue::Bool(*b),
+        Value::U32(n) => SettingValue::U32(*n),
+        Value::F64(x) => SettingValue::F64(*x),
+        Value::Str(s) => SettingValue::Text(s.to_string()),
+        Value::Array(a) if a.len() > MAX_LIST_LEN => SettingValue::List(a.len()),
+        Value::Array(a) => match a.element_signature() {
+            Signature::U32 => SettingValue::U32s(
+                a.inner()
+                    .iter()
+                    .filter_map(|x| u32::try_from(x).ok())
+                    .collect(),
+            ),
+            Signature::Str => SettingValue::Texts(
+                a.inner()
+                    .iter()
+                    .filter_map(|x| match x {
+                        Value::Str(s) => Some(s.to_string()),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            _ => SettingValue::List(a.len()),
+        },
+        _ => SettingValue::Other,
+    }
 }
 
-/// A setting's value as the D-Bus type `signature` says it must be.
-fn typed<T: TryFrom<OwnedValue>>(
-    key: &str,
-    v: &OwnedValue,
-    signature: &str,
-) -> Result<T, StimdError> {
-    v.try_clone()
-        .ok()
-        .and_then(|v| T::try_from(v).ok())
-        .ok_or_else(|| invalid(format!("{key}: expected {signature}")))
+fn dbus_value(v: SettingValue) -> Value<'static> {
+    match v {
+        SettingValue::Bool(b) => Value::Bool(b),
+        SettingValue::U32(n) => Value::U32(n),
+        SettingValue::F64(x) => Value::F64(x),
+        SettingValue::Text(s) => Value::from(s),
+        SettingValue::U32s(v) => Value::from(v),
+        SettingValue::Texts(v) => Value::from(v),
+        SettingValue::List(_) | SettingValue::Other => Value::U8(0),
+    }
 }
 
-/// Settings keys that change a person's limits.
-const LIMIT_KEYS: [&str; 8] = [
-    "max_intensity_ua",
-    "electrode_area_cm2",
-    "sessions_per_day",
-    "minutes_per_day",
-    "min_gap_minutes",
-    "habituation",
-    "habituation_every_minutes",
-    "habituation_margin_ua",
-];
-
-/// Every settings key of `Create` and `Update`.
-const SETTINGS_KEYS: [&str; 10] = [
-    "language",
-    "max_intensity_ua",
-    "electrode_area_cm2",
-    "preferred_programs",
-    "sessions_per_day",
-    "minutes_per_day",
-    "min_gap_minutes",
-    "habituation",
-    "habituation_every_minutes",
-    "habituation_margin_ua",
-];
-
-fn touches_limits(settings: &HashMap<String, OwnedValue>) -> bool {
-    settings.keys().any(|k| LIMIT_KEYS.contains(&k.as_str()))
+/// The settings dictionary as care's checked changes (count, keys, list lengths, texts).
+fn changes(settings: HashMap<String, OwnedValue>) -> Result<Changes, StimdError> {
+    let entries = settings
+        .iter()
+        .map(|(k, v)| (k.clone(), setting_value(v)))
+        .collect();
+    Changes::new(entries).map_err(invalid)
 }
 
 /// A profile name argument, checked before anything else: length and control characters.
 fn check_name(name: &str) -> Result<(), StimdError> {
     crate::text::check("name", name, MAX_ARG_LEN).map_err(invalid)
-}
-
-/// The number of elements of an array value, without copying it.
-fn array_len(v: &OwnedValue) -> Option<usize> {
-    match &**v {
-        Value::Array(a) => Some(a.len()),
-        _ => None,
-    }
-}
-
-/// Checks a settings dictionary before anything is copied from it: no more entries than there
-/// are keys, every key known, arrays no longer than allowed, texts without control characters.
-fn check_settings(settings: &HashMap<String, OwnedValue>) -> Result<(), StimdError> {
-    if settings.len() > SETTINGS_KEYS.len() {
-        return Err(invalid(format!(
-            "settings has {} entries (allowed: at most {}, one per key: {})",
-            settings.len(),
-            SETTINGS_KEYS.len(),
-            SETTINGS_KEYS.join(", ")
-        )));
-    }
-    for (key, v) in settings {
-        if !SETTINGS_KEYS.contains(&key.as_str()) {
-            return Err(invalid(format!(
-                "unknown setting {} (allowed: {})",
-                crate::text::shown(key),
-                SETTINGS_KEYS.join(", ")
-            )));
-        }
-        let (max, what) = match key.as_str() {
-            "max_intensity_ua" => (ceiling::CHANNELS, "one per channel"),
-            "preferred_programs" => (MAX_PREFERRED, "program ids"),
-            _ => continue,
-        };
-        if let Some(n) = array_len(v).filter(|&n| n > max) {
-            return Err(invalid(format!(
-                "{key} has {n} values (allowed: at most {max}, {what})"
-            )));
-        }
-    }
-    if let Some(v) = settings.get("language") {
-        if let Value::Str(l) = &**v {
-            crate::text::check("language", l.as_str(), 8).map_err(invalid)?;
-        }
-    }
-    if let Some(Value::Array(a)) = settings.get("preferred_programs").map(|v| &**v) {
-        for (i, item) in a.iter().enumerate() {
-            if let Value::Str(id) = item {
-                crate::text::check(
-                    &format!("preferred_programs[{i}]"),
-                    id.as_str(),
-                    MAX_ARG_LEN,
-                )
-                .map_err(invalid)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// `settings` applied to `p`, each key checked; nothing is applied on error. `programs` are
-/// the ids of the programs there are (read before the profiles are locked).
-fn apply(
-    p: &mut Profile,
-    settings: &HashMap<String, OwnedValue>,
-    limits: &Limits,
-    programs: &[String],
-) -> Result<(), StimdError> {
-    let mut next = p.clone();
-    for (key, v) in settings {
-        match key.as_str() {
-            "language" => {
-                let l = typed::<String>(key, v, "s")?;
-                if l != "nl" && l != "en" {
-                    return Err(invalid(format!(
-                        "language = {} (allowed: nl, en)",
-                        crate::text::shown(&l)
-                    )));
-                }
-                next.language = l;
-            }
-            "max_intensity_ua" => {
-                let max = typed::<Vec<u32>>(key, v, "au")?;
-                let peak = limits.peak_current.0;
-                if max.len() != ceiling::CHANNELS || max.iter().any(|&m| m > peak) {
-                    return Err(invalid(format!(
-                        "max_intensity_ua = {max:?} (allowed: {} values in 0..={peak} µA; 0 = the device's limits)",
-                        ceiling::CHANNELS
-                    )));
-                }
-                next.max_intensity_ua.copy_from_slice(&max);
-            }
-            "electrode_area_cm2" => {
-                let a = typed::<f64>(key, v, "d")?;
-                if !(a == 0.0 || (1.0..=400.0).contains(&a)) {
-                    return Err(invalid(format!(
-                        "electrode_area_cm2 = {a} (allowed: 0 = the device's setting, or 1..=400)"
-                    )));
-                }
-                next.electrode_area_cm2 = a;
-            }
-            "preferred_programs" => {
-                let ids = typed::<Vec<String>>(key, v, "as")?;
-                if ids.len() > MAX_PREFERRED {
-                    return Err(invalid(format!(
-                        "preferred_programs: {} programs (allowed: at most {MAX_PREFERRED})",
-                        ids.len()
-                    )));
-                }
-                if let Some(bad) = ids.iter().find(|id| !programs.contains(id)) {
-                    return Err(invalid(format!(
-                        "preferred_programs: program {} does not exist",
-                        crate::text::shown(bad)
-                    )));
-                }
-                next.preferred_programs = ids;
-            }
-            "sessions_per_day"
-            | "minutes_per_day"
-            | "min_gap_minutes"
-            | "habituation_every_minutes"
-            | "habituation_margin_ua" => {
-                use crate::care::dose::{MINUTES_PER_DAY, MIN_GAP_MINUTES, SESSIONS_PER_DAY};
-                use crate::care::habituation::{EVERY_MINUTES, MARGIN_UA};
-                let n: u32 = typed(key, v, "u")?;
-                let (range, field) = match key.as_str() {
-                    "sessions_per_day" => (SESSIONS_PER_DAY, &mut next.dose.sessions_per_day),
-                    "minutes_per_day" => (MINUTES_PER_DAY, &mut next.dose.minutes_per_day),
-                    "min_gap_minutes" => (MIN_GAP_MINUTES, &mut next.dose.min_gap_minutes),
-                    "habituation_every_minutes" => {
-                        (EVERY_MINUTES, &mut next.habituation.every_minutes)
-                    }
-                    _ => (MARGIN_UA, &mut next.habituation.margin_ua),
-                };
-                if !range.contains(&n) {
-                    return Err(invalid(format!(
-                        "{key} = {n} is out of range (allowed: {}..={})",
-                        range.start(),
-                        range.end()
-                    )));
-                }
-                *field = n;
-            }
-            "habituation" => next.habituation.enabled = typed(key, v, "b")?,
-            other => {
-                return Err(invalid(format!(
-                    "unknown setting {} (allowed: {})",
-                    crate::text::shown(other),
-                    SETTINGS_KEYS.join(", ")
-                )))
-            }
-        }
-    }
-    *p = next;
-    Ok(())
 }
 
 impl Profiles {
@@ -279,36 +136,25 @@ impl Profiles {
         (ok, uid.map_or("client".into(), |u| format!("uid:{u}")))
     }
 
-    /// Refuses a caller who is neither root nor an administrator.
-    async fn require_admin(
-        &self,
-        conn: &zbus::Connection,
-        hdr: &zbus::message::Header<'_>,
-        what: &str,
-    ) -> Result<String, StimdError> {
-        let (ok, actor) = self.caller_is_admin(conn, hdr).await;
-        if !ok {
-            return Err(StimdError::NotPermitted(format!(
-                "{what} is for root and members of the group {:?} only",
-                self.admin_group
-            )));
-        }
-        Ok(actor)
+    /// An administrator's action refused, naming the administrators' group.
+    fn not_permitted(&self, e: AdminOnly) -> StimdError {
+        StimdError::NotPermitted(format!(
+            "{} is for root and members of the group {:?} only",
+            e.0, self.admin_group
+        ))
     }
 
-    /// Who is making a change with `settings`; an administrator if it touches the limits.
-    async fn actor_for(
+    /// Who the caller is, refused unless `permitted` by care's rules given whether the
+    /// caller is an administrator.
+    async fn actor(
         &self,
         conn: &zbus::Connection,
         hdr: &zbus::message::Header<'_>,
-        settings: &HashMap<String, OwnedValue>,
+        permitted: impl FnOnce(bool) -> Result<(), AdminOnly>,
     ) -> Result<String, StimdError> {
-        if touches_limits(settings) {
-            self.require_admin(conn, hdr, "setting a person's limits")
-                .await
-        } else {
-            Ok(super::caller(conn, hdr).await)
-        }
+        let (admin, actor) = self.caller_is_admin(conn, hdr).await;
+        permitted(admin).map_err(|e| self.not_permitted(e))?;
+        Ok(actor)
     }
 
     fn record(&self, profile: &str, actor: &str, change: String) {
@@ -339,16 +185,19 @@ impl Profiles {
         Ok(s.existing(name)?.clone())
     }
 
-    /// The ids of every program, when `settings` names preferred programs (read before the
-    /// profiles are locked, so the two locks are never held together).
-    fn program_ids(
-        &self,
-        settings: &HashMap<String, OwnedValue>,
-    ) -> Result<Vec<String>, StimdError> {
-        if !settings.contains_key("preferred_programs") {
-            return Ok(Vec::new());
-        }
-        Ok(self.catalog.read().map_err(|_| unavailable())?.ids())
+    /// What settings are checked against: the device's peak current and, when `changes` name
+    /// preferred programs, the ids of every program (read before the profiles are locked, so
+    /// the two locks are never held together).
+    fn context(&self, changes: &Changes) -> Result<Context, StimdError> {
+        let programs = if changes.names_programs() {
+            self.catalog.read().map_err(|_| unavailable())?.ids()
+        } else {
+            Vec::new()
+        };
+        Ok(Context {
+            peak_ua: self.limits.peak_current.0,
+            programs,
+        })
     }
 }
 
@@ -375,59 +224,37 @@ impl Profiles {
     async fn get(&self, name: &str) -> Result<HashMap<String, OwnedValue>, StimdError> {
         check_name(name)?;
         let p = self.existing(name)?;
-        let mut d: HashMap<String, OwnedValue> = HashMap::new();
-        let mut put = |k: &str, v: Value<'_>| {
-            d.insert(k.into(), ov(v));
-        };
-        put("name", Value::from(p.name.as_str()));
-        put("language", Value::from(p.language.as_str()));
-        put("max_intensity_ua", Value::from(p.max_intensity_ua.to_vec()));
-        put("electrode_area_cm2", Value::F64(p.electrode_area_cm2));
-        put(
-            "preferred_programs",
-            Value::from(p.preferred_programs.clone()),
-        );
         let comfort: HashMap<String, Vec<u32>> = p
             .comfort
             .iter()
             .map(|(k, v)| (k.clone(), v.to_vec()))
             .collect();
-        put("comfort", Value::from(comfort));
-        put("sessions_per_day", Value::U32(p.dose.sessions_per_day));
-        put("minutes_per_day", Value::U32(p.dose.minutes_per_day));
-        put("min_gap_minutes", Value::U32(p.dose.min_gap_minutes));
-        put("habituation", Value::Bool(p.habituation.enabled));
-        put(
-            "habituation_every_minutes",
-            Value::U32(p.habituation.every_minutes),
-        );
-        put("habituation_margin_ua", Value::U32(p.habituation.margin_ua));
-        put("screened", Value::Bool(p.screening.is_some()));
-        put(
-            "screening_date",
-            Value::I64(p.screening.as_ref().map_or(0, |s| s.date)),
-        );
-        let yes: Vec<String> = p
-            .screening
-            .as_ref()
-            .map(|s| s.yes().into_iter().map(String::from).collect())
-            .unwrap_or_default();
-        put("answered_yes", Value::from(yes));
-        put("approved", Value::Bool(p.approval.is_some()));
-        let a = p.approval.clone();
-        put(
-            "approved_by",
-            Value::from(a.as_ref().map_or("", |a| a.by.as_str()).to_string()),
-        );
-        put(
-            "approval_date",
-            Value::I64(a.as_ref().map_or(0, |a| a.date)),
-        );
-        put(
-            "approval_note",
-            Value::from(a.map_or(String::new(), |a| a.note)),
-        );
-        Ok(d)
+        let yes: Vec<String> = p.screening.as_ref().map_or_else(Vec::new, |s| {
+            s.yes().into_iter().map(String::from).collect()
+        });
+        let a = p.approval.clone().unwrap_or_default();
+        let values = settings::values(&p)
+            .map(|(k, v)| (k, dbus_value(v)))
+            .chain([
+                ("name", Value::from(p.name.clone())),
+                ("comfort", Value::from(comfort)),
+                ("screened", Value::Bool(p.screening.is_some())),
+                (
+                    "screening_date",
+                    Value::I64(p.screening.as_ref().map_or(0, |s| s.date)),
+                ),
+                ("answered_yes", Value::from(yes)),
+                ("approved", Value::Bool(p.approval.is_some())),
+                ("approved_by", Value::from(a.by)),
+                ("approval_date", Value::I64(a.date)),
+                ("approval_note", Value::from(a.note)),
+            ]);
+        values
+            .map(|(k, v)| {
+                let v = OwnedValue::try_from(v).map_err(|e| StimdError::Failed(e.to_string()))?;
+                Ok((k.to_string(), v))
+            })
+            .collect()
     }
 
     /// Creates a profile. Settings: `language` s (default the device's), `max_intensity_ua`
@@ -440,21 +267,18 @@ impl Profiles {
         settings: HashMap<String, OwnedValue>,
     ) -> Result<(), StimdError> {
         check_name(name)?;
-        check_settings(&settings)?;
+        let changes = changes(settings)?;
         self.limiter.take(&hdr)?;
-        let actor = self.actor_for(conn, &hdr, &settings).await?;
+        let actor = self.actor(conn, &hdr, |a| changes.permitted(a)).await?;
         let language = {
             let s = self.profiles.read().map_err(|_| unavailable())?;
             s.get(crate::care::store::DEFAULT)
                 .map_or_else(|| s.locale().to_string(), |d| d.language.clone())
         };
         let mut p = Profile::new(name, &language);
-        apply(
-            &mut p,
-            &settings,
-            &self.limits,
-            &self.program_ids(&settings)?,
-        )?;
+        changes
+            .apply(&mut p, &self.context(&changes)?)
+            .map_err(invalid)?;
         let (max, area) = (p.max_intensity_ua, p.electrode_area_cm2);
         self.store(move |s| s.create(p)).await?;
         self.record(
@@ -475,25 +299,21 @@ impl Profiles {
         settings: HashMap<String, OwnedValue>,
     ) -> Result<(), StimdError> {
         check_name(name)?;
-        check_settings(&settings)?;
+        let changes = changes(settings)?;
         self.limiter.take(&hdr)?;
-        let actor = self.actor_for(conn, &hdr, &settings).await?;
-        let limits = touches_limits(&settings);
-        let programs = self.program_ids(&settings)?;
+        let actor = self.actor(conn, &hdr, |a| changes.permitted(a)).await?;
+        let ctx = self.context(&changes)?;
         // Checked on the current profile first (a bad value is named without locking), then
         // applied again to the profile as it is under the lock.
-        apply(
-            &mut self.existing(name)?,
-            &settings,
-            &self.limits,
-            &programs,
-        )?;
-        let (owned, device) = (name.to_string(), self.limits.clone());
+        changes
+            .apply(&mut self.existing(name)?, &ctx)
+            .map_err(invalid)?;
+        let limits = changes.touches_limits();
+        let owned = name.to_string();
         let (max, area, dose, hab) = self
             .store(move |s| {
                 s.modify(&owned, |p| {
-                    apply(p, &settings, &device, &programs)
-                        .map_err(|e| StoreError::Invalid(e.message()))?;
+                    changes.apply(p, &ctx)?;
                     Ok((
                         p.max_intensity_ua,
                         p.electrode_area_cm2,
@@ -525,7 +345,9 @@ impl Profiles {
     ) -> Result<(), StimdError> {
         check_name(name)?;
         self.limiter.take(&hdr)?;
-        let actor = self.require_admin(conn, &hdr, "removing a profile").await?;
+        let actor = self
+            .actor(conn, &hdr, |a| admin::require(a, Action::RemoveProfile))
+            .await?;
         let owned = name.to_string();
         self.store(move |s| s.remove(&owned)).await?;
         self.record(name, &actor, "removed".into());
@@ -534,19 +356,15 @@ impl Profiles {
 
     /// The contraindication questions in `language` (`nl`, `en`): (id, question).
     async fn questions(&self, language: &str) -> Result<Vec<(String, String)>, StimdError> {
-        let nl = match language {
-            "nl" => true,
-            "en" => false,
-            other => {
-                return Err(invalid(format!(
-                    "language = {:?} (allowed: nl, en)",
-                    other.chars().take(8).collect::<String>()
-                )))
-            }
-        };
-        Ok(QUESTIONS
-            .iter()
-            .map(|(id, en, nl_text)| (id.to_string(), if nl { nl_text } else { en }.to_string()))
+        let questions = profile::questions(language).ok_or_else(|| {
+            invalid(format!(
+                "language = {:?} (allowed: nl, en)",
+                language.chars().take(8).collect::<String>()
+            ))
+        })?;
+        Ok(questions
+            .into_iter()
+            .map(|(id, q)| (id.to_string(), q.to_string()))
             .collect())
     }
 
@@ -563,28 +381,15 @@ impl Profiles {
         answers: HashMap<String, bool>,
     ) -> Result<(), StimdError> {
         check_name(name)?;
-        if answers.len() > QUESTIONS.len() {
-            return Err(invalid(format!(
-                "answers has {} entries (allowed: at most {}, one per question)",
-                answers.len(),
-                QUESTIONS.len()
-            )));
-        }
-        for k in answers.keys() {
-            crate::text::check("answers", k, MAX_ARG_LEN).map_err(invalid)?;
-        }
+        profile::check_answer_keys(answers.keys().map(String::as_str)).map_err(invalid)?;
         self.limiter.take(&hdr)?;
         let answers: BTreeMap<String, bool> = answers.into_iter().collect();
-        let s = screening(&answers, crate::clock::unix_now()).map_err(invalid)?;
+        let s = profile::screening(&answers, crate::clock::unix_now()).map_err(invalid)?;
         self.existing(name)?;
         let (admin, actor) = self.caller_is_admin(conn, &hdr).await;
         let owned = name.to_string();
         let change = self
-            .store(move |st| {
-                st.modify(&owned, |p| {
-                    p.answer(s, admin).map_err(StoreError::NotPermitted)
-                })
-            })
+            .store(move |st| st.modify(&owned, |p| Ok(p.answer(s, admin)?)))
             .await;
         match change {
             Ok(c) => {
@@ -621,30 +426,12 @@ impl Profiles {
         crate::text::check("note", note, MAX_NOTE_LEN).map_err(invalid)?;
         self.limiter.take(&hdr)?;
         let actor = self
-            .require_admin(conn, &hdr, "recording a doctor's approval")
+            .actor(conn, &hdr, |a| admin::require(a, Action::Approve))
             .await?;
         let (owned, by, text) = (name.to_string(), actor.clone(), note.to_string());
+        let now = crate::clock::unix_now();
         let yes = self
-            .store(move |s| {
-                s.modify(&owned, |p| {
-                    let yes = p
-                        .screening
-                        .as_ref()
-                        .map(|s| s.yes().join(", "))
-                        .unwrap_or_default();
-                    if yes.is_empty() {
-                        return Err(StoreError::Invalid(format!(
-                            "profile {owned:?} has no \"yes\" answer to approve"
-                        )));
-                    }
-                    p.approval = Some(Approval {
-                        date: crate::clock::unix_now(),
-                        by,
-                        note: text,
-                    });
-                    Ok(yes)
-                })
-            })
+            .store(move |s| s.modify(&owned, |p| Ok(p.approve(now, &by, &text)?)))
             .await?;
         self.record(name, &actor, format!("approved despite [{yes}]: {note}"));
         Ok(())

@@ -25,11 +25,16 @@ pub struct Programs {
 
 impl From<CatalogError> for StimdError {
     fn from(e: CatalogError) -> Self {
+        let m = e.to_string();
         match e {
-            CatalogError::Invalid(m) => StimdError::InvalidArgument(m),
-            CatalogError::Unknown(m) => StimdError::UnknownProgram(m),
-            CatalogError::NotPermitted(m) => StimdError::NotPermitted(m),
-            CatalogError::Io(m) => StimdError::StorageFailed(m),
+            CatalogError::Refused(_) | CatalogError::Exists(_) => StimdError::InvalidArgument(m),
+            CatalogError::Unknown { .. } => StimdError::UnknownProgram(m),
+            CatalogError::Preset(_) | CatalogError::Full { .. } | CatalogError::BuiltIn(_) => {
+                StimdError::NotPermitted(m)
+            }
+            CatalogError::Write { .. } | CatalogError::Remove { .. } => {
+                StimdError::StorageFailed(m)
+            }
         }
     }
 }
@@ -86,7 +91,7 @@ fn segment_dict(
 
 /// Checks an id argument before anything else: at most 64 characters, no control characters.
 fn check_id(id: &str) -> Result<(), StimdError> {
-    crate::text::check("id", id, MAX_ID_LEN).map_err(StimdError::InvalidArgument)
+    crate::text::check("id", id, MAX_ID_LEN).map_err(|e| StimdError::InvalidArgument(e.to_string()))
 }
 
 #[interface(

@@ -37,6 +37,28 @@ pub struct Past {
     pub end: i64,
 }
 
+/// Why the dose guidance refuses a session now; the message says when the next is allowed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DoseRefusal {
+    #[error(
+        "{today} session(s) today already (allowed: {allowed} a day); the next is allowed tomorrow"
+    )]
+    SessionsToday { today: usize, allowed: u32 },
+    #[error("{used_min} of {allowed} minutes used today; the next session is allowed tomorrow")]
+    MinutesUsed { used_min: i64, allowed: u32 },
+    #[error("{used_min} of {allowed} minutes used today: ask for at most {left_s} s (duration)")]
+    TooLong {
+        used_min: i64,
+        allowed: u32,
+        left_s: i64,
+    },
+    /// Too soon after the last session; `next` is the time of day it is allowed from.
+    #[error(
+        "the next session is allowed from {next} (at least {gap_min} minutes between sessions)"
+    )]
+    TooSoon { next: String, gap_min: u32 },
+}
+
 /// Whether a session of `requested_s` may start at `now`, given the profile's sessions
 /// `past` and the start of today (`midnight`, local). The refusal says when the next one is
 /// allowed; `clock` formats a time of day.
@@ -47,43 +69,39 @@ pub fn check(
     midnight: i64,
     requested_s: u32,
     clock: impl Fn(i64) -> String,
-) -> Result<(), String> {
+) -> Result<(), DoseRefusal> {
     let today: Vec<&Past> = past.iter().filter(|p| p.start >= midnight).collect();
     if dose.sessions_per_day > 0 && today.len() as u32 >= dose.sessions_per_day {
-        return Err(format!(
-            "{} session(s) today already (allowed: {} a day); the next is allowed tomorrow",
-            today.len(),
-            dose.sessions_per_day
-        ));
+        return Err(DoseRefusal::SessionsToday {
+            today: today.len(),
+            allowed: dose.sessions_per_day,
+        });
     }
     if dose.minutes_per_day > 0 {
         let used_s: i64 = today.iter().map(|p| (p.end - p.start).max(0)).sum();
         let left_s = i64::from(dose.minutes_per_day) * 60 - used_s;
         if left_s < 60 {
-            return Err(format!(
-                "{} of {} minutes used today; the next session is allowed tomorrow",
-                used_s / 60,
-                dose.minutes_per_day
-            ));
+            return Err(DoseRefusal::MinutesUsed {
+                used_min: used_s / 60,
+                allowed: dose.minutes_per_day,
+            });
         }
         if i64::from(requested_s) > left_s {
-            return Err(format!(
-                "{} of {} minutes used today: ask for at most {} s (duration)",
-                used_s / 60,
-                dose.minutes_per_day,
-                left_s
-            ));
+            return Err(DoseRefusal::TooLong {
+                used_min: used_s / 60,
+                allowed: dose.minutes_per_day,
+                left_s,
+            });
         }
     }
     if dose.min_gap_minutes > 0 {
         if let Some(last) = past.iter().map(|p| p.end).max() {
             let next = last + i64::from(dose.min_gap_minutes) * 60;
             if now < next {
-                return Err(format!(
-                    "the next session is allowed from {} (at least {} minutes between sessions)",
-                    clock(next),
-                    dose.min_gap_minutes
-                ));
+                return Err(DoseRefusal::TooSoon {
+                    next: clock(next),
+                    gap_min: dose.min_gap_minutes,
+                });
             }
         }
     }
@@ -147,16 +165,22 @@ mod tests {
             end: MID + 8 * H + 1_800,
         };
         assert_eq!(check(&d, &[], MID + 8 * H, MID, 1_800, hhmm), Ok(()));
-        let e = check(&d, &[s1], MID + 9 * H, MID, 1_800, hhmm).unwrap_err();
+        let e = check(&d, &[s1], MID + 9 * H, MID, 1_800, hhmm)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("allowed from 10:30"), "{e}");
         assert_eq!(check(&d, &[s1], MID + 11 * H, MID, 1_800, hhmm), Ok(()));
-        let e = check(&d, &[s1], MID + 11 * H, MID, 2_400, hhmm).unwrap_err();
+        let e = check(&d, &[s1], MID + 11 * H, MID, 2_400, hhmm)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("at most 1800 s"), "{e}");
         let s2 = Past {
             start: MID + 12 * H,
             end: MID + 12 * H + 600,
         };
-        let e = check(&d, &[s1, s2], MID + 20 * H, MID, 60, hhmm).unwrap_err();
+        let e = check(&d, &[s1, s2], MID + 20 * H, MID, 60, hhmm)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("2 session(s) today") && e.contains("tomorrow"),
             "{e}"
@@ -178,7 +202,9 @@ mod tests {
         ];
         // Two sessions yesterday, the last ending at 23:50: the count starts again at
         // midnight, the gap runs on until 01:50.
-        let e = check(&d, &late, MID + 600, MID, 1_800, hhmm).unwrap_err();
+        let e = check(&d, &late, MID + 600, MID, 1_800, hhmm)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("from 01:50"), "{e}");
         assert_eq!(check(&d, &late, MID + 2 * H, MID, 1_800, hhmm), Ok(()));
     }

@@ -12,6 +12,7 @@ pub mod habituation;
 pub mod pads;
 pub mod placement;
 pub mod profile;
+pub mod settings;
 pub mod store;
 
 pub use profile::Profile;

@@ -23,6 +23,19 @@ struct File {
     channel: [PadSet; CHANNELS],
 }
 
+/// Why new pad counts could not be stored; the old counts stay.
+#[derive(Debug, thiserror::Error)]
+pub enum PadsError {
+    #[error("cannot write the pad counts: {0}")]
+    Serialize(#[from] toml::ser::Error),
+    #[error("cannot store the pad counts in {}: {source}", .path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 #[derive(Debug)]
 pub struct Pads {
     dir: PathBuf,
@@ -83,7 +96,7 @@ impl Pads {
 
     /// A fresh set on `channel`, fitted at `now`, written durably first: if the counts cannot
     /// be stored the change is refused (the error says why) and the old counts stay.
-    pub fn replaced(&mut self, channel: usize, now: i64) -> Result<(), String> {
+    pub fn replaced(&mut self, channel: usize, now: i64) -> Result<(), PadsError> {
         let mut sets = self.sets;
         if let Some(set) = sets.get_mut(channel) {
             *set = PadSet {
@@ -97,14 +110,11 @@ impl Pads {
         Ok(())
     }
 
-    fn save(dir: &Path, sets: &[PadSet; CHANNELS]) -> Result<(), String> {
-        let text = toml::to_string(&File { channel: *sets })
-            .map_err(|e| format!("cannot write the pad counts: {e}"))?;
-        crate::files::write_toml(dir, "pads", &text).map_err(|e| {
-            format!(
-                "cannot store the pad counts in {}: {e}",
-                dir.join("pads.toml").display()
-            )
+    fn save(dir: &Path, sets: &[PadSet; CHANNELS]) -> Result<(), PadsError> {
+        let text = toml::to_string(&File { channel: *sets })?;
+        crate::files::write_toml(dir, "pads", &text).map_err(|source| PadsError::Write {
+            path: dir.join("pads.toml"),
+            source,
         })
     }
 }
@@ -141,7 +151,7 @@ mod tests {
         std::fs::create_dir_all(dir.join("pads.toml").join("x")).unwrap();
         let (mut r, _) = Pads::load(&dir, 3);
         r.used(&[1], 60);
-        let e = r.replaced(1, 99).unwrap_err();
+        let e = r.replaced(1, 99).unwrap_err().to_string();
         assert!(e.contains("pads.toml"), "{e}");
         assert_eq!(r.get(1).sessions, 1, "old counts stay");
         assert!(!dir.join(".pads.toml.tmp").exists());

@@ -6,6 +6,7 @@
 
 use super::placement::NOT_IN_PREGNANCY;
 use crate::safety::limits::ceiling;
+use crate::text::TextError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -29,6 +30,9 @@ pub const QUESTIONS: [(&str, &str, &str); 5] = [
         "Is de huid waar de elektroden komen beschadigd, geïrriteerd of gevoelloos?",
     ),
 ];
+
+/// The languages a profile may have.
+pub const LANGUAGES: [&str; 2] = ["nl", "en"];
 
 /// Longest profile name.
 pub const MAX_NAME_LEN: usize = 32;
@@ -59,7 +63,7 @@ impl Screening {
 }
 
 /// A doctor's approval of use despite a "yes", as an administrator recorded it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Approval {
     pub date: i64,
@@ -161,7 +165,7 @@ impl Profile {
                 crate::text::shown(&self.name)
             ));
         }
-        if self.language != "nl" && self.language != "en" {
+        if !LANGUAGES.contains(&self.language.as_str()) {
             out.push(format!(
                 "language = {} (allowed: nl, en)",
                 crate::text::shown(&self.language)
@@ -185,15 +189,15 @@ impl Profile {
             ));
         }
         for (i, id) in self.preferred_programs.iter().enumerate() {
-            if let Err(m) =
+            if let Err(e) =
                 crate::text::check(&format!("preferred_programs[{i}]"), id, MAX_PROGRAM_ID_LEN)
             {
-                out.push(m);
+                out.push(e.to_string());
             }
         }
         for (id, level) in &self.comfort {
-            if let Err(m) = crate::text::check("comfort", id, MAX_PROGRAM_ID_LEN) {
-                out.push(m);
+            if let Err(e) = crate::text::check("comfort", id, MAX_PROGRAM_ID_LEN) {
+                out.push(e.to_string());
             } else if level.iter().any(|&l| l > peak) {
                 out.push(format!(
                     "comfort.{id} = {level:?} (allowed: 0..={peak} µA each)"
@@ -238,16 +242,16 @@ impl Profile {
             }
         }
         if let Some(s) = &self.screening {
-            if let Err(m) = screening(&s.answers, s.date) {
-                out.push(format!("screening.{m}"));
+            if let Err(e) = screening(&s.answers, s.date) {
+                out.push(format!("screening.{e}"));
             }
         }
         if let Some(a) = &self.approval {
-            if let Err(m) = crate::text::check("approval.by", &a.by, MAX_NAME_LEN) {
-                out.push(m);
+            if let Err(e) = crate::text::check("approval.by", &a.by, MAX_NAME_LEN) {
+                out.push(e.to_string());
             }
-            if let Err(m) = crate::text::check("approval.note", &a.note, MAX_NOTE_LEN) {
-                out.push(m);
+            if let Err(e) = crate::text::check("approval.note", &a.note, MAX_NOTE_LEN) {
+                out.push(e.to_string());
             }
         }
         out
@@ -294,7 +298,7 @@ impl Profile {
     /// keep every earlier "yes" (adding a "yes" is always allowed). Clearing an earlier "yes"
     /// is for administrators only: it is what lets sessions start again. An approval stays
     /// only while the "yes" answers are exactly the ones approved. On refusal nothing changes.
-    pub fn answer(&mut self, new: Screening, admin: bool) -> Result<ScreeningChange, String> {
+    pub fn answer(&mut self, new: Screening, admin: bool) -> Result<ScreeningChange, AnswersError> {
         let old_yes: Vec<String> = self
             .screening
             .as_ref()
@@ -312,12 +316,10 @@ impl Profile {
             .cloned()
             .collect();
         if !cleared.is_empty() && !admin {
-            return Err(format!(
-                "answers: profile {:?} answered yes to [{}] before; only an administrator may \
-                 change a \"yes\" to \"no\" (it is what allows sessions again)",
-                self.name,
-                cleared.join(", ")
-            ));
+            return Err(AnswersError::ClearsYes {
+                profile: self.name.clone(),
+                cleared,
+            });
         }
         let approval_kept = self.approval.is_some() && cleared.is_empty() && added.is_empty();
         if !approval_kept {
@@ -333,31 +335,121 @@ impl Profile {
     }
 }
 
-/// Answers for every question, checked: each must be present, nothing else.
-pub fn screening(answers: &BTreeMap<String, bool>, date: i64) -> Result<Screening, String> {
-    let ids: Vec<&str> = QUESTIONS.iter().map(|q| q.0).collect();
-    if let Some(k) = answers.keys().find(|k| !ids.contains(&k.as_str())) {
-        return Err(format!(
-            "answers: {:?} is not a question (questions: {})",
-            k.chars().take(32).collect::<String>(),
-            ids.join(", ")
-        ));
+/// Why answers to the contraindication questions are refused. Nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AnswersError {
+    #[error(
+        "answers has {given} entries (allowed: at most {}, one per question)",
+        QUESTIONS.len()
+    )]
+    TooMany { given: usize },
+    #[error(transparent)]
+    Text(#[from] TextError),
+    /// A key that is not a question (cut to 32 characters).
+    #[error("answers: {key:?} is not a question (questions: {})", question_ids().join(", "))]
+    NotAQuestion { key: String },
+    #[error("answers: every question needs an answer; missing: {}", .missing.join(", "))]
+    Missing { missing: Vec<&'static str> },
+    /// An earlier "yes" changed to "no" by someone who is not an administrator: the
+    /// contraindication gate.
+    #[error(
+        "answers: profile {profile:?} answered yes to [{}] before; only an administrator may \
+         change a \"yes\" to \"no\" (it is what allows sessions again)",
+        .cleared.join(", ")
+    )]
+    ClearsYes {
+        profile: String,
+        cleared: Vec<String>,
+    },
+}
+
+fn question_ids() -> Vec<&'static str> {
+    QUESTIONS.iter().map(|q| q.0).collect()
+}
+
+/// Checks the keys of answers as a client sent them before anything else: no more than there
+/// are questions, each a short text without control characters.
+pub fn check_answer_keys<'a>(
+    keys: impl ExactSizeIterator<Item = &'a str>,
+) -> Result<(), AnswersError> {
+    if keys.len() > QUESTIONS.len() {
+        return Err(AnswersError::TooMany { given: keys.len() });
     }
-    let missing: Vec<&str> = ids
+    for k in keys {
+        crate::text::check("answers", k, MAX_ANSWER_KEY_LEN)?;
+    }
+    Ok(())
+}
+
+/// Longest answer key looked at.
+const MAX_ANSWER_KEY_LEN: usize = 64;
+
+/// Answers for every question, checked: each must be present, nothing else.
+pub fn screening(answers: &BTreeMap<String, bool>, date: i64) -> Result<Screening, AnswersError> {
+    let ids = question_ids();
+    if let Some(k) = answers.keys().find(|k| !ids.contains(&k.as_str())) {
+        return Err(AnswersError::NotAQuestion {
+            key: k.chars().take(32).collect(),
+        });
+    }
+    let missing: Vec<&'static str> = ids
         .iter()
         .copied()
         .filter(|id| !answers.contains_key(*id))
         .collect();
     if !missing.is_empty() {
-        return Err(format!(
-            "answers: every question needs an answer; missing: {}",
-            missing.join(", ")
-        ));
+        return Err(AnswersError::Missing { missing });
     }
     Ok(Screening {
         date,
         answers: answers.clone(),
     })
+}
+
+/// The contraindication questions in `language` (`nl`, `en`): (id, question); `None` for
+/// another language.
+pub fn questions(language: &str) -> Option<Vec<(&'static str, &'static str)>> {
+    let nl = match language {
+        "nl" => true,
+        "en" => false,
+        _ => return None,
+    };
+    Some(
+        QUESTIONS
+            .iter()
+            .map(|(id, en, nl_text)| (*id, if nl { *nl_text } else { *en }))
+            .collect(),
+    )
+}
+
+/// Why an approval is refused. Nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApprovalError {
+    #[error("profile {profile:?} has no \"yes\" answer to approve")]
+    NothingToApprove { profile: String },
+}
+
+impl Profile {
+    /// Records a doctor's approval of use despite the "yes" answers, by `by` (an
+    /// administrator: the caller checks), dated `date`. Returns the approved answers, joined.
+    pub fn approve(&mut self, date: i64, by: &str, note: &str) -> Result<String, ApprovalError> {
+        let yes = self
+            .screening
+            .as_ref()
+            .map(|s| s.yes().join(", "))
+            .unwrap_or_default();
+        if yes.is_empty() {
+            return Err(ApprovalError::NothingToApprove {
+                profile: self.name.clone(),
+            });
+        }
+        self.approval = Some(Approval {
+            date,
+            by: by.into(),
+            note: note.into(),
+        });
+        Ok(yes)
+    }
 }
 
 #[cfg(test)]
@@ -415,11 +507,15 @@ mod tests {
     fn answers_must_cover_every_question_and_nothing_else() {
         let mut a = answers(&[]);
         a.remove("skin");
-        assert!(screening(&a, 1).unwrap_err().contains("missing: skin"));
+        assert!(screening(&a, 1)
+            .unwrap_err()
+            .to_string()
+            .contains("missing: skin"));
         let mut a = answers(&[]);
         a.insert("diabetes".into(), false);
         assert!(screening(&a, 1)
             .unwrap_err()
+            .to_string()
             .contains("\"diabetes\" is not a question"));
     }
 
@@ -433,7 +529,7 @@ mod tests {
         assert_eq!(c.added, ["pregnancy"]);
         // Clearing one: refused, nothing changes.
         let before = p.clone();
-        let e = p.answer(at(&["pregnancy"]), false).unwrap_err();
+        let e = p.answer(at(&["pregnancy"]), false).unwrap_err().to_string();
         assert!(e.contains("implant") && e.contains("administrator"), "{e}");
         assert_eq!(p, before);
         assert!(p.contraindication("neck").is_some());

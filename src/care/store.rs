@@ -8,7 +8,8 @@
 //! damaged (sessions for it are refused with the reason) until an administrator removes the
 //! file, and no one can create a fresh profile over it (that would drop the person's limits).
 
-use super::profile::{valid_name, Profile};
+use super::profile::{valid_name, AnswersError, ApprovalError, Profile};
+use super::settings::SettingError;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -16,17 +17,61 @@ use std::path::{Path, PathBuf};
 pub const MAX_PROFILES: usize = 16;
 pub const DEFAULT: &str = "default";
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a profile change or look-up is refused. Nothing changed.
+#[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{0}")]
-    Invalid(String),
-    #[error("{0}")]
-    Unknown(String),
-    #[error("{0}")]
-    NotPermitted(String),
-    /// The change could not be written durably; nothing changed.
-    #[error("{0}")]
-    Io(String),
+    #[error(
+        "name = {} is not a profile name (1 to 32 of a-z, 0-9, - and _, starting with a letter)",
+        crate::text::shown(.0)
+    )]
+    BadName(String),
+    #[error("profile {0:?} already exists; use Update")]
+    Exists(String),
+    /// No such profile; `known` lists the ones there are (the name is cut to 40 characters).
+    #[error("profile = {} does not exist (profiles: {known})", crate::text::shown(.name))]
+    Unknown { name: String, known: String },
+    #[error(
+        "profile = {name:?} is not available: its file is damaged ({why}); an \
+         administrator may remove it (Profiles.Remove) and create the profile again"
+    )]
+    Damaged { name: String, why: String },
+    #[error("{count} profiles are stored (allowed: at most {MAX_PROFILES}); remove one first")]
+    Full { count: usize },
+    #[error("the default profile cannot be removed")]
+    DefaultStays,
+    /// A setting the profile's rules refuse.
+    #[error(transparent)]
+    Setting(#[from] SettingError),
+    /// Answers the profile's rules refuse (including a "yes" cleared by someone who may not).
+    #[error(transparent)]
+    Answers(#[from] AnswersError),
+    #[error(transparent)]
+    Approval(#[from] ApprovalError),
+    #[error("cannot write profile {name:?}: {source}")]
+    Serialize {
+        name: String,
+        #[source]
+        source: toml::ser::Error,
+    },
+    /// The change could not be written durably; the old profile stays in force.
+    #[error(
+        "cannot store profile {name:?} in {}: {source}; nothing changed (the old values stay in force)",
+        .dir.display()
+    )]
+    Write {
+        name: String,
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file could not be removed durably; the profile is still there.
+    #[error("cannot remove profile {name:?} from {}: {source}; it is still there", .dir.display())]
+    Remove {
+        name: String,
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 #[derive(Debug)]
@@ -131,42 +176,32 @@ impl ProfileStore {
     /// The profile `name`, or an error naming the ones there are (or why it is damaged).
     pub fn existing(&self, name: &str) -> Result<&Profile, StoreError> {
         if let Some(why) = self.damaged.get(name) {
-            return Err(StoreError::Unknown(format!(
-                "profile = {name:?} is not available: its file is damaged ({why}); an \
-                 administrator may remove it (Profiles.Remove) and create the profile again"
-            )));
+            return Err(StoreError::Damaged {
+                name: name.into(),
+                why: why.clone(),
+            });
         }
-        self.profiles.get(name).ok_or_else(|| {
-            StoreError::Unknown(format!(
-                "profile = {} does not exist (profiles: {})",
-                crate::text::shown(&name.chars().take(40).collect::<String>()),
-                self.names()
-            ))
+        self.profiles.get(name).ok_or_else(|| StoreError::Unknown {
+            name: name.chars().take(40).collect(),
+            known: self.names(),
         })
     }
 
     /// Stores a new profile durably. Nothing changes on error.
     pub fn create(&mut self, p: Profile) -> Result<(), StoreError> {
         if !valid_name(&p.name) {
-            return Err(StoreError::Invalid(format!(
-                "name = {} is not a profile name (1 to 32 of a-z, 0-9, - and _, starting with a letter)",
-                crate::text::shown(&p.name)
-            )));
+            return Err(StoreError::BadName(p.name));
         }
         if self.damaged.contains_key(&p.name) {
             self.existing(&p.name)?;
         }
         if self.profiles.contains_key(&p.name) {
-            return Err(StoreError::Invalid(format!(
-                "profile {:?} already exists; use Update",
-                p.name
-            )));
+            return Err(StoreError::Exists(p.name));
         }
         if self.profiles.len() >= MAX_PROFILES {
-            return Err(StoreError::NotPermitted(format!(
-                "{} profiles are stored (allowed: at most {MAX_PROFILES}); remove one first",
-                self.profiles.len()
-            )));
+            return Err(StoreError::Full {
+                count: self.profiles.len(),
+            });
         }
         self.put(p)
     }
@@ -176,19 +211,21 @@ impl ProfileStore {
     /// (a read-only or full state directory), the change is refused (`Io`) and the old
     /// profile stays in force.
     pub fn put(&mut self, p: Profile) -> Result<(), StoreError> {
-        let text = toml::to_string(&p)
-            .map_err(|e| StoreError::Io(format!("cannot write profile {:?}: {e}", p.name)))?;
-        crate::files::write_toml(&self.dir, &p.name, &text).map_err(|e| {
+        let text = toml::to_string(&p).map_err(|source| StoreError::Serialize {
+            name: p.name.clone(),
+            source,
+        })?;
+        crate::files::write_toml(&self.dir, &p.name, &text).map_err(|source| {
             tracing::error!(
-                "cannot store profile {:?} in {}: {e}; the change is refused",
+                "cannot store profile {:?} in {}: {source}; the change is refused",
                 p.name,
                 self.dir.display()
             );
-            StoreError::Io(format!(
-                "cannot store profile {:?} in {}: {e}; nothing changed (the old values stay in force)",
-                p.name,
-                self.dir.display()
-            ))
+            StoreError::Write {
+                name: p.name.clone(),
+                dir: self.dir.clone(),
+                source,
+            }
         })?;
         self.profiles.insert(p.name.clone(), p);
         Ok(())
@@ -213,12 +250,8 @@ impl ProfileStore {
     /// its own).
     pub fn remove(&mut self, name: &str) -> Result<(), StoreError> {
         if let Some(why) = self.damaged.get(name).cloned() {
-            crate::files::remove_toml(&self.dir, name).map_err(|e| {
-                StoreError::Io(format!(
-                    "cannot remove profile {name:?} from {}: {e}; it is still there",
-                    self.dir.display()
-                ))
-            })?;
+            crate::files::remove_toml(&self.dir, name)
+                .map_err(|source| self.remove_error(name, source))?;
             tracing::warn!("removed the damaged profile file of {name:?} ({why})");
             self.damaged.remove(name);
             if name == DEFAULT {
@@ -228,19 +261,21 @@ impl ProfileStore {
             return Ok(());
         }
         if name == DEFAULT {
-            return Err(StoreError::NotPermitted(
-                "the default profile cannot be removed".into(),
-            ));
+            return Err(StoreError::DefaultStays);
         }
         self.existing(name)?;
-        crate::files::remove_toml(&self.dir, name).map_err(|e| {
-            StoreError::Io(format!(
-                "cannot remove profile {name:?} from {}: {e}; it is still there",
-                self.dir.display()
-            ))
-        })?;
+        crate::files::remove_toml(&self.dir, name)
+            .map_err(|source| self.remove_error(name, source))?;
         self.profiles.remove(name);
         Ok(())
+    }
+
+    fn remove_error(&self, name: &str, source: std::io::Error) -> StoreError {
+        StoreError::Remove {
+            name: name.into(),
+            dir: self.dir.clone(),
+            source,
+        }
     }
 }
 
@@ -278,24 +313,20 @@ pub(crate) mod tests {
         anna.max_intensity_ua = [20_000, 15_000];
         anna.comfort.insert("neck".into(), [8_000, 8_000]);
         s.create(anna.clone()).unwrap();
-        assert!(matches!(
-            s.create(anna.clone()),
-            Err(StoreError::Invalid(_))
-        ));
+        assert!(matches!(s.create(anna.clone()), Err(StoreError::Exists(_))));
         assert!(matches!(
             s.create(Profile::new("../etc", "nl")),
-            Err(StoreError::Invalid(_))
+            Err(StoreError::BadName(_))
         ));
-        assert!(matches!(
-            s.remove(DEFAULT),
-            Err(StoreError::NotPermitted(_))
-        ));
+        assert!(matches!(s.remove(DEFAULT), Err(StoreError::DefaultStays)));
         // An unwritable directory: the change is refused, nothing changes.
         let mut ro = ProfileStore::load(Path::new("/proc/stimd-no-such-dir"), "en").0;
-        assert!(matches!(
-            ro.create(Profile::new("kim", "en")),
-            Err(StoreError::Io(_))
-        ));
+        let e = ro.create(Profile::new("kim", "en")).unwrap_err();
+        assert!(matches!(&e, StoreError::Write { .. }), "{e}");
+        assert!(
+            std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()),
+            "the io::Error is kept"
+        );
         assert!(ro.get("kim").is_none());
         std::fs::write(dir.join("broken.toml"), "name = 3").unwrap();
         let (s2, w) = ProfileStore::load(&dir, "en");
@@ -324,7 +355,7 @@ pub(crate) mod tests {
             })
             .unwrap_err();
         assert!(
-            matches!(&e, StoreError::Io(m) if m.contains("nothing changed")),
+            matches!(&e, StoreError::Write { .. }) && e.to_string().contains("nothing changed"),
             "{e}"
         );
         assert_eq!(s.get("anna").unwrap().max_intensity_ua, [20_000, 20_000]);

@@ -11,16 +11,41 @@ use std::path::{Path, PathBuf};
 /// Most custom programs one device keeps (bounds what clients can make it store).
 pub const MAX_CUSTOM: usize = 64;
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a program cannot be added or removed. Nothing changed.
+#[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
-    #[error("{0}")]
-    Invalid(String),
-    #[error("{0}")]
-    Unknown(String),
-    #[error("{0}")]
-    NotPermitted(String),
-    #[error("{0}")]
-    Io(String),
+    /// The program fails validation: every problem, each naming the key.
+    #[error("program refused: {}", .0.join("; "))]
+    Refused(Vec<String>),
+    #[error("id = {0:?} is a built-in program; presets cannot be replaced (choose another id)")]
+    Preset(String),
+    #[error("id = {0:?} is already a custom program; remove it first to replace it")]
+    Exists(String),
+    #[error(
+        "{count} custom programs are stored (allowed: at most {MAX_CUSTOM}); remove one first"
+    )]
+    Full { count: usize },
+    #[error("program {0:?} is built in and cannot be removed")]
+    BuiltIn(String),
+    /// Not a custom program; `custom` lists the ones there are.
+    #[error("program = {id:?} is not a custom program (custom: {custom})")]
+    Unknown { id: String, custom: String },
+    /// The program could not be written durably; it was not added.
+    #[error("cannot store program {id:?} in {}: {source}; it was not added", .dir.display())]
+    Write {
+        id: String,
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file could not be removed durably; the program is still served.
+    #[error("cannot remove program {id:?} from {}: {source}; it is still there", .dir.display())]
+    Remove {
+        id: String,
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Presets and custom programs.
@@ -127,31 +152,23 @@ impl Catalog {
     /// Validates and stores a custom program durably; returns its id. Nothing changes on
     /// error: a program whose file cannot be written is refused (`Io`) and not served.
     pub fn add(&mut self, text: &str) -> Result<String, CatalogError> {
-        let program = parse(text, &self.limits).map_err(|problems| {
-            CatalogError::Invalid(format!("program refused: {}", problems.join("; ")))
-        })?;
+        let program = parse(text, &self.limits).map_err(CatalogError::Refused)?;
         let id = program.id.clone();
         if self.is_preset(&id) {
-            return Err(CatalogError::NotPermitted(format!(
-                "id = {id:?} is a built-in program; presets cannot be replaced (choose another id)"
-            )));
+            return Err(CatalogError::Preset(id));
         }
         if self.custom.contains_key(&id) {
-            return Err(CatalogError::Invalid(format!(
-                "id = {id:?} is already a custom program; remove it first to replace it"
-            )));
+            return Err(CatalogError::Exists(id));
         }
         if self.custom.len() >= MAX_CUSTOM {
-            return Err(CatalogError::NotPermitted(format!(
-                "{} custom programs are stored (allowed: at most {MAX_CUSTOM}); remove one first",
-                self.custom.len()
-            )));
+            return Err(CatalogError::Full {
+                count: self.custom.len(),
+            });
         }
-        crate::files::write_toml(&self.dir, &id, text).map_err(|e| {
-            CatalogError::Io(format!(
-                "cannot store program {id:?} in {}: {e}; it was not added",
-                self.dir.display()
-            ))
+        crate::files::write_toml(&self.dir, &id, text).map_err(|source| CatalogError::Write {
+            id: id.clone(),
+            dir: self.dir.clone(),
+            source,
         })?;
         self.custom.insert(id.clone(), program);
         Ok(id)
@@ -161,21 +178,18 @@ impl Catalog {
     /// Presets cannot be removed.
     pub fn remove(&mut self, id: &str) -> Result<(), CatalogError> {
         if self.is_preset(id) {
-            return Err(CatalogError::NotPermitted(format!(
-                "program {id:?} is built in and cannot be removed"
-            )));
+            return Err(CatalogError::BuiltIn(id.into()));
         }
         if !self.custom.contains_key(id) || !valid_id(id) {
-            return Err(CatalogError::Unknown(format!(
-                "program = {id:?} is not a custom program (custom: {})",
-                self.custom.keys().cloned().collect::<Vec<_>>().join(", ")
-            )));
+            return Err(CatalogError::Unknown {
+                id: id.into(),
+                custom: self.custom.keys().cloned().collect::<Vec<_>>().join(", "),
+            });
         }
-        crate::files::remove_toml(&self.dir, id).map_err(|e| {
-            CatalogError::Io(format!(
-                "cannot remove program {id:?} from {}: {e}; it is still there",
-                self.dir.display()
-            ))
+        crate::files::remove_toml(&self.dir, id).map_err(|source| CatalogError::Remove {
+            id: id.into(),
+            dir: self.dir.clone(),
+            source,
         })?;
         self.custom.remove(id);
         Ok(())

@@ -301,22 +301,32 @@ pub fn valid_id(id: &str) -> bool {
 fn check_text(problems: &mut Vec<String>, key: &str, t: &RawText, max: usize, required: bool) {
     for (lang, v) in [("nl", &t.nl), ("en", &t.en)] {
         let key = format!("{key}.{lang}");
-        if let Err(m) = crate::text::check(&key, v, max) {
-            problems.push(m);
+        if let Err(e) = crate::text::check(&key, v, max) {
+            problems.push(e.to_string());
         } else if required && v.trim().is_empty() {
             problems.push(format!("{key} is empty (allowed: 1..={max} characters)"));
         }
     }
 }
 
+/// Why a program file's text is refused before it is parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FileTextError {
+    #[error("program text is {bytes} bytes (allowed: at most {MAX_TOML_BYTES} bytes)")]
+    TooBig { bytes: usize },
+    #[error(
+        "program text contains U+{:04X} on line {line} (allowed: {}, except tab and line breaks)",
+        u32::from(*.refused),
+        crate::text::ALLOWED
+    )]
+    Refused { refused: char, line: usize },
+}
+
 /// Checks a program file's text before it is parsed: its size, and no control characters
 /// outside tab and line breaks (TOML allows no others; a parser's error would quote them).
-pub fn check_file_text(text: &str) -> Result<(), String> {
+pub fn check_file_text(text: &str) -> Result<(), FileTextError> {
     if text.len() > MAX_TOML_BYTES {
-        return Err(format!(
-            "program text is {} bytes (allowed: at most {MAX_TOML_BYTES} bytes)",
-            text.len()
-        ));
+        return Err(FileTextError::TooBig { bytes: text.len() });
     }
     let mut line = 1;
     for c in text.chars() {
@@ -324,11 +334,7 @@ pub fn check_file_text(text: &str) -> Result<(), String> {
             '\n' => line += 1,
             '\t' | '\r' => {}
             c if crate::text::is_refused(c) => {
-                return Err(format!(
-                    "program text contains U+{:04X} on line {line} (allowed: {}, except tab and line breaks)",
-                    u32::from(c),
-                    crate::text::ALLOWED
-                ))
+                return Err(FileTextError::Refused { refused: c, line })
             }
             _ => {}
         }
@@ -339,7 +345,7 @@ pub fn check_file_text(text: &str) -> Result<(), String> {
 /// Parses and validates a program file. On failure, every problem found, each naming the key,
 /// the value and the allowed range.
 pub fn parse(text: &str, limits: &Limits) -> Result<Program, Vec<String>> {
-    check_file_text(text).map_err(|m| vec![m])?;
+    check_file_text(text).map_err(|e| vec![e.to_string()])?;
     let raw: RawProgram = toml::from_str(text).map_err(|e| {
         vec![format!(
             "not a valid program file: {}",
@@ -381,8 +387,8 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Program, Vec<String>> {
         return Err(problems);
     }
     for (i, p) in raw.placements.iter().enumerate() {
-        if let Err(m) = crate::text::check(&format!("placements[{i}]"), p, MAX_NAME_LEN) {
-            problems.push(m);
+        if let Err(e) = crate::text::check(&format!("placements[{i}]"), p, MAX_NAME_LEN) {
+            problems.push(e.to_string());
             continue;
         }
         if let Err(e) = crate::model::sites::check(p) {
