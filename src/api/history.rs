@@ -3,7 +3,7 @@
 
 use super::StimdError;
 use crate::history::export::{export, FORMATS};
-use crate::history::{HistoryHandle, SessionRow, Summary};
+use crate::history::{HistoryError, HistoryHandle, SessionRow, Summary};
 use std::collections::HashMap;
 use tokio::sync::watch;
 use zbus::interface;
@@ -81,6 +81,17 @@ fn summary_dict(s: Summary) -> Result<HashMap<String, OwnedValue>, StimdError> {
     ]))
 }
 
+/// A history failure as the D-Bus error clients see: a rating for a session that does not
+/// exist is a bad argument; anything else means the history could not answer.
+impl From<HistoryError> for StimdError {
+    fn from(e: HistoryError) -> Self {
+        match e {
+            HistoryError::NoSuchSession(_) => StimdError::InvalidArgument(e.to_string()),
+            _ => StimdError::HistoryUnavailable(e.to_string()),
+        }
+    }
+}
+
 fn check_period(since: i64, until: i64) -> Result<(), StimdError> {
     if since < 0 || until < 0 || (until != 0 && until < since) {
         return Err(StimdError::InvalidArgument(format!(
@@ -112,11 +123,7 @@ impl History {
     ) -> Result<Vec<HashMap<String, OwnedValue>>, StimdError> {
         self.limiter.take(&hdr)?;
         check_period(since, until)?;
-        let rows = self
-            .history
-            .sessions(since, until, limit)
-            .await
-            .map_err(StimdError::HistoryUnavailable)?;
+        let rows = self.history.sessions(since, until, limit).await?;
         rows.into_iter().map(session_dict).collect()
     }
 
@@ -130,11 +137,7 @@ impl History {
     ) -> Result<Vec<HashMap<String, OwnedValue>>, StimdError> {
         self.limiter.take(&hdr)?;
         check_period(since, 0)?;
-        let rows = self
-            .history
-            .faults(since, limit)
-            .await
-            .map_err(StimdError::HistoryUnavailable)?;
+        let rows = self.history.faults(since, limit).await?;
         rows.into_iter()
             .map(|r| {
                 Ok(HashMap::from([
@@ -164,16 +167,7 @@ impl History {
                 )));
             }
         }
-        self.history
-            .rate_pain(id, before, after)
-            .await
-            .map_err(|e| {
-                if e.contains("is not a session") {
-                    StimdError::InvalidArgument(e)
-                } else {
-                    StimdError::HistoryUnavailable(e)
-                }
-            })
+        Ok(self.history.rate_pain(id, before, after).await?)
     }
 
     /// Use over `since`..`until` (Unix s, 0 = unbounded): sessions u, minutes u, days u,
@@ -187,11 +181,7 @@ impl History {
     ) -> Result<HashMap<String, OwnedValue>, StimdError> {
         self.limiter.take(&hdr)?;
         check_period(since, until)?;
-        let s = self
-            .history
-            .summary(since, until)
-            .await
-            .map_err(StimdError::HistoryUnavailable)?;
+        let s = self.history.summary(since, until).await?;
         summary_dict(s)
     }
 
@@ -211,11 +201,7 @@ impl History {
                 profile.chars().take(40).collect::<String>()
             )));
         }
-        let s = self
-            .history
-            .profile_summary(profile)
-            .await
-            .map_err(StimdError::HistoryUnavailable)?;
+        let s = self.history.profile_summary(profile).await?;
         let best = crate::care::advice::recommend(&s).cloned();
         let message = crate::care::advice::message(profile, &s);
         let mut d = summary_dict(s)?;
@@ -257,14 +243,8 @@ impl History {
                 format.chars().take(32).collect::<String>()
             )));
         }
-        let rows = self
-            .history
-            .sessions(0, 0, 0)
-            .await
-            .map_err(StimdError::HistoryUnavailable)?;
-        export(&rows, format)
-            .unwrap_or_else(|| Err(format!("format {format:?}")))
-            .map_err(StimdError::Failed)
+        let rows = self.history.sessions(0, 0, 0).await?;
+        export(&rows, format).map_err(|e| StimdError::Failed(e.to_string()))
     }
 
     /// `ok`, or what is wrong with the history: `degraded: …` (writes failing or dropped, or

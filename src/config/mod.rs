@@ -390,8 +390,12 @@ impl Default for SimConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file cannot be used at all: missing, not a regular file, unreadable, not TOML.
-    #[error("configuration file {path} {message}")]
-    Read { path: String, message: String },
+    #[error("configuration file {path} {problem}")]
+    Read {
+        path: String,
+        #[source]
+        problem: ReadProblem,
+    },
     /// Keys that are unknown or of the wrong type, in the file or the environment.
     #[error("invalid configuration:\n{}", format_problems(.0))]
     Keys(Vec<KeyProblem>),
@@ -400,7 +404,28 @@ pub enum ConfigError {
     Invalid(Vec<Problem>),
     /// The layering itself failed (a defect; start-up stops).
     #[error("configuration: {0}")]
-    Internal(String),
+    Layering(#[from] config::ConfigError),
+    /// The defaults cannot be serialised into the schema (a defect).
+    #[error("configuration: cannot serialise the defaults: {0}")]
+    Defaults(#[source] toml::ser::Error),
+    /// The strictly merged layers do not deserialise (a defect).
+    #[error("configuration: strict layering failed: {0}")]
+    Strict(#[source] toml::de::Error),
+    /// The `config` crate's layering and the strict one disagree (a defect).
+    #[error("configuration: the layered configuration differs from the strictly typed one")]
+    Differs,
+}
+
+/// What is wrong with the configuration file itself.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadProblem {
+    /// A directory, FIFO, device or socket (its kind).
+    #[error("is not a regular file ({0})")]
+    NotRegular(&'static str),
+    #[error("cannot be read: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("is not valid TOML: {}", .0.to_string().trim_end())]
+    Toml(#[source] toml::de::Error),
 }
 
 fn format_problems(problems: &[impl std::fmt::Display]) -> String {
@@ -441,15 +466,15 @@ impl Config {
     pub fn read_file(path: &Path, rule: FileRule) -> Result<Option<String>, ConfigError> {
         use std::io::Read;
         use std::os::unix::fs::OpenOptionsExt;
-        let fail = |message: String| ConfigError::Read {
+        let fail = |problem: ReadProblem| ConfigError::Read {
             path: path.display().to_string(),
-            message,
+            problem,
         };
         let regular = |meta: &std::fs::Metadata| {
             if meta.is_file() {
                 Ok(())
             } else {
-                Err(fail(format!("is not a regular file ({})", file_kind(meta))))
+                Err(fail(ReadProblem::NotRegular(file_kind(meta))))
             }
         };
         match std::fs::metadata(path) {
@@ -462,21 +487,18 @@ impl Config {
                 );
                 return Ok(None);
             }
-            Err(e) => return Err(fail(format!("cannot be read: {e}"))),
+            Err(e) => return Err(fail(e.into())),
         }
         // Non-blocking: should it have become a FIFO since, opening must not hang.
         let mut file = std::fs::OpenOptions::new()
             .read(true)
             .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
             .open(path)
-            .map_err(|e| fail(format!("cannot be read: {e}")))?;
-        let meta = file
-            .metadata()
-            .map_err(|e| fail(format!("cannot be read: {e}")))?;
+            .map_err(|e| fail(e.into()))?;
+        let meta = file.metadata().map_err(|e| fail(e.into()))?;
         regular(&meta)?;
         let mut text = String::new();
-        file.read_to_string(&mut text)
-            .map_err(|e| fail(format!("cannot be read: {e}")))?;
+        file.read_to_string(&mut text).map_err(|e| fail(e.into()))?;
         Ok(Some(text))
     }
 
@@ -486,7 +508,6 @@ impl Config {
         file: Option<(&Path, &str)>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Config, ConfigError> {
-        let internal = |e: config::ConfigError| ConfigError::Internal(e.to_string());
         let schema = strict::schema()?;
         let mut problems = Vec::new();
         let file_table = match file {
@@ -502,17 +523,16 @@ impl Config {
         if !problems.is_empty() {
             return Err(ConfigError::Keys(problems));
         }
-        let mut builder = config::Config::builder()
-            .add_source(config::Config::try_from(&Config::default()).map_err(internal)?);
+        let mut builder =
+            config::Config::builder().add_source(config::Config::try_from(&Config::default())?);
         if let Some((_, text)) = file {
             builder = builder.add_source(config::File::from_str(text, config::FileFormat::Toml));
         }
         // The variables, already typed: the crate's own string guessing never sees them.
         let built = builder
-            .add_source(config::Config::try_from(&env_table).map_err(internal)?)
-            .build()
-            .map_err(internal)?;
-        let cfg: Config = built.try_deserialize().map_err(internal)?;
+            .add_source(config::Config::try_from(&env_table)?)
+            .build()?;
+        let cfg: Config = built.try_deserialize()?;
         cfg.validate()?;
         // The same layers merged strictly must give the same configuration.
         let mut merged = schema;
@@ -522,11 +542,9 @@ impl Config {
         strict::merge(&mut merged, &env_table);
         let strict: Config = toml::Value::Table(merged)
             .try_into()
-            .map_err(|e| ConfigError::Internal(format!("strict layering failed: {e}")))?;
+            .map_err(ConfigError::Strict)?;
         if strict != cfg {
-            return Err(ConfigError::Internal(
-                "the layered configuration differs from the strictly typed one".into(),
-            ));
+            return Err(ConfigError::Differs);
         }
         Ok(cfg)
     }

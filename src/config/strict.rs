@@ -9,7 +9,7 @@
 //! on its own (serde, `deny_unknown_fields`), so a refusal names the dotted key, the value and
 //! what is expected.
 
-use super::{Config, ConfigError, LinuxConfig};
+use super::{Config, ConfigError, LinuxConfig, ReadProblem};
 use std::collections::BTreeMap;
 use std::fmt;
 use toml::{Table, Value};
@@ -42,8 +42,7 @@ impl fmt::Display for KeyProblem {
 
 /// Every key and its default value: the schema the file and the environment are checked against.
 pub(super) fn schema() -> Result<Table, ConfigError> {
-    Table::try_from(Config::default())
-        .map_err(|e| ConfigError::Internal(format!("cannot serialise the defaults: {e}")))
+    Table::try_from(Config::default()).map_err(ConfigError::Defaults)
 }
 
 /// A `[linux]` GPIO line: an offset, a name or `{ chip, offset }`.
@@ -106,13 +105,15 @@ fn set(table: &mut Table, path: &[&str], v: Value) {
 
 /// Deserialises the defaults with only this key replaced by `v`: the key's own serde check
 /// (integer width and sign, list elements, the forms of a line).
-fn accepted(schema: &Table, path: &[&str], v: &Value) -> Result<(), String> {
+fn accepted(schema: &Table, path: &[&str], v: &Value) -> Result<(), toml::de::Error> {
     let mut all = schema.clone();
     set(&mut all, path, v.clone());
-    Value::Table(all)
-        .try_into::<Config>()
-        .map(|_| ())
-        .map_err(|e| plain(&e.to_string()))
+    Value::Table(all).try_into::<Config>().map(|_| ())
+}
+
+/// The issue of a value its type's deserialiser refuses, in words.
+fn not_accepted(e: toml::de::Error) -> String {
+    format!("is not accepted ({})", plain(&e.to_string()))
 }
 
 /// A serde message in words: `expected u32` → `expected an integer 0..=4294967295`.
@@ -165,7 +166,7 @@ pub(super) fn check_file(
 ) -> Result<Table, ConfigError> {
     let table: Table = toml::from_str(text).map_err(|e| ConfigError::Read {
         path: path.to_string(),
-        message: format!("is not valid TOML: {}", e.to_string().trim_end()),
+        problem: ReadProblem::Toml(e),
     })?;
     let spans = toml::de::DeTable::parse(text).ok();
     let file = FileText {
@@ -245,9 +246,7 @@ impl FileText<'_, '_> {
                             expected(path, default)
                         ))
                     } else {
-                        accepted(root, path, v)
-                            .err()
-                            .map(|e| format!("is not accepted ({e})"))
+                        accepted(root, path, v).err().map(not_accepted)
                     };
                     if let Some(issue) = issue {
                         problems.push(KeyProblem {
@@ -293,20 +292,35 @@ fn strict_float(raw: &str) -> Option<f64> {
     raw.parse::<f64>().ok().filter(|f| f.is_finite())
 }
 
+/// Why a variable's value cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+enum EnvIssue {
+    #[error("has the wrong type (expected: {0})")]
+    WrongType(&'static str),
+    /// A `[linux]` line given as something that is neither an offset nor a name.
+    #[error(
+        "has the wrong type (expected: a line offset (an integer) or a line name; \
+         {{ chip, offset }} only in the file)"
+    )]
+    NotALine,
+    #[error("cannot be set from the environment (a list: set it in the configuration file)")]
+    List,
+    #[error(
+        "cannot be set from the environment (a table: set its keys, e.g. STIMD__SECTION__KEY)"
+    )]
+    Table,
+}
+
 /// The typed value of one variable, or why not.
-fn parse_env(path: &[&str], default: &Value, raw: &str) -> Result<Value, String> {
-    let wrong = || format!("has the wrong type (expected: {})", expected(path, default));
+fn parse_env(path: &[&str], default: &Value, raw: &str) -> Result<Value, EnvIssue> {
+    let wrong = || EnvIssue::WrongType(expected(path, default));
     if is_line(path) {
         if let Some(i) = strict_integer(raw) {
             return Ok(Value::Integer(i));
         }
         // A name never looks like a number: `17.5`, `1e3` or `-1x` are mistakes, not names.
         if raw.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.')) {
-            return Err(
-                "has the wrong type (expected: a line offset (an integer) or a line \
-                        name; { chip, offset } only in the file)"
-                    .into(),
-            );
+            return Err(EnvIssue::NotALine);
         }
         return Ok(Value::String(raw.to_string()));
     }
@@ -319,13 +333,8 @@ fn parse_env(path: &[&str], default: &Value, raw: &str) -> Result<Value, String>
             "false" => Ok(Value::Boolean(false)),
             _ => Err(wrong()),
         },
-        Value::Array(_) => Err(
-            "cannot be set from the environment (a list: set it in the configuration file)".into(),
-        ),
-        Value::Table(_) => Err(
-            "cannot be set from the environment (a table: set its keys, e.g. STIMD__SECTION__KEY)"
-                .into(),
-        ),
+        Value::Array(_) => Err(EnvIssue::List),
+        Value::Table(_) => Err(EnvIssue::Table),
         Value::Datetime(_) => Err(wrong()),
     }
 }
@@ -378,9 +387,9 @@ pub(super) fn env_layer(
         match parse_env(&path, default, raw) {
             Ok(v) => match accepted(schema, &path, &v) {
                 Ok(()) => set(&mut layer, &path, v),
-                Err(e) => problems.push(problem(format!("is not accepted ({e})"))),
+                Err(e) => problems.push(problem(not_accepted(e))),
             },
-            Err(issue) => problems.push(problem(issue)),
+            Err(issue) => problems.push(problem(issue.to_string())),
         }
     }
     layer

@@ -28,18 +28,33 @@ fn joined<T: ToString>(v: &[T]) -> String {
     v.iter().map(T::to_string).collect::<Vec<_>>().join(";")
 }
 
-/// `rows` in `format` (`json` or `csv`); `None` for an unknown format.
-pub fn export(rows: &[SessionRow], format: &str) -> Option<Result<String, String>> {
+/// Why an export could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("format {0:?}")]
+    UnknownFormat(String),
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+    #[error("{0}")]
+    Csv(#[from] csv::Error),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Utf8(#[from] std::string::FromUtf8Error),
+}
+
+/// `rows` in `format` (`json` or `csv`).
+pub fn export(rows: &[SessionRow], format: &str) -> Result<String, ExportError> {
     match format {
-        "json" => Some(serde_json::to_string_pretty(rows).map_err(|e| e.to_string())),
-        "csv" => Some(csv_text(rows)),
-        _ => None,
+        "json" => Ok(serde_json::to_string_pretty(rows)?),
+        "csv" => csv_text(rows),
+        _ => Err(ExportError::UnknownFormat(format.into())),
     }
 }
 
-fn csv_text(rows: &[SessionRow]) -> Result<String, String> {
+fn csv_text(rows: &[SessionRow]) -> Result<String, ExportError> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(CSV_HEADER).map_err(|e| e.to_string())?;
+    w.write_record(CSV_HEADER)?;
     let opt = |v: Option<u8>| v.map_or(String::new(), |x| x.to_string());
     for r in rows {
         w.write_record([
@@ -57,11 +72,10 @@ fn csv_text(rows: &[SessionRow]) -> Result<String, String> {
             joined(&r.segments),
             opt(r.pain_before),
             opt(r.pain_after),
-        ])
-        .map_err(|e| e.to_string())?;
+        ])?;
     }
-    let bytes = w.into_inner().map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map_err(|e| e.to_string())
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8(bytes)?)
 }
 
 #[cfg(test)]
@@ -77,7 +91,7 @@ mod tests {
         r.max_intensity = vec![12_000, 8_000];
         r.segments = vec!["conventional".into(), "ems".into()];
         r.pain_before = Some(7);
-        let text = export(std::slice::from_ref(&r), "csv").unwrap().unwrap();
+        let text = export(std::slice::from_ref(&r), "csv").unwrap();
         let mut rd = csv::Reader::from_reader(text.as_bytes());
         assert_eq!(rd.headers().unwrap().iter().collect::<Vec<_>>(), CSV_HEADER);
         let rec = rd.records().next().unwrap().unwrap();
@@ -86,6 +100,9 @@ mod tests {
         assert_eq!(&rec[9], "12000;8000");
         assert_eq!(&rec[11], "conventional;ems");
         assert_eq!((&rec[12], &rec[13]), ("7", ""));
-        assert!(export(&[r], "xml").is_none());
+        assert!(matches!(
+            export(&[r], "xml"),
+            Err(ExportError::UnknownFormat(_))
+        ));
     }
 }

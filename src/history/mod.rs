@@ -187,7 +187,24 @@ impl From<&crate::config::HistoryConfig> for Retention {
     }
 }
 
-type Reply<T> = oneshot::Sender<Result<T, String>>;
+/// Why the history could not answer a query or take a rating.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    /// The queue is full or the history thread is gone.
+    #[error("the history is busy or unavailable")]
+    Busy,
+    /// The database is not open; `status` is the history's status (`unavailable: …`).
+    #[error("history {status}")]
+    Closed { status: String },
+    /// A pain rating for a session the history does not have.
+    #[error("id = {0} is not a session in the history")]
+    NoSuchSession(u64),
+    /// The database failed.
+    #[error("{0}")]
+    Database(#[from] rusqlite::Error),
+}
+
+type Reply<T> = oneshot::Sender<Result<T, HistoryError>>;
 
 /// A record for the writer (public for the history benchmark; clients use `HistoryHandle`).
 pub enum Op {
@@ -332,7 +349,7 @@ impl HistoryHandle {
                 let msg = writer::unavailable_text(&path, &e.to_string());
                 tracing::error!("history: {msg}");
                 status.send_replace(msg);
-                (Err(e.to_string()), None)
+                (Err(e), None)
             }
         };
         let first = ids::first_free(db_max, counted);
@@ -428,14 +445,16 @@ impl HistoryHandle {
         self.send(Op::ProfileChange(row));
     }
 
-    async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Op) -> Result<T, String> {
+    async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Op) -> Result<T, HistoryError> {
         let (reply, rx) = oneshot::channel();
-        self.tx.try_send(make(reply)).map_err(|_| busy())?;
-        rx.await.map_err(|_| busy())?
+        self.tx
+            .try_send(make(reply))
+            .map_err(|_| HistoryError::Busy)?;
+        rx.await.map_err(|_| HistoryError::Busy)?
     }
 
     /// Records pain scores (0–10) for a session.
-    pub async fn rate_pain(&self, id: u64, before: u8, after: u8) -> Result<(), String> {
+    pub async fn rate_pain(&self, id: u64, before: u8, after: u8) -> Result<(), HistoryError> {
         self.ask(|reply| Op::RatePain {
             id,
             before,
@@ -452,7 +471,7 @@ impl HistoryHandle {
         since: i64,
         until: i64,
         limit: u32,
-    ) -> Result<Vec<SessionRow>, String> {
+    ) -> Result<Vec<SessionRow>, HistoryError> {
         self.ask(|reply| Op::Sessions {
             since,
             until,
@@ -463,7 +482,7 @@ impl HistoryHandle {
     }
 
     /// Faults since `since` (0 = unbounded), newest first, at most `limit` (0 = all).
-    pub async fn faults(&self, since: i64, limit: u32) -> Result<Vec<FaultRow>, String> {
+    pub async fn faults(&self, since: i64, limit: u32) -> Result<Vec<FaultRow>, HistoryError> {
         self.ask(|reply| Op::Faults {
             since,
             limit,
@@ -473,7 +492,7 @@ impl HistoryHandle {
     }
 
     /// Use over `[since, until]` (0 = unbounded).
-    pub async fn summary(&self, since: i64, until: i64) -> Result<Summary, String> {
+    pub async fn summary(&self, since: i64, until: i64) -> Result<Summary, HistoryError> {
         self.ask(|reply| Op::Summary {
             since,
             until,
@@ -484,7 +503,7 @@ impl HistoryHandle {
     }
 
     /// Every session of `profile`, summarised per program.
-    pub async fn profile_summary(&self, profile: &str) -> Result<Summary, String> {
+    pub async fn profile_summary(&self, profile: &str) -> Result<Summary, HistoryError> {
         self.ask(|reply| Op::Summary {
             since: 0,
             until: 0,
@@ -514,10 +533,6 @@ impl HistoryHandle {
         }
         matches!(tokio::time::timeout_at(deadline, rx).await, Ok(Ok(())))
     }
-}
-
-fn busy() -> String {
-    "the history is busy or unavailable".into()
 }
 
 #[cfg(test)]
@@ -573,7 +588,11 @@ mod tests {
             "writers waited on the history"
         );
         let e = h.sessions(0, 0, 0).await.unwrap_err();
-        assert!(e.contains("unavailable"), "{e}");
+        assert!(
+            matches!(e, HistoryError::Closed { .. } | HistoryError::Busy),
+            "{e}"
+        );
+        assert!(e.to_string().contains("unavailable"), "{e}");
         assert!(h.status().borrow().starts_with("unavailable: cannot open"));
     }
 }

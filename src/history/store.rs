@@ -3,7 +3,10 @@
 //! path.
 
 use super::ids::SessionIds;
-use super::{schema, FaultRow, Op, ProgramSummary, Retention, SessionFigures, SessionRow, Summary};
+use super::{
+    schema, FaultRow, HistoryError, Op, ProgramSummary, Retention, SessionFigures, SessionRow,
+    Summary,
+};
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -407,14 +410,15 @@ impl Store {
                 after,
                 reply,
             } => {
-                let r = self.rate_pain(id, before, after);
-                let answer = match &r {
+                let answer = match self.rate_pain(id, before, after) {
                     Ok(true) => Ok(()),
-                    Ok(false) => Err(format!("id = {id} is not a session in the history")),
-                    Err(e) => Err(e.to_string()),
+                    Ok(false) => Err(HistoryError::NoSuchSession(id)),
+                    Err(e) => {
+                        tracing::warn!("history: query failed: {e}");
+                        Err(HistoryError::Database(e))
+                    }
                 };
                 let _ = reply.send(answer);
-                r?;
             }
             Op::Sessions {
                 since,
@@ -424,7 +428,7 @@ impl Store {
             } => {
                 let _ = reply.send(
                     self.sessions(since, until, limit)
-                        .map_err(|e| e.to_string()),
+                        .map_err(HistoryError::from),
                 );
             }
             Op::Faults {
@@ -432,7 +436,7 @@ impl Store {
                 limit,
                 reply,
             } => {
-                let _ = reply.send(self.faults(since, limit).map_err(|e| e.to_string()));
+                let _ = reply.send(self.faults(since, limit).map_err(HistoryError::from));
             }
             Op::Summary {
                 since,
@@ -442,7 +446,7 @@ impl Store {
             } => {
                 let now = crate::clock::unix_now();
                 let s = self.summary_of(since, until, now, profile.as_deref());
-                let _ = reply.send(s.map_err(|e| e.to_string()));
+                let _ = reply.send(s.map_err(HistoryError::from));
             }
             Op::Flush { reply } => {
                 let _ = reply.send(());

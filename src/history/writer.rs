@@ -7,7 +7,7 @@
 
 use super::ids::{Counter, SessionIds};
 use super::store::{FileState, BATCH_EVERY};
-use super::{Op, Retention, SessionFigures, SessionRow, Store, STATUS_OK};
+use super::{HistoryError, Op, Retention, SessionFigures, SessionRow, Store, STATUS_OK};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc};
@@ -86,7 +86,7 @@ impl Writer {
     /// A writer for `path`, with the store opened at start-up or why it could not be.
     pub fn new(
         path: PathBuf,
-        store: Result<Store, String>,
+        store: Result<Store, rusqlite::Error>,
         ids: Arc<SessionIds>,
         counter: Counter,
         status: Arc<watch::Sender<String>>,
@@ -98,7 +98,7 @@ impl Writer {
                 s.set_ids(ids.clone());
                 (Some(s), None)
             }
-            Err(e) => (None, Some(Closed::AtStart(e))),
+            Err(e) => (None, Some(Closed::AtStart(e.to_string()))),
         };
         Writer {
             path,
@@ -529,19 +529,21 @@ fn try_commit(
 
 /// Answers a query when there is no database.
 fn refuse(op: Op, status: &str) {
-    let msg = format!("history {status}");
+    let closed = || HistoryError::Closed {
+        status: status.to_string(),
+    };
     match op {
         Op::Sessions { reply, .. } => {
-            let _ = reply.send(Err(msg));
+            let _ = reply.send(Err(closed()));
         }
         Op::Faults { reply, .. } => {
-            let _ = reply.send(Err(msg));
+            let _ = reply.send(Err(closed()));
         }
         Op::Summary { reply, .. } => {
-            let _ = reply.send(Err(msg));
+            let _ = reply.send(Err(closed()));
         }
         Op::RatePain { reply, .. } => {
-            let _ = reply.send(Err(msg));
+            let _ = reply.send(Err(closed()));
         }
         _ => {}
     }
@@ -605,12 +607,10 @@ mod tests {
     /// A writer for `dir/history.sqlite`, opened as `HistoryHandle::open` would.
     fn setup(dir: PathBuf) -> Setup {
         let path = dir.join(DB_FILE);
-        let store = Store::open_or_recover(&path)
-            .map(|(s, _)| s)
-            .map_err(|e| e.to_string());
+        let store = Store::open_or_recover(&path).map(|(s, _)| s);
         let status = Arc::new(watch::channel(STATUS_OK.to_string()).0);
         if let Err(e) = &store {
-            status.send_replace(unavailable_text(&path, e));
+            status.send_replace(unavailable_text(&path, &e.to_string()));
         }
         let mut counter = Counter::new(&dir);
         let first = counter.read().ok().flatten().unwrap_or(1);
@@ -768,7 +768,7 @@ mod tests {
             },
             t,
         );
-        let e = rx.try_recv().unwrap().unwrap_err();
+        let e = rx.try_recv().unwrap().unwrap_err().to_string();
         assert!(e.starts_with("history unavailable: cannot open"), "{e}");
         let (reply, mut rx) = tokio::sync::oneshot::channel();
         s.writer.receive(Op::Flush { reply }, t);
