@@ -1,8 +1,9 @@
 //! stimd: the daemon inside a TENS/EMS electrotherapy stimulator.
 //!
 //! Layers, top to bottom: `api` (D-Bus) → `session` (requests, limits, ramp) → lock-free
-//! `shared` state → `engine` (real-time pulses) and `safety` (supervisor) → `board`.
-//! `program`, `pulse`, `units` and `safety::limits` are pure and tested without threads.
+//! `shared` state → `engine` (real-time pulses) and `safety` (supervisor) → `board`; at the
+//! bottom `model` (units, limits and ceilings, channel count, body sites), which imports
+//! nothing of the crate. `model`, `pulse` and `program` are pure and tested without threads.
 
 pub mod api;
 pub mod board;
@@ -21,4 +22,3 @@ pub mod safety;
 pub mod session;
 pub mod shared;
 pub mod text;
-pub mod units;

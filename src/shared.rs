@@ -3,10 +3,10 @@
 //! Owns nothing but atomics: intensity levels and the running pattern flow down, telemetry and
 //! the trip flag flow up. No locks, so no thread can block another through it.
 
+use crate::model::limits::ceiling::CHANNELS;
 use crate::pulse::pattern::{self, Pattern};
 use crate::pulse::Setpoint;
 use crate::safety::armed::{self, ArmedLimits};
-use crate::safety::limits::ceiling::CHANNELS;
 use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 /// Per-channel telemetry the engine publishes after each pulse.

@@ -1,7 +1,7 @@
 //! `io.stimd.Stimd1.Device`: state, fault, board facts, effective limits, emergency stop.
 
 use super::StimdError;
-use crate::safety::limits::Limits;
+use crate::model::limits::Limits;
 use crate::session::{SessionHandle, Status};
 use std::collections::HashMap;
 use tokio::sync::watch;

@@ -64,7 +64,7 @@ fn summary_line(p: &Program) -> String {
 
 fn segment_dict(
     seg: &crate::program::Segment,
-    limits: &crate::safety::limits::Limits,
+    limits: &crate::model::limits::Limits,
 ) -> HashMap<String, OwnedValue> {
     let mut d: HashMap<String, OwnedValue> = HashMap::new();
     let mut put = |k: &str, v: Value<'_>| {

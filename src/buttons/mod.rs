@@ -9,7 +9,7 @@ pub use logic::{Action, ButtonLogic, ButtonSettings};
 
 use crate::board::ButtonEdge;
 use crate::clock::now_ns;
-use crate::safety::limits::ceiling;
+use crate::model::limits::ceiling;
 use crate::session::{SessionError, SessionHandle};
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;

@@ -4,8 +4,8 @@
 //! (the session applies it through `set_target`) never above any limit. A person lowering the
 //! intensity, or contact loss, stops it for the rest of the session.
 
-use crate::safety::limits::ceiling::CHANNELS;
-use crate::units::MicroAmps;
+use crate::model::limits::ceiling::CHANNELS;
+use crate::model::units::MicroAmps;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 //! device says so; `PadsReplaced(channel)` starts a set afresh. Kept in `<state dir>/pads.toml`
 //! so the counts survive restarts.
 
-use crate::safety::limits::ceiling::CHANNELS;
+use crate::model::limits::ceiling::CHANNELS;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 

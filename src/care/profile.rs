@@ -5,7 +5,7 @@
 //! Pure data and rules; `store` keeps profiles on disk.
 
 use super::placement::NOT_IN_PREGNANCY;
-use crate::safety::limits::ceiling;
+use crate::model::limits::ceiling;
 use crate::text::TextError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -9,7 +9,7 @@ use super::admin::{self, Action, AdminOnly};
 use super::dose::{MINUTES_PER_DAY, MIN_GAP_MINUTES, SESSIONS_PER_DAY};
 use super::habituation::{EVERY_MINUTES, MARGIN_UA};
 use super::profile::{Profile, LANGUAGES, MAX_PREFERRED};
-use crate::safety::limits::ceiling::CHANNELS;
+use crate::model::limits::ceiling::CHANNELS;
 use crate::text::{shown, TextError};
 use std::ops::RangeInclusive;
 

@@ -10,7 +10,7 @@
 mod strict;
 mod validate;
 
-use crate::safety::limits::Limits;
+use crate::model::limits::Limits;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 pub use strict::{KeyProblem, ENV_PREFIX};

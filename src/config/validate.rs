@@ -1,8 +1,8 @@
 //! Range checks of every configuration key against the ceilings of DESIGN.md §5.
 
 use super::Config;
-use crate::safety::limits::{ceiling, Limits};
-use crate::units::{Hertz, MicroAmps, Micros, NanoCoulombs, SquareCm};
+use crate::model::limits::{ceiling, Limits};
+use crate::model::units::{Hertz, MicroAmps, Micros, NanoCoulombs, SquareCm};
 use std::fmt;
 
 /// One configuration value out of its allowed range.

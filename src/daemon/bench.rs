@@ -6,11 +6,11 @@
 use crate::board::sim;
 use crate::config::Config;
 use crate::engine::{self, EngineSettings};
+use crate::model::limits::Shape;
+use crate::model::units::{Hertz, MicroAmps, Micros};
 use crate::pulse::Setpoint;
-use crate::safety::limits::Shape;
 use crate::safety::supervisor::{Supervisor, SupervisorSettings};
 use crate::shared::Shared;
-use crate::units::{Hertz, MicroAmps, Micros};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -146,7 +146,7 @@ pub(super) struct Core {
     /// The peak-current limit the supervisor enforces.
     pub peak_limit: MicroAmps,
     /// The device limits output is armed with.
-    pub limits: crate::safety::limits::Limits,
+    pub limits: crate::model::limits::Limits,
     threads: Vec<std::thread::JoinHandle<()>>,
 }
 

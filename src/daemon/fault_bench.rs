@@ -11,9 +11,9 @@
 
 use super::bench::{recover, Core};
 use crate::clock::now_ns;
+use crate::model::limits::Shape;
+use crate::model::units::{Hertz, MicroAmps, Micros};
 use crate::pulse::Setpoint;
-use crate::safety::limits::Shape;
-use crate::units::{Hertz, MicroAmps, Micros};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -36,7 +36,7 @@ const KINDS: [(&str, &str, u32, u64); 6] = [
 ];
 
 /// The level the `over_limit` defect commands: the ceiling, above the default 60 mA limit.
-const DEFECT_UA: u32 = crate::safety::limits::ceiling::PEAK_CURRENT.0;
+const DEFECT_UA: u32 = crate::model::limits::ceiling::PEAK_CURRENT.0;
 
 /// Makes `kind` happen: a board fault on the sim, or (`over_limit`) a level above the limit
 /// written past the session manager, as a software defect would.

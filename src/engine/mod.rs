@@ -14,12 +14,12 @@ pub mod stats;
 
 use crate::board::EngineIo;
 use crate::clock::{now_ns, sleep_until_ns, spin_until_ns};
+use crate::model::limits::ceiling;
+use crate::model::units::{MicroAmps, Micros};
 use crate::pulse::Setpoint;
 use crate::safety::fault::FaultCode;
-use crate::safety::limits::ceiling;
 use crate::shared::PatternCommand;
 use crate::shared::Shared;
-use crate::units::{MicroAmps, Micros};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -380,10 +380,10 @@ impl Engine {
 mod tests {
     use super::*;
     use crate::board::{BoardError, Dac};
+    use crate::model::limits::tests::default_limits;
+    use crate::model::limits::Shape;
+    use crate::model::units::Hertz;
     use crate::safety::armed::ArmedLimits;
-    use crate::safety::limits::tests::default_limits;
-    use crate::safety::limits::Shape;
-    use crate::units::Hertz;
     use std::sync::atomic::AtomicU32;
     use std::time::{Duration, Instant};
 

@@ -1,7 +1,11 @@
-//! The vocabulary every other module shares: the names of things and what they are, with no
-//! rules about people, programs or current.
+//! The vocabulary every other module shares: physical quantities (`units`), the limits and
+//! the board's compiled-in ceilings with the channel count and the limit maths (`limits`),
+//! and body sites (`sites`) — what things are, with no rules about people or programs and no
+//! clock, file or board.
 //!
 //! The bottom layer: `model` imports nothing of the crate, so every module may import it
 //! without making a cycle.
 
+pub mod limits;
 pub mod sites;
+pub mod units;

@@ -4,7 +4,7 @@
 
 use super::text::{parse, valid_id};
 use super::{presets, Program};
-use crate::safety::limits::Limits;
+use crate::model::limits::Limits;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

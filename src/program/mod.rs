@@ -9,8 +9,8 @@ pub mod catalog;
 mod presets;
 pub mod text;
 
+use crate::model::limits::{Limits, Shape};
 use crate::pulse::pattern::{Pattern, Sweep as PatternSweep};
-use crate::safety::limits::{Limits, Shape};
 pub use catalog::Catalog;
 pub use presets::{find_preset, presets};
 use std::ops::RangeInclusive;

@@ -2,8 +2,8 @@
 
 use super::text::{parse, to_toml};
 use super::*;
-use crate::safety::limits::tests::default_limits;
-use crate::units::{Hertz, Micros};
+use crate::model::limits::tests::default_limits;
+use crate::model::units::{Hertz, Micros};
 use proptest::prelude::*;
 
 #[test]
@@ -343,7 +343,7 @@ fn placements_must_be_known_and_allowed() {
 #[test]
 fn every_preset_pulse_is_within_the_program_s_armed_limits() {
     use crate::safety::armed::ArmedLimits;
-    let device = crate::safety::limits::tests::default_limits();
+    let device = crate::model::limits::tests::default_limits();
     for p in super::presets::presets() {
         let armed = ArmedLimits::for_session(
             &device,
@@ -357,7 +357,7 @@ fn every_preset_pulse_is_within_the_program_s_armed_limits() {
             for _ in 0..5_000 {
                 let shape = pat.pulse_at(t);
                 let sp = crate::pulse::Setpoint {
-                    amplitude: crate::units::MicroAmps(1_000),
+                    amplitude: crate::model::units::MicroAmps(1_000),
                     phase: shape.phase,
                     period: shape.interval,
                 };

@@ -5,7 +5,7 @@
 //! value has the right type and range, and it fits the effective limits.
 
 use super::{ranges, Kind, Mode, Program, Segment, Sweep, Text};
-use crate::safety::limits::Limits;
+use crate::model::limits::Limits;
 use serde::{Deserialize, Serialize};
 
 /// Largest program file accepted (a client cannot exhaust memory with one).

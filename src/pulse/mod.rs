@@ -5,10 +5,10 @@
 //! and what each one gets. Takes time as an argument; never sleeps,
 //! never allocates, never touches the board.
 
-use crate::safety::limits::Shape;
+use crate::model::limits::Shape;
 pub mod pattern;
 
-use crate::units::{Hertz, MicroAmps, Micros};
+use crate::model::units::{Hertz, MicroAmps, Micros};
 
 /// What one channel should deliver now: symmetric biphasic pulses of `amplitude`, each phase
 /// `phase` long, one every `period`. An amplitude of zero means no pulses.

@@ -5,8 +5,8 @@
 //!
 //! `Copy`, no allocation, no clock: the engine calls it inside its real-time loop.
 
-use crate::safety::limits::Shape;
-use crate::units::{Hertz, Micros};
+use crate::model::limits::Shape;
+use crate::model::units::{Hertz, Micros};
 
 /// What a modulated pattern sweeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -6,9 +6,9 @@
 //! Pure: no clock, no file, no board. A profile or a program can only narrow these limits,
 //! never widen them (`ArmedLimits::for_session` takes the minimum of each layer).
 
-use super::limits::{ceiling::CHANNELS, LimitKind, Limits, Shape};
+use crate::model::limits::{ceiling::CHANNELS, LimitKind, Limits, Shape};
+use crate::model::units::{Hertz, MicroAmps, Micros, NanoCoulombs, SquareCm};
 use crate::pulse::Setpoint;
-use crate::units::{Hertz, MicroAmps, Micros, NanoCoulombs, SquareCm};
 use std::fmt;
 
 /// Effective limits of one armed session.
@@ -225,7 +225,7 @@ pub const WORDS: usize = 15 + 2 * CHANNELS;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::safety::limits::tests::default_limits;
+    use crate::model::limits::tests::default_limits;
     use proptest::prelude::*;
 
     fn shape(phase: u32, rate: f64) -> Shape {

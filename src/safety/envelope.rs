@@ -7,7 +7,7 @@
 //! while a level lowered by anyone pulls the bound down at once. The level can only lower the
 //! bound, never raise it, so it need not be trusted. Pure: time comes in as an argument.
 
-use crate::units::MicroAmps;
+use crate::model::units::MicroAmps;
 
 /// Slack for the engine sampling the ramp at pulse times rather than continuously: the
 /// envelope may be exceeded by at most this much before it counts as a violation.

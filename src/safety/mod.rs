@@ -8,5 +8,4 @@ pub mod armed;
 pub mod envelope;
 pub mod fault;
 pub mod hw_watchdog;
-pub mod limits;
 pub mod supervisor;

@@ -11,12 +11,12 @@
 use super::armed::ArmedLimits;
 use super::envelope::Envelope;
 use super::fault::{FaultCode, Trip};
-use super::limits::Limits;
 use crate::board::SafetyIo;
 use crate::clock::{now_ns, sleep_until_ns};
-use crate::safety::limits::ceiling;
+use crate::model::limits::ceiling;
+use crate::model::limits::Limits;
+use crate::model::units::MicroAmps;
 use crate::shared::Shared;
-use crate::units::MicroAmps;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use tokio::sync::{mpsc as tmpsc, oneshot};
@@ -490,11 +490,11 @@ mod tests {
     /// below the device's peak) trips `over_limit`, naming the limit.
     #[test]
     fn a_pulse_above_the_person_s_maximum_trips() {
+        use crate::model::units::{Hertz, Micros};
         use crate::pulse::Setpoint;
-        use crate::units::{Hertz, Micros};
         let (mut sup, shared, mut trips) = supervisor_with(None);
         let device = Config::default().limits().unwrap();
-        let shape = crate::safety::limits::Shape {
+        let shape = crate::model::limits::Shape {
             phase: Micros(200),
             rate: Hertz(80.0),
         };

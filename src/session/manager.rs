@@ -4,13 +4,13 @@ use super::state::{Clamp, EndReason, Session};
 use super::{as_u32s, DeviceState, Event, Request, SessionError, StartOptions, Status};
 use crate::clock::unix_now;
 use crate::history::{ClampRow, FaultRow, HistoryHandle, IntensityRow, SessionFigures, SessionRow};
+use crate::model::limits::Limits;
+use crate::model::units::{MicroAmps, SquareCm};
 use crate::program::Catalog;
 use crate::safety::armed::ArmedLimits;
 use crate::safety::fault::Trip;
-use crate::safety::limits::Limits;
 use crate::safety::supervisor::Command as SupervisorCommand;
 use crate::shared::Shared;
-use crate::units::{MicroAmps, SquareCm};
 use std::sync::{mpsc as std_mpsc, Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
@@ -778,7 +778,7 @@ impl Manager {
     /// the program (written on a blocking thread). Called for sessions that completed or were
     /// stopped only.
     fn remember_comfort(&self, s: &Session) {
-        let mut comfort = [0u32; crate::safety::limits::ceiling::CHANNELS];
+        let mut comfort = [0u32; crate::model::limits::ceiling::CHANNELS];
         for &ch in &s.channels {
             comfort[ch] = s.target[ch].0;
         }
@@ -948,7 +948,7 @@ mod tests {
         let (events_tx, mut events) = broadcast::channel(16);
         let (req_tx, req_rx) = mpsc::channel(64);
         let (_trip_tx, trip_rx) = mpsc::unbounded_channel();
-        let limits = crate::safety::limits::tests::default_limits();
+        let limits = crate::model::limits::tests::default_limits();
         let limits_copy = limits.clone();
         let manager = Manager::new(
             shared.clone(),

@@ -9,8 +9,8 @@ mod manager;
 pub mod ramp;
 pub mod state;
 
+use crate::model::units::MicroAmps;
 use crate::shared::Shared;
-use crate::units::MicroAmps;
 pub use manager::Manager;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};

@@ -1,7 +1,7 @@
 //! The ramp limiter: actual intensity follows the target no faster than the rise limit;
 //! decreases are immediate. Pure: time comes in as an argument.
 
-use crate::units::MicroAmps;
+use crate::model::units::MicroAmps;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Ramp {

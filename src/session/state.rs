@@ -3,10 +3,10 @@
 //! I/O.
 
 use super::ramp::Ramp;
+use crate::model::limits::{ceiling::CHANNELS, LimitKind, Limits, Shape};
+use crate::model::units::MicroAmps;
 use crate::program::Program;
 use crate::pulse::Setpoint;
-use crate::safety::limits::{ceiling::CHANNELS, LimitKind, Limits, Shape};
-use crate::units::MicroAmps;
 
 /// The most ramp time one tick may add (the manager ticks every 20 ms).
 pub const MAX_RAMP_STEP_MS: u64 = 20;
@@ -150,8 +150,8 @@ impl Session {
     pub fn shape(&self) -> Shape {
         self.program.segments.get(self.segment).map_or(
             Shape {
-                phase: crate::units::Micros(0),
-                rate: crate::units::Hertz(0.0),
+                phase: crate::model::units::Micros(0),
+                rate: crate::model::units::Hertz(0.0),
             },
             |seg| seg.mode.worst_shape(),
         )
@@ -215,12 +215,12 @@ impl Session {
         channel: usize,
         requested: MicroAmps,
         limits: &Limits,
-        shape: crate::safety::limits::Shape,
-    ) -> (MicroAmps, Option<crate::safety::limits::LimitKind>) {
+        shape: crate::model::limits::Shape,
+    ) -> (MicroAmps, Option<crate::model::limits::LimitKind>) {
         let (applied, limit) = limits.clamp(requested, shape);
         let cap = self.cap[channel];
         if applied > cap {
-            (cap, Some(crate::safety::limits::LimitKind::ProfileMax))
+            (cap, Some(crate::model::limits::LimitKind::ProfileMax))
         } else {
             (applied, limit)
         }
@@ -366,8 +366,8 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::limits::tests::default_limits;
     use crate::program::{find_preset, Program};
-    use crate::safety::limits::tests::default_limits;
 
     fn session() -> Session {
         Session::new(

@@ -14,7 +14,7 @@ use super::dac::mcp4922::Mcp4922;
 use super::edge::EdgeInput;
 use super::{Board, Button, Dac, EngineIo, SafetyIo};
 use crate::config::LinuxConfig;
-use crate::safety::limits::ceiling;
+use crate::model::limits::ceiling;
 use lines::Lines;
 use linux_embedded_hal::SpidevDevice;
 use spidev::{SpiModeFlags, SpidevOptions};

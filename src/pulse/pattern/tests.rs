@@ -203,17 +203,17 @@ proptest! {
         charge_nc in 1_000u64..=40_000,
     ) {
         // Limits anywhere below the ceilings, so that each of them binds in some cases.
-        let mut l = crate::safety::limits::tests::default_limits();
-        l.electrode_area = crate::units::SquareCm(area);
-        l.peak_current = crate::units::MicroAmps(peak);
-        l.rms_current = crate::units::MicroAmps(rms);
-        l.charge_per_phase = crate::units::NanoCoulombs(charge_nc);
+        let mut l = crate::model::limits::tests::default_limits();
+        l.electrode_area = crate::model::units::SquareCm(area);
+        l.peak_current = crate::model::units::MicroAmps(peak);
+        l.rms_current = crate::model::units::MicroAmps(rms);
+        l.charge_per_phase = crate::model::units::NanoCoulombs(charge_nc);
         let p = mode.pattern();
-        let (level, _) = l.clamp(crate::units::MicroAmps(requested), p.worst_shape());
+        let (level, _) = l.clamp(crate::model::units::MicroAmps(requested), p.worst_shape());
         // Pulses all over a minute: every sweep and cycle reaches both of its ends.
         for k in 0..2_000u64 {
             let s = p.pulse_at(k * 30 * MS + k % 7 * MS);
-            let amp = crate::units::MicroAmps((u64::from(level.0) * u64::from(s.factor_permille) / 1000) as u32);
+            let amp = crate::model::units::MicroAmps((u64::from(level.0) * u64::from(s.factor_permille) / 1000) as u32);
             let sp = crate::pulse::Setpoint { amplitude: amp, phase: s.phase, period: s.interval };
             prop_assert!(l.permits(amp, sp.shape()).is_ok(), "{sp:?} breaks a limit");
             let [(a1, w1), (a2, w2)] = sp.phases();

@@ -3,13 +3,13 @@
 //!
 //! Pure functions only. Never reads a clock, a file or the board.
 
-use crate::units::{Hertz, MicroAmps, Micros, NanoCoulombs, SquareCm};
+use crate::model::units::{Hertz, MicroAmps, Micros, NanoCoulombs, SquareCm};
 use serde::Serialize;
 use std::fmt;
 
 /// Compiled-in ceilings of the reference board (DESIGN.md §5). No configuration can exceed them.
 pub mod ceiling {
-    use crate::units::{Hertz, MicroAmps, Micros, NanoCoulombs};
+    use crate::model::units::{Hertz, MicroAmps, Micros, NanoCoulombs};
     pub const PEAK_CURRENT: MicroAmps = MicroAmps(100_000);
     pub const RMS_CURRENT: MicroAmps = MicroAmps(50_000);
     /// µA rms per cm².
