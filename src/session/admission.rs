@@ -260,4 +260,4 @@ fn parse_channels(
 
 #[cfg(test)]
 #[path = "admission_tests.rs"]
-mod tests;
+pub(super) mod tests;
