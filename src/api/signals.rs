@@ -60,21 +60,23 @@ async fn emit_event(device: &InterfaceRef<Device>, session: &InterfaceRef<Sessio
             Device::clamped(
                 device.signal_emitter(),
                 *channel,
-                *requested,
-                *applied,
-                limit,
+                requested.0,
+                applied.0,
+                limit.as_str(),
             )
             .await
         }
         Event::FaultRaised { code, message } => {
-            Device::fault_raised(device.signal_emitter(), code, message).await
+            Device::fault_raised(device.signal_emitter(), code.as_str(), message).await
         }
-        Event::Ended { id, reason } => Session::ended(session.signal_emitter(), *id, reason).await,
+        Event::Ended { id, reason } => {
+            Session::ended(session.signal_emitter(), *id, &reason.as_string()).await
+        }
         Event::PadsWorn { channel, sessions } => {
             Device::pads_worn(device.signal_emitter(), *channel, *sessions).await
         }
-        Event::Notice { id, message } => {
-            Session::notice(session.signal_emitter(), *id, message).await
+        Event::Notice { id, notice } => {
+            Session::notice(session.signal_emitter(), *id, &notice.to_string()).await
         }
     };
     if let Err(err) = r {

@@ -17,7 +17,7 @@ use crate::history::HistoryHandle;
 use crate::model::units::Micros;
 use crate::program::Catalog;
 use crate::safety::supervisor::{Supervisor, SupervisorSettings};
-use crate::session::{Manager, SessionHandle, Status};
+use crate::session::{Manager, SessionHandle, Status, Wiring};
 use crate::shared::Shared;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -168,44 +168,49 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
         tracing::warn!("profile {w}");
     }
     let profiles = Arc::new(RwLock::new(profiles));
-    let mut manager = Manager::new(
-        shared.clone(),
-        limits.clone(),
-        channels,
-        o.config.limits.session_default_min * 60,
-        o.config.limits.session_max_min * 60,
-        history.clone(),
-        o.config.battery.clone(),
-        sup_tx,
-        status_tx,
-        events_tx.clone(),
-        battery,
-        catalog.clone(),
-        profiles.clone(),
-    );
     let (pads, warning) = crate::care::pads::Pads::load(&o.state_dir, o.config.care.pad_uses);
     if let Some(w) = warning {
         tracing::warn!("pad counts start from zero: {w}");
     }
-    manager.pads = Some(pads);
     // The last two days' sessions, so the dose guidance survives a restart.
     let since = crate::clock::unix_now() - 2 * 86_400;
-    match history.sessions(since, 0, 0).await {
-        Ok(rows) => {
-            manager.recent = rows
-                .iter()
-                .map(|r| {
-                    let past = crate::care::dose::Past {
-                        start: r.start,
-                        end: r.start + r.duration_s(),
-                    };
-                    (r.profile.clone(), past)
-                })
-                .collect()
+    let recent = match history.sessions(since, 0, 0).await {
+        Ok(rows) => rows
+            .iter()
+            .map(|r| {
+                let past = crate::care::dose::Past {
+                    start: r.start,
+                    end: r.start + r.duration_s(),
+                };
+                (r.profile.clone(), past)
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!("dose guidance starts without the last sessions: {e}");
+            Vec::new()
         }
-        Err(e) => tracing::warn!("dose guidance starts without the last sessions: {e}"),
-    }
-    let manager_task = tokio::spawn(manager.run(req_rx, trip_rx));
+    };
+    let wiring = Wiring {
+        shared: shared.clone(),
+        config: crate::session::core::Config {
+            limits: limits.clone(),
+            channels,
+            session_default_s: o.config.limits.session_default_min * 60,
+            session_max_s: o.config.limits.session_max_min * 60,
+            battery_low_percent: o.config.battery.low_percent,
+            battery_critical_percent: o.config.battery.critical_percent,
+        },
+        history: history.clone(),
+        supervisor: sup_tx,
+        status: status_tx,
+        events: events_tx.clone(),
+        battery,
+        catalog: catalog.clone(),
+        profiles: profiles.clone(),
+        recent,
+        pads: Some(pads),
+    };
+    let manager_task = tokio::spawn(Manager::run(wiring, req_rx, trip_rx));
     if let Some(edges) = button_edges {
         let b = &o.config.buttons;
         let settings = crate::buttons::ButtonSettings {

@@ -1,19 +1,30 @@
-//! Sessions: the manager task that owns the running session, and the handle the API and the
+//! Sessions: whether one may start, the running session, and the handle the API and the
 //! buttons use to talk to it.
 //!
-//! Owns validation of requests, the limit layering and clamping of targets, the ramp, the
-//! session's end, and what the rest of the daemon is told (status, events, history). Never
-//! touches the board: it writes setpoints and the armed flag, and the supervisor decides.
+//! Built sans-IO: `admission` (pure: a start request and what it needs to know → a plan or a
+//! refusal) and `core` (pure: requests and ticks with the time → typed effects) decide;
+//! `outbox` performs (levels and arming on `Shared`, history, signals, files); `manager` is
+//! the task that gathers inputs and runs them. Owns validation of requests, the limit
+//! layering and clamping of targets, the ramp, the session's end, and what the rest of the
+//! daemon is told. Never touches the board: it writes levels and arms or disarms, and the
+//! supervisor decides.
 
+pub mod admission;
+pub mod core;
+pub mod effect;
+mod gather;
+mod handle;
 mod manager;
+mod outbox;
 pub mod ramp;
 pub mod state;
 
 use crate::model::units::MicroAmps;
-use crate::shared::Shared;
+pub use effect::{Actor, Event, Notice};
+pub use handle::{Request, SessionHandle};
 pub use manager::Manager;
-use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot};
+pub use state::EndReason;
+use tokio::sync::oneshot;
 
 /// The device state as the `State` property shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -56,35 +67,6 @@ pub struct Status {
     pub pads: Vec<(u32, u32, bool)>,
 }
 
-/// Things that happened, for signals.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Event {
-    Clamped {
-        channel: u32,
-        requested: u32,
-        applied: u32,
-        limit: String,
-    },
-    Ended {
-        id: u64,
-        reason: String,
-    },
-    /// A channel's pad set has reached `care.pad_uses` sessions.
-    PadsWorn {
-        channel: u32,
-        sessions: u32,
-    },
-    /// Something the person should know about a session that was allowed anyway.
-    Notice {
-        id: u64,
-        message: String,
-    },
-    FaultRaised {
-        code: String,
-        message: String,
-    },
-}
-
 /// Options of `Start` (already type-checked by the API layer; ranges are checked here).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StartOptions {
@@ -123,152 +105,25 @@ pub enum SessionError {
 
 type Reply<T> = oneshot::Sender<Result<T, SessionError>>;
 
-/// Requests to the manager.
-pub enum Request {
-    Start {
-        program: String,
-        options: StartOptions,
-        actor: String,
-        reply: Reply<u64>,
-    },
-    Stop {
-        reply: Reply<()>,
-    },
-    Pause {
-        reply: Reply<()>,
-    },
-    Resume {
-        reply: Reply<()>,
-    },
-    SetIntensity {
-        channel: u32,
-        microamps: u32,
-        actor: String,
-        reply: Reply<u32>,
-    },
-    StepIntensity {
-        channel: u32,
-        steps: i32,
-        actor: String,
-        reply: Reply<u32>,
-    },
-    Keepalive {
-        reply: Reply<()>,
-    },
-    EmergencyStop {
-        reply: Reply<()>,
-    },
-    /// The D-Bus connection is gone: end the session (`bus_lost`).
-    BusLost {
-        reply: Reply<()>,
-    },
-    AcknowledgeFault {
-        reply: Reply<()>,
-    },
-    PadsReplaced {
-        channel: u32,
-        reply: Reply<()>,
-    },
-}
-
-/// A cloneable handle on the session manager.
-#[derive(Clone)]
-pub struct SessionHandle {
-    tx: mpsc::Sender<Request>,
-    shared: Arc<Shared>,
-}
-
-impl SessionHandle {
-    pub fn new(tx: mpsc::Sender<Request>, shared: Arc<Shared>) -> Self {
-        SessionHandle { tx, shared }
-    }
-
-    async fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Request) -> Result<T, SessionError> {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(make(reply))
-            .await
-            .map_err(|_| SessionError::Failed("the session manager is not running".into()))?;
-        rx.await
-            .map_err(|_| SessionError::Failed("the session manager did not answer".into()))?
-    }
-
-    /// Starts a session. `actor` is who asked (`uid:<n>`, `button`, …): it is recorded with
-    /// every intensity the request sets.
-    pub async fn start(
-        &self,
-        program: String,
-        options: StartOptions,
-        actor: String,
-    ) -> Result<u64, SessionError> {
-        self.call(|reply| Request::Start {
-            program,
-            options,
-            actor,
-            reply,
-        })
-        .await
-    }
-    pub async fn stop(&self) -> Result<(), SessionError> {
-        self.call(|reply| Request::Stop { reply }).await
-    }
-    pub async fn pause(&self) -> Result<(), SessionError> {
-        self.call(|reply| Request::Pause { reply }).await
-    }
-    pub async fn resume(&self) -> Result<(), SessionError> {
-        self.call(|reply| Request::Resume { reply }).await
-    }
-    pub async fn set_intensity(
-        &self,
-        channel: u32,
-        microamps: u32,
-        actor: String,
-    ) -> Result<u32, SessionError> {
-        self.call(|reply| Request::SetIntensity {
-            channel,
-            microamps,
-            actor,
-            reply,
-        })
-        .await
-    }
-    pub async fn step_intensity(
-        &self,
-        channel: u32,
-        steps: i32,
-        actor: String,
-    ) -> Result<u32, SessionError> {
-        self.call(|reply| Request::StepIntensity {
-            channel,
-            steps,
-            actor,
-            reply,
-        })
-        .await
-    }
-    pub async fn keepalive(&self) -> Result<(), SessionError> {
-        self.call(|reply| Request::Keepalive { reply }).await
-    }
-    /// Output to zero at once — lock-free, before the request even reaches the manager, so
-    /// no queue of other requests can delay it — then the manager ends the session.
-    pub async fn emergency_stop(&self) -> Result<(), SessionError> {
-        self.shared.disarm();
-        self.call(|reply| Request::EmergencyStop { reply }).await
-    }
-    /// The daemon's D-Bus connection is gone: output to zero at once (lock-free, as for an
-    /// emergency stop), then the manager ends the session with `bus_lost`.
-    pub async fn bus_lost(&self) -> Result<(), SessionError> {
-        self.shared.disarm();
-        self.call(|reply| Request::BusLost { reply }).await
-    }
-    /// A fresh pad set on `channel`: its counts start again.
-    pub async fn pads_replaced(&self, channel: u32) -> Result<(), SessionError> {
-        self.call(|reply| Request::PadsReplaced { channel, reply })
-            .await
-    }
-    pub async fn acknowledge_fault(&self) -> Result<(), SessionError> {
-        self.call(|reply| Request::AcknowledgeFault { reply }).await
-    }
+/// Everything the manager is built from.
+pub struct Wiring {
+    pub shared: std::sync::Arc<crate::shared::Shared>,
+    pub config: core::Config,
+    pub history: crate::history::HistoryHandle,
+    pub supervisor: std::sync::mpsc::Sender<crate::safety::supervisor::Command>,
+    pub status: tokio::sync::watch::Sender<Status>,
+    pub events: tokio::sync::broadcast::Sender<Event>,
+    /// Reads the battery level (percent, −1 unknown).
+    pub battery: Box<dyn Fn() -> i32 + Send>,
+    /// Presets and custom programs (shared with the `Programs` interface).
+    pub catalog: std::sync::Arc<std::sync::RwLock<crate::program::Catalog>>,
+    /// People's profiles: their own limits, settled intensities and screening.
+    pub profiles: std::sync::Arc<std::sync::RwLock<crate::care::ProfileStore>>,
+    /// Sessions of the last two days per profile, for the dose guidance (from the history,
+    /// so a restart does not reset a day's count).
+    pub recent: Vec<(String, crate::care::dose::Past)>,
+    /// The pad sets' use counts (none in unit tests).
+    pub pads: Option<crate::care::pads::Pads>,
 }
 
 /// A per-channel list of currents as D-Bus shows them.

@@ -1,0 +1,263 @@
+//! Whether a session may start: a pure function from the request and what it needs to know
+//! (the catalogue's entry, the person's profile, their recent sessions, the battery, a latched
+//! fault, a running session, the configuration) to a plan or a typed refusal.
+//!
+//! Owns the order of the checks and their messages. Never locks, reads a file or a clock: the
+//! manager gathers every input and passes it in.
+
+use super::core::{Config, Fault};
+use super::effect::Notice;
+use super::{SessionError, StartOptions};
+use crate::care::dose::{self, Past};
+use crate::care::Profile;
+use crate::model::units::{MicroAmps, SquareCm};
+use crate::program::Program;
+use crate::safety::armed::ArmedLimits;
+use crate::safety::fault::FaultCode;
+
+/// The longest keepalive interval a client may ask for.
+pub const MAX_KEEPALIVE_S: u32 = 3_600;
+
+/// The program as the catalogue has it.
+#[derive(Debug, Clone)]
+pub enum ProgramLookup {
+    Found(Program),
+    /// No such program; the ids there are.
+    Unknown {
+        known: Vec<String>,
+    },
+}
+
+/// The profile as the store has it.
+#[derive(Debug, Clone)]
+pub enum ProfileLookup {
+    Found(Box<Profile>),
+    /// Unknown or damaged: the store's message.
+    Refused(String),
+    /// The store's lock is poisoned.
+    Unavailable,
+}
+
+/// Everything admission needs to know besides the request.
+#[derive(Debug, Clone)]
+pub struct Facts<'a> {
+    pub program: ProgramLookup,
+    pub profile: ProfileLookup,
+    /// Recent sessions per profile (the dose guidance counts the profile's own).
+    pub recent: &'a [(String, Past)],
+    /// Unix seconds, and the start of the local day that contains them.
+    pub now_unix: i64,
+    pub midnight: i64,
+    /// Formats a time of day for a dose refusal.
+    pub clock: fn(i64) -> String,
+    /// Percent, −1 unknown.
+    pub battery: i32,
+    pub fault: Option<&'a Fault>,
+    /// The running session's id, if one runs.
+    pub running: Option<u64>,
+}
+
+/// An admitted start: everything the core needs to begin the session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub program: Program,
+    pub profile: Profile,
+    pub placement: String,
+    pub channels: Vec<usize>,
+    pub duration_s: u32,
+    pub keepalive_s: u32,
+    /// Targets per channel in use: the request's, else what the person settled on last time
+    /// with this program; reached, like any target, by ramping from zero.
+    pub targets: Option<Vec<u32>>,
+    /// What the person should know although the session may start.
+    pub notice: Option<Notice>,
+    /// What the engine and the supervisor enforce on every pulse of this session: the
+    /// device's limits narrowed by this person and this program.
+    pub armed: ArmedLimits,
+}
+
+/// Admits `program_id` with `o`, or says why not (the first reason in the order clients have
+/// always seen: the request's own faults first, then whether the device can take it).
+pub fn admit(
+    program_id: &str,
+    o: StartOptions,
+    facts: Facts<'_>,
+    config: &Config,
+) -> Result<Plan, SessionError> {
+    let program = match facts.program {
+        ProgramLookup::Found(p) => p,
+        ProgramLookup::Unknown { known } => {
+            return Err(SessionError::UnknownProgram(format!(
+                "program = {program_id:?} does not exist (known: {})",
+                known.join(", ")
+            )))
+        }
+    };
+    program.check(&config.limits).map_err(|p| {
+        SessionError::InvalidArgument(format!(
+            "program {program_id:?} does not fit the configured limits: {}",
+            p.join("; ")
+        ))
+    })?;
+    let channels = parse_channels(o.channels, config.channels)?;
+    let duration_s = o.duration_s.unwrap_or(config.session_default_s);
+    if !(1..=config.session_max_s).contains(&duration_s) {
+        return Err(SessionError::InvalidArgument(format!(
+            "duration = {duration_s} s is out of range (allowed: 1..={} s)",
+            config.session_max_s
+        )));
+    }
+    if let Some(t) = &o.intensity {
+        if t.len() != channels.len() {
+            return Err(SessionError::InvalidArgument(format!(
+                "intensity has {} value(s) but {} channel(s) are in use (one µA value per channel)",
+                t.len(),
+                channels.len()
+            )));
+        }
+    }
+    let profile = match facts.profile {
+        ProfileLookup::Found(p) => *p,
+        ProfileLookup::Refused(m) => return Err(SessionError::InvalidArgument(m)),
+        ProfileLookup::Unavailable => {
+            return Err(SessionError::Failed("the profiles are unavailable".into()))
+        }
+    };
+    let placement = o.placement.unwrap_or_default();
+    let mut notice = None;
+    if !placement.is_empty() {
+        use crate::care::placement::{problem, Refusal};
+        match problem(&placement) {
+            Some(Refusal::Forbidden(m)) => return Err(SessionError::Contraindicated(m)),
+            Some(Refusal::Unknown(m)) => return Err(SessionError::InvalidArgument(m)),
+            None => {}
+        }
+        if !program.placements.is_empty() && !program.placements.contains(&placement) {
+            notice = Some(Notice::PlacementNotMeant {
+                program: program_id.to_string(),
+                meant_for: program.placements.clone(),
+                placement: placement.clone(),
+            });
+        }
+    }
+    if let Some(why) = profile.contraindication(&placement) {
+        return Err(SessionError::Contraindicated(why.to_string()));
+    }
+    let past: Vec<Past> = facts
+        .recent
+        .iter()
+        .filter(|(p, _)| *p == profile.name)
+        .map(|(_, s)| *s)
+        .collect();
+    dose::check(
+        &profile.dose,
+        &past,
+        facts.now_unix,
+        facts.midnight,
+        duration_s,
+        facts.clock,
+    )
+    .map_err(|why| SessionError::DoseLimit(format!("profile {:?}: {why}", profile.name)))?;
+    let keepalive_s = o.keepalive_s.unwrap_or(0);
+    if keepalive_s > MAX_KEEPALIVE_S {
+        return Err(SessionError::InvalidArgument(format!(
+            "keepalive = {keepalive_s} s is out of range (allowed: 0..={MAX_KEEPALIVE_S} s, 0 = none)"
+        )));
+    }
+
+    // The request is well-formed; now whether the device can take it.
+    let low = config.battery_low_percent;
+    if facts.battery >= 0 && (facts.battery as u32) < low {
+        return Err(SessionError::NotPermitted(format!(
+            "battery at {} % is below {low} % (battery.low_percent): charge the device first",
+            facts.battery
+        )));
+    }
+    if let Some(f) = facts.fault {
+        let what_next = if f.code == FaultCode::HardwareUnavailable {
+            "fix the hardware or the configuration, then restart stimd"
+        } else {
+            "acknowledge it once the cause is gone"
+        };
+        return Err(SessionError::FaultActive(format!(
+            "fault {} is latched ({}); {what_next}",
+            f.code.as_str(),
+            f.message
+        )));
+    }
+    if let Some(id) = facts.running {
+        return Err(SessionError::AlreadyRunning(format!(
+            "session {id} is running; stop it first"
+        )));
+    }
+
+    let cap = profile_cap(&profile);
+    let area = (profile.electrode_area_cm2 > 0.0).then_some(profile.electrode_area_cm2);
+    let armed = ArmedLimits::for_session(
+        &config.limits,
+        &cap,
+        area.map(SquareCm),
+        program.segments.iter().map(|s| s.mode.worst_shape()),
+    );
+    let targets = o.intensity.or_else(|| {
+        profile
+            .comfort
+            .get(&program.id)
+            .map(|c| channels.iter().map(|&ch| c[ch]).collect())
+    });
+    Ok(Plan {
+        program,
+        profile,
+        placement,
+        channels,
+        duration_s,
+        keepalive_s,
+        targets,
+        notice,
+        armed,
+    })
+}
+
+/// The person's own maximum per channel; `None` where they have none (0).
+pub fn profile_cap(
+    profile: &Profile,
+) -> [Option<MicroAmps>; crate::model::limits::ceiling::CHANNELS] {
+    profile
+        .max_intensity_ua
+        .map(|max| (max > 0).then_some(MicroAmps(max)))
+}
+
+/// The channels a request names (all when it names none), checked.
+fn parse_channels(
+    requested: Option<Vec<u32>>,
+    channels: usize,
+) -> Result<Vec<usize>, SessionError> {
+    let Some(list) = requested else {
+        return Ok((0..channels).collect());
+    };
+    let allowed = format!("0..={}", channels - 1);
+    if list.is_empty() || list.len() > channels {
+        return Err(SessionError::InvalidArgument(format!(
+            "channels = {list:?} must list 1 to {channels} distinct channel(s) in {allowed}"
+        )));
+    }
+    let mut out: Vec<usize> = Vec::with_capacity(list.len());
+    for &c in &list {
+        if c as usize >= channels {
+            return Err(SessionError::InvalidArgument(format!(
+                "channels: channel {c} is out of range (allowed: {allowed})"
+            )));
+        }
+        if out.contains(&(c as usize)) {
+            return Err(SessionError::InvalidArgument(format!(
+                "channels: channel {c} is listed twice"
+            )));
+        }
+        out.push(c as usize);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+#[path = "admission_tests.rs"]
+pub(super) mod tests;
