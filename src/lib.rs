@@ -3,12 +3,18 @@
 //! Layers, top to bottom: `api` (D-Bus) → `session` (requests, limits, ramp) → lock-free
 //! `shared` state → `engine` (real-time pulses) and `safety` (supervisor) → `board`.
 //! `program`, `pulse`, `units` and `safety::limits` are pure and tested without threads.
+//! Every `unsafe` block (the libc calls) lives in `sys`.
+#![deny(unsafe_code)]
 
 pub mod api;
 pub mod board;
 pub mod buttons;
+// Not yet through `sys`: care's user/group and local-time calls and one FIFO in config's tests
+// (their owners are changing those modules; they move to `sys` with that work).
+#[allow(unsafe_code)]
 pub mod care;
 pub mod clock;
+#[cfg_attr(test, allow(unsafe_code))]
 pub mod config;
 pub mod daemon;
 pub mod engine;
@@ -19,5 +25,6 @@ pub mod pulse;
 pub mod safety;
 pub mod session;
 pub mod shared;
+pub mod sys;
 pub mod text;
 pub mod units;
