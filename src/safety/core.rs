@@ -70,8 +70,8 @@ pub struct CoreLinks {
 pub struct SafetyCore {
     shared: Arc<Shared>,
     stop: Arc<AtomicBool>,
-    engine: JoinHandle<()>,
-    supervisor: JoinHandle<()>,
+    engine: Option<JoinHandle<()>>,
+    supervisor: Option<JoinHandle<()>>,
     faults: FaultInjection,
 }
 
@@ -149,8 +149,8 @@ impl SafetyCore {
         let core = SafetyCore {
             shared: Arc::clone(shared),
             stop,
-            engine,
-            supervisor,
+            engine: Some(engine),
+            supervisor: Some(supervisor),
             faults,
         };
         Ok((core, CoreLinks { trips, commands }))
@@ -163,12 +163,27 @@ impl SafetyCore {
 
     /// Goes safe and stops: output disarmed (`Shared::disarm`), both threads told to stop and
     /// joined; the supervisor cuts the output stage and the engine writes zero on the way out.
-    /// Blocks for at most a loop of each.
-    pub fn stop(self) {
+    /// Blocks for at most a loop of each. Dropping the core does the same (a start-up that
+    /// fails after the core started leaves the output off).
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
         self.shared.disarm();
         self.stop.store(true, Ordering::Release);
-        let _ = self.engine.join();
-        let _ = self.supervisor.join();
+        for t in [self.engine.take(), self.supervisor.take()]
+            .into_iter()
+            .flatten()
+        {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for SafetyCore {
+    fn drop(&mut self) {
+        self.shutdown();
     }
 }
 
@@ -225,6 +240,25 @@ mod tests {
         core.stop();
         assert!(!shared.observe().armed(), "stop disarms");
         assert!(!sim.output_enabled());
+    }
+
+    /// Dropping the core (a start-up that fails later) stops it with the output off.
+    #[test]
+    fn dropping_the_core_goes_safe() {
+        let board = crate::board::sim::build(1_000, Default::default()).unwrap();
+        let shared = Arc::new(Shared::new());
+        let (core, _links) =
+            SafetyCore::start(&shared, board.engine, board.safety, config(1)).unwrap();
+        shared.arm(&crate::safety::armed::ArmedLimits::device(&default_limits()));
+        drop(core);
+        assert!(!shared.observe().armed());
+        let beat = shared.observe().engine_heartbeat_ns();
+        std::thread::sleep(Duration::from_millis(30));
+        assert_eq!(
+            shared.observe().engine_heartbeat_ns(),
+            beat,
+            "the engine still runs"
+        );
     }
 
     /// An absent board latches `hardware_unavailable` before the engine runs.
