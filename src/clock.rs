@@ -1,39 +1,16 @@
 //! The monotonic clock every thread shares, and absolute-deadline sleeping.
 //!
-//! Owns the only calls to `clock_gettime`/`clock_nanosleep`. Never allocates.
+//! The only users of `clock_gettime`/`clock_nanosleep` (through `sys`). Never allocates.
 
 /// Nanoseconds of `CLOCK_MONOTONIC`.
 pub fn now_ns() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC always exists on Linux.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+    crate::sys::now_ns()
 }
 
 /// Sleeps until the monotonic clock reads `deadline_ns` (`TIMER_ABSTIME`: no drift from
 /// relative sleeps). Returns at once if the deadline has passed.
 pub fn sleep_until_ns(deadline_ns: u64) {
-    let ts = libc::timespec {
-        tv_sec: (deadline_ns / 1_000_000_000) as libc::time_t,
-        tv_nsec: (deadline_ns % 1_000_000_000) as libc::c_long,
-    };
-    loop {
-        // SAFETY: `ts` is a valid timespec; a null remainder is allowed with TIMER_ABSTIME.
-        let rc = unsafe {
-            libc::clock_nanosleep(
-                libc::CLOCK_MONOTONIC,
-                libc::TIMER_ABSTIME,
-                &ts,
-                std::ptr::null_mut(),
-            )
-        };
-        if rc != libc::EINTR {
-            return;
-        }
-    }
+    crate::sys::sleep_until_ns(deadline_ns)
 }
 
 /// Busy-waits until `deadline_ns`. Callers bound the wait (see `engine`).

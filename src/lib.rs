@@ -4,12 +4,18 @@
 //! `shared` state → `engine` (real-time pulses) and `safety` (supervisor) → `board`; at the
 //! bottom `model` (units, limits and ceilings, channel count, body sites), which imports
 //! nothing of the crate. `model`, `pulse` and `program` are pure and tested without threads.
+//! Every `unsafe` block (the libc calls) lives in `sys`.
+#![deny(unsafe_code)]
 
 pub mod api;
 pub mod board;
 pub mod buttons;
+// Not yet through `sys`: care's user/group and local-time calls and one FIFO in config's tests
+// (their owners are changing those modules; they move to `sys` with that work).
+#[allow(unsafe_code)]
 pub mod care;
 pub mod clock;
+#[cfg_attr(test, allow(unsafe_code))]
 pub mod config;
 pub mod daemon;
 pub mod engine;
@@ -21,4 +27,5 @@ pub mod pulse;
 pub mod safety;
 pub mod session;
 pub mod shared;
+pub mod sys;
 pub mod text;

@@ -2,27 +2,23 @@
 //! so tests and demos exercise the safety path through the real API.
 //!
 //! Board faults go to the simulated hardware. Two faults are software ones, injected into the
-//! daemon itself: `engine_stall` stops the pulse engine between pulses (its heartbeat goes
-//! missing), and `over_limit` is a writer that bypasses the session manager and puts a level
+//! safety core through its named hooks (`safety::inject::FaultInjection`), never by writing
+//! the shared state: `engine_stall` stops the pulse engine between pulses (its heartbeat goes
+//! missing), and `over_limit` is a defect that bypasses the session manager and puts a level
 //! one step above the armed limit (the person's maximum, or the device's peak) on channel 0,
 //! as a defect between session and engine would.
 
 use super::StimdError;
 use crate::board::sim::{SimHandle, FAULT_KINDS};
 use crate::board::Button;
-use crate::clock::now_ns;
-use crate::model::limits::Limits;
-use crate::safety::armed::ArmedLimits;
-use crate::shared::Shared;
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use crate::safety::inject::FaultInjection;
 use zbus::interface;
 
 pub struct Sim {
     pub sim: SimHandle,
     pub channels: u32,
-    pub shared: Arc<Shared>,
-    pub limits: Limits,
+    /// The safety core's software-fault hooks.
+    pub faults: FaultInjection,
 }
 
 /// The software faults (the rest are the board's `FAULT_KINDS`).
@@ -86,11 +82,15 @@ impl Sim {
             )));
         }
         match kind {
-            OVER_LIMIT => return self.inject_over_limit(duration_ms),
+            OVER_LIMIT => {
+                return self
+                    .faults
+                    .over_limit(duration_ms)
+                    .map(|_| ())
+                    .map_err(|e| StimdError::Failed(format!("cannot inject {OVER_LIMIT}: {e}")));
+            }
             ENGINE_STALL => {
-                self.shared
-                    .injected_stall_ms
-                    .store(duration_ms, Ordering::Release);
+                self.faults.engine_stall(duration_ms);
                 return Ok(());
             }
             _ => {}
@@ -102,40 +102,6 @@ impl Sim {
                 FAULT_KINDS.join(", ")
             )));
         }
-        Ok(())
-    }
-}
-
-impl Sim {
-    /// Keeps channel 0's level one intensity step above the limit output is armed with (the
-    /// session's: the person's own maximum, or the device's) for `duration_ms` or until the
-    /// supervisor trips, then takes it back to zero (unless something else changed it).
-    fn inject_over_limit(&self, duration_ms: u32) -> Result<(), StimdError> {
-        let armed = self
-            .shared
-            .armed_limits()
-            .filter(|_| self.shared.armed.load(Ordering::Acquire))
-            .unwrap_or_else(|| ArmedLimits::device(&self.limits));
-        let defect = armed.peak[0]
-            .0
-            .saturating_add(self.limits.intensity_step.0.max(1));
-        let shared = self.shared.clone();
-        let until = now_ns() + u64::from(duration_ms) * 1_000_000;
-        std::thread::Builder::new()
-            .name("sim-defect".into())
-            .spawn(move || {
-                while now_ns() < until && !shared.tripped.load(Ordering::Acquire) {
-                    shared.set_level(0, defect);
-                    std::thread::sleep(std::time::Duration::from_micros(200));
-                }
-                let _ = shared.levels[0].compare_exchange(
-                    defect,
-                    0,
-                    Ordering::AcqRel,
-                    Ordering::Acquire,
-                );
-            })
-            .map_err(|e| StimdError::Failed(format!("cannot inject {OVER_LIMIT}: {e}")))?;
         Ok(())
     }
 }

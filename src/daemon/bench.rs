@@ -4,17 +4,40 @@
 //! pass or fail.
 
 use crate::board::sim;
-use crate::config::Config;
-use crate::engine::{self, EngineSettings};
+use crate::config::{Config, ConfigError};
+use crate::engine::EngineSettings;
 use crate::model::limits::Shape;
 use crate::model::units::{Hertz, MicroAmps, Micros};
 use crate::pulse::Setpoint;
-use crate::safety::supervisor::{Supervisor, SupervisorSettings};
+use crate::safety::core::{CoreConfig, CoreLinks, SafetyCore, StartError};
+use crate::safety::inject::FaultInjection;
+use crate::safety::supervisor::SupervisorSettings;
 use crate::shared::Shared;
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// Why a benchmark could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("sim board: {0}")]
+    Board(#[source] std::io::Error),
+    #[error("the sim board has no handle")]
+    NoSimHandle,
+    #[error(transparent)]
+    SafetyCore(#[from] StartError),
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    History(#[from] rusqlite::Error),
+}
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct TimingArgs {
@@ -36,17 +59,12 @@ pub struct TimingArgs {
 }
 
 fn cpu_seconds() -> f64 {
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `ru` is a valid, writable rusage.
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
-    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
-    t(ru.ru_utime) + t(ru.ru_stime)
+    crate::sys::process_cpu_seconds()
 }
 
 /// CPU seconds per thread name (threads of one name summed), from /proc/self/task.
 fn thread_cpu() -> Vec<(String, f64)> {
-    // SAFETY: sysconf has no preconditions.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    let hz = crate::sys::clock_ticks_per_second() as f64;
     let mut out: Vec<(String, f64)> = Vec::new();
     for task in std::fs::read_dir("/proc/self/task")
         .into_iter()
@@ -136,80 +154,65 @@ fn cyclictest(seconds: u64) -> String {
     }
 }
 
-/// The engine and the supervisor on a sim board, as the daemon wires them.
+/// The engine and the supervisor on a sim board, started as the daemon starts them
+/// (`SafetyCore::start`).
 pub(super) struct Core {
     pub shared: Arc<Shared>,
     pub sim: sim::SimHandle,
-    pub stop: Arc<AtomicBool>,
     pub trips: tokio::sync::mpsc::UnboundedReceiver<crate::safety::fault::Trip>,
     pub supervisor: std::sync::mpsc::Sender<crate::safety::supervisor::Command>,
+    /// The safety core's software-fault hooks.
+    pub faults: FaultInjection,
     /// The peak-current limit the supervisor enforces.
     pub peak_limit: MicroAmps,
     /// The device limits output is armed with.
     pub limits: crate::model::limits::Limits,
-    threads: Vec<std::thread::JoinHandle<()>>,
+    core: SafetyCore,
 }
 
 impl Core {
-    pub(super) fn start(channels: usize, max_rate: Hertz) -> Result<Core, String> {
+    pub(super) fn start(channels: usize, max_rate: Hertz) -> Result<Core, BenchError> {
         let cfg = Config::default();
-        let mut limits = cfg.limits().map_err(|e| e.to_string())?;
+        let mut limits = cfg.limits()?;
         limits.max_rate = max_rate;
-        let board = sim::build(cfg.sim.load_ohms, Default::default()).map_err(|e| e.to_string())?;
-        let sim = board.sim.clone().ok_or("the sim board has no handle")?;
+        let board = sim::build(cfg.sim.load_ohms, Default::default()).map_err(BenchError::Board)?;
+        let sim = board.sim.clone().ok_or(BenchError::NoSimHandle)?;
         let shared = Arc::new(Shared::new());
-        let stop = Arc::new(AtomicBool::new(false));
-        let (trip_tx, trips) = tokio::sync::mpsc::unbounded_channel();
-        let (supervisor, sup_rx) = std::sync::mpsc::channel();
-        let settings = SupervisorSettings {
-            period_ns: 500_000,
-            rt_priority: cfg.supervisor.rt_priority,
-            channels,
-        };
         let peak_limit = limits.peak_current;
-        let mut sup = Supervisor::new(
-            board.safety,
-            shared.clone(),
-            limits.clone(),
-            settings,
-            trip_tx,
-            sup_rx,
-        );
-        sup.make_safe()?;
-        let lead = Micros(cfg.engine.lead_us);
-        let eng = engine::spawn(
+        let (core, CoreLinks { trips, commands }) = SafetyCore::start(
+            &shared,
             board.engine,
-            shared.clone(),
-            EngineSettings {
-                lead,
-                rt_priority: cfg.engine.rt_priority,
-                channels,
+            board.safety,
+            CoreConfig {
+                limits: limits.clone(),
+                engine: EngineSettings {
+                    lead: Micros(cfg.engine.lead_us),
+                    rt_priority: cfg.engine.rt_priority,
+                    channels,
+                },
+                supervisor: SupervisorSettings {
+                    period_ns: 500_000,
+                    rt_priority: cfg.supervisor.rt_priority,
+                    channels,
+                },
+                hw_watchdog: None,
+                hardware_unavailable: None,
             },
-            stop.clone(),
-        )
-        .map_err(|e| e.to_string())?;
-        std::thread::sleep(Duration::from_millis(50));
-        let sup = sup.spawn(stop.clone()).map_err(|e| e.to_string())?;
-        // As the daemon does: once both real-time threads run, lock what is mapped.
-        let _ = engine::rt::lock_memory();
+        )?;
         Ok(Core {
             shared,
             sim,
-            stop,
             trips,
-            supervisor,
+            supervisor: commands,
+            faults: core.faults(),
             peak_limit,
             limits,
-            threads: vec![eng, sup],
+            core,
         })
     }
 
     pub(super) fn stop(self) {
-        self.shared.disarm();
-        self.stop.store(true, Ordering::Release);
-        for t in self.threads {
-            let _ = t.join();
-        }
+        self.core.stop();
     }
 }
 
@@ -240,7 +243,7 @@ pub(super) fn recover(sup: &std::sync::mpsc::Sender<crate::safety::supervisor::C
     }
 }
 
-pub fn timing(a: &TimingArgs) -> Result<(), String> {
+pub fn timing(a: &TimingArgs) -> Result<(), BenchError> {
     let channels = a.channels.clamp(1, 2);
     println!(
         "stimd bench timing: {} channel(s), {} Hz, {} µs phases, {} s",
@@ -270,12 +273,11 @@ pub fn timing(a: &TimingArgs) -> Result<(), String> {
         rate: Hertz(a.rate),
     };
     ramp_up(&shared, channels, shape);
-    shared.stats.onset_error.reset();
-    shared.stats.phase_error.reset();
-    shared.stats.spin_ns.store(0, Ordering::Relaxed);
-    let pulses_before: u64 = (0..channels)
-        .map(|c| shared.telemetry[c].pulses.load(Ordering::Relaxed))
-        .sum();
+    let st = shared.observe().stats();
+    st.onset_error.reset();
+    st.phase_error.reset();
+    st.spin_ns.store(0, Ordering::Relaxed);
+    let pulses_before: u64 = (0..channels).map(|c| shared.observe().pulses(c)).sum();
     let threads_before = thread_cpu();
     let (c0, t0) = (cpu_seconds(), Instant::now());
     let mut trips: Vec<String> = Vec::new();
@@ -291,7 +293,7 @@ pub fn timing(a: &TimingArgs) -> Result<(), String> {
     let secs = t0.elapsed().as_secs_f64();
     let running = (cpu_seconds() - c0) / secs * 100.0;
     let threads_after = thread_cpu();
-    let spin = shared.stats.spin_ns.load(Ordering::Relaxed) as f64 / 1e9 / secs * 100.0;
+    let spin = shared.observe().stats().spin_ns.load(Ordering::Relaxed) as f64 / 1e9 / secs * 100.0;
     core.stop();
     println!(
         "supervisor trips during the run (each followed by acknowledge and a new ramp): {}",
@@ -300,9 +302,9 @@ pub fn timing(a: &TimingArgs) -> Result<(), String> {
     for t in &trips {
         println!("  {t}");
     }
-    let st = &shared.stats;
+    let st = shared.observe().stats();
     let pulses: u64 = (0..channels)
-        .map(|c| shared.telemetry[c].pulses.load(Ordering::Relaxed))
+        .map(|c| shared.observe().pulses(c))
         .sum::<u64>()
         - pulses_before;
     println!(

@@ -5,7 +5,6 @@
 //! Owns the liveness check only; never touches output itself beyond the lock-free disarm.
 
 use crate::shared::Shared;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,8 +23,7 @@ pub async fn watch(conn: zbus::Connection, shared: Arc<Shared>) -> String {
         _ = conn.closed() => "the connection to the bus closed".to_string(),
         why = ping(&conn) => why,
     };
-    shared.disarm();
-    shared.bus_alive.store(false, Ordering::Release);
+    shared.mark_bus_lost();
     why
 }
 

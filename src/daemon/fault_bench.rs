@@ -9,12 +9,11 @@
 //! loop). Each round also checks that the trip had the expected code. A benchmark prints
 //! figures; it does not pass or fail.
 
-use super::bench::{recover, Core};
+use super::bench::{recover, BenchError, Core};
 use crate::clock::now_ns;
 use crate::model::limits::Shape;
 use crate::model::units::{Hertz, MicroAmps, Micros};
 use crate::pulse::Setpoint;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, clap::Args)]
@@ -35,23 +34,23 @@ const KINDS: [(&str, &str, u32, u64); 6] = [
     ("supervisor_stall", "supervisor_stall", 20, 10_000),
 ];
 
-/// The level the `over_limit` defect commands: the ceiling, above the default 60 mA limit.
-const DEFECT_UA: u32 = crate::model::limits::ceiling::PEAK_CURRENT.0;
+/// How long the `over_limit` defect may last; it ends at the trip.
+const DEFECT_MS: u32 = 2_000;
 
-/// Makes `kind` happen: a board fault on the sim, or (`over_limit`) a level above the limit
-/// written past the session manager, as a software defect would.
+/// Makes `kind` happen: a board fault on the sim, or a software fault through the safety
+/// core's hooks (`over_limit`: a level one step above the armed limit written past the session
+/// manager, as a software defect would; `engine_stall`).
 fn inject(core: &Core, kind: &str, cause_ms: u32) {
     core.sim.clear_spi_failure();
     core.sim.clear_phase_stall();
     match kind {
         "over_limit" => {
             core.sim.probe_current(core.peak_limit.0 + 1);
-            core.shared.set_level(0, DEFECT_UA);
+            if let Err(e) = core.faults.over_limit(DEFECT_MS) {
+                eprintln!("cannot inject over_limit: {e}");
+            }
         }
-        "engine_stall" => core
-            .shared
-            .injected_stall_ms
-            .store(cause_ms, Ordering::Release),
+        "engine_stall" => core.faults.engine_stall(cause_ms),
         _ => {
             core.sim.inject(kind, cause_ms);
         }
@@ -65,7 +64,7 @@ fn effective_from(core: &Core, kind: &str, t0: u64) -> u64 {
         "spi_error" => core.sim.spi_failure_ns(),
         "over_limit" => core.sim.probe_hit_ns(),
         "phase_stall" => core.sim.phase_stalled_ns(),
-        "engine_stall" => Some(core.shared.engine_heartbeat_ns.load(Ordering::Acquire)),
+        "engine_stall" => Some(core.shared.observe().engine_heartbeat_ns()),
         _ => None,
     }
     .map_or(t0, |t| t.max(t0))
@@ -90,11 +89,9 @@ fn arm(core: &Core) -> bool {
     core.shared
         .arm(&crate::safety::armed::ArmedLimits::device(&core.limits));
     let start = Instant::now();
-    let pulses = core.shared.telemetry[0].pulses.load(Ordering::Acquire);
+    let pulses = core.shared.observe().pulses(0);
     while start.elapsed() < Duration::from_secs(2) {
-        if core.sim.output_enabled()
-            && core.shared.telemetry[0].pulses.load(Ordering::Acquire) > pulses
-        {
+        if core.sim.output_enabled() && core.shared.observe().pulses(0) > pulses {
             return true;
         }
         std::thread::sleep(Duration::from_millis(1));
@@ -102,7 +99,7 @@ fn arm(core: &Core) -> bool {
     false
 }
 
-pub fn faults(a: &FaultArgs) -> Result<(), String> {
+pub fn faults(a: &FaultArgs) -> Result<(), BenchError> {
     println!(
         "stimd bench faults: {} injections per kind, 1 channel, 150 Hz, output on",
         a.injections

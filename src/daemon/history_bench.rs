@@ -4,6 +4,7 @@
 //! idle daemon writes (nothing), and how long `Sessions` and `Summary` take on ten years of
 //! twice-daily use. A benchmark prints figures; it does not pass or fail.
 
+use super::bench::BenchError;
 use crate::history::{IntensityRow, Op, SessionFigures, SessionRow, Store};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -54,16 +55,19 @@ fn figures(max: u32) -> SessionFigures {
     }
 }
 
-fn err(e: rusqlite::Error) -> String {
-    e.to_string()
+fn err(e: rusqlite::Error) -> BenchError {
+    BenchError::History(e)
 }
 
-pub fn history(a: &HistoryArgs) -> Result<(), String> {
+pub fn history(a: &HistoryArgs) -> Result<(), BenchError> {
     let dir = a.dir.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("stimd-bench-history-{}", std::process::id()))
     });
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::create_dir_all(&dir).map_err(|source| BenchError::Io {
+        what: dir.display().to_string(),
+        source,
+    })?;
     println!("scratch databases in {}", dir.display());
 
     // 1. Commit latency of session start and end (each its own FULL commit).
@@ -184,7 +188,10 @@ pub fn history(a: &HistoryArgs) -> Result<(), String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| e.to_string())?;
+        .map_err(|source| BenchError::Io {
+            what: "tokio runtime".into(),
+            source,
+        })?;
     rt.block_on(h.flush(Duration::from_secs(5)));
     let (b0, s0) = (write_bytes(), files_size(&idle.join("history.sqlite")));
     std::thread::sleep(Duration::from_secs(10));
@@ -237,17 +244,18 @@ pub fn history(a: &HistoryArgs) -> Result<(), String> {
         "ten years, twice a day: {:.1} MB on disk",
         files_size(&path) as f64 / 1e6
     );
-    let time = |f: &mut dyn FnMut() -> Result<usize, String>| -> Result<(f64, usize), String> {
-        let mut t = Vec::new();
-        let mut n = 0;
-        for _ in 0..7 {
-            let s = Instant::now();
-            n = f()?;
-            t.push(s.elapsed().as_micros() as u64);
-        }
-        t.sort_unstable();
-        Ok((t[3] as f64 / 1e3, n))
-    };
+    let time =
+        |f: &mut dyn FnMut() -> Result<usize, BenchError>| -> Result<(f64, usize), BenchError> {
+            let mut t = Vec::new();
+            let mut n = 0;
+            for _ in 0..7 {
+                let s = Instant::now();
+                n = f()?;
+                t.push(s.elapsed().as_micros() as u64);
+            }
+            t.sort_unstable();
+            Ok((t[3] as f64 / 1e3, n))
+        };
     let (ms, n) = time(&mut || store.sessions(0, 0, 0).map(|v| v.len()).map_err(err))?;
     println!("  Sessions(all): {n} sessions in {ms:.2} ms (median of 7)");
     let (ms, n) = time(&mut || {

@@ -1,6 +1,6 @@
-//! Wiring: builds the board, starts the engine, the supervisor, the history and the session
-//! manager in a safe order, serves D-Bus, tells systemd when it is ready, and shuts down with
-//! the output off.
+//! Wiring: builds the board, starts the safety core (engine and supervisor, through
+//! `SafetyCore::start`), the history and the session manager in a safe order, serves D-Bus,
+//! tells systemd when it is ready, and shuts down with the output off (`SafetyCore::stop`).
 //!
 //! Owns start-up order and shutdown. Never decides anything about stimulation itself.
 
@@ -12,15 +12,15 @@ pub mod history_bench;
 use crate::api::{self, Bus};
 use crate::board::{self, Board};
 use crate::config::Config;
-use crate::engine::{self, EngineSettings};
+use crate::engine::EngineSettings;
 use crate::history::HistoryHandle;
 use crate::model::units::Micros;
 use crate::program::Catalog;
-use crate::safety::supervisor::{Supervisor, SupervisorSettings};
+use crate::safety::core::{CoreConfig, CoreLinks, SafetyCore, StartError};
+use crate::safety::supervisor::SupervisorSettings;
 use crate::session::{Manager, SessionHandle, Status, Wiring};
 use crate::shared::Shared;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, watch};
@@ -43,14 +43,14 @@ pub struct Options {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
-    #[error("board: {0}")]
-    Board(String),
-    #[error("cannot start a thread: {0}")]
-    Thread(#[from] std::io::Error),
+    #[error("board: sim: {0}")]
+    SimBoard(#[source] std::io::Error),
+    #[error(transparent)]
+    SafetyCore(#[from] StartError),
     #[error("D-Bus: {0}")]
     Bus(#[from] zbus::Error),
     #[error("{0}")]
-    Startup(String),
+    Config(#[source] crate::config::ConfigError),
     #[error("D-Bus connection lost: {0}; exiting so that systemd restarts stimd disarmed")]
     BusLost(String),
 }
@@ -67,13 +67,13 @@ fn build_board(o: &Options) -> Result<(Board, Option<String>), DaemonError> {
             };
             board::sim::build(o.config.sim.load_ohms, out)
                 .map(|b| (b, None))
-                .map_err(|e| DaemonError::Board(format!("sim: {e}")))
+                .map_err(DaemonError::SimBoard)
         }
         BoardKind::Linux => Ok(match board::linux::build(&o.config.linux) {
             Ok(b) => (b, None),
             Err(e) => {
                 tracing::error!("hardware unavailable: {e}; serving D-Bus, refusing sessions");
-                (board::absent::build("linux"), Some(e))
+                (board::absent::build("linux"), Some(e.to_string()))
             }
         }),
     }
@@ -81,73 +81,44 @@ fn build_board(o: &Options) -> Result<(Board, Option<String>), DaemonError> {
 
 /// Runs the daemon until SIGTERM or SIGINT.
 pub async fn run(o: Options) -> Result<(), DaemonError> {
-    let limits = o
-        .config
-        .limits()
-        .map_err(|e| DaemonError::Startup(e.to_string()))?;
+    let limits = o.config.limits().map_err(DaemonError::Config)?;
     let channels = o.config.device.channels as usize;
     let (board, unavailable) = build_board(&o)?;
     let board_name = board.name;
     let sim = board.sim.clone();
     let button_edges = board.buttons;
     let shared = Arc::new(Shared::new());
-    let stop = Arc::new(AtomicBool::new(false));
 
-    // 1. Output stage off before anything can pulse.
-    let (trip_tx, trip_rx) = mpsc::unbounded_channel();
-    let (sup_tx, sup_rx) = std::sync::mpsc::channel();
-    let mut supervisor = Supervisor::new(
-        board.safety,
-        shared.clone(),
-        limits.clone(),
-        SupervisorSettings {
-            period_ns: u64::from(o.config.supervisor.period_us) * 1_000,
-            rt_priority: o.config.supervisor.rt_priority,
-            channels,
-        },
-        trip_tx,
-        sup_rx,
-    );
-    supervisor
-        .make_safe()
-        .map_err(|e| DaemonError::Board(format!("cannot switch the output stage off: {e}")))?;
-    if let Some(why) = unavailable {
-        supervisor.hardware_unavailable(why);
-    }
+    // 1–2. The safety core: output stage off before anything can pulse (and
+    // `hardware_unavailable` latched if the board is absent), the hardware watchdog handed to
+    // the supervisor, the engine and its first heartbeat, the supervisor, memory locked.
     let wd = &o.config.watchdog;
-    let hw_watchdog = if wd.device.is_empty() {
-        None
-    } else {
-        Some(
-            crate::safety::hw_watchdog::HwWatchdog::open(Path::new(&wd.device), wd.timeout_s)
-                .map_err(|e| DaemonError::Board(format!("watchdog.device = {}: {e}", wd.device)))?,
-        )
-    };
-    let supervisor = supervisor.with_hw_watchdog(hw_watchdog);
-
-    // 2. Engine, and its first heartbeat, before the supervisor watches it.
-    let engine = engine::spawn(
-        board.engine,
-        shared.clone(),
-        EngineSettings {
-            lead: Micros(o.config.engine.lead_us),
-            rt_priority: o.config.engine.rt_priority,
-            channels,
+    let (
+        core,
+        CoreLinks {
+            trips: trip_rx,
+            commands: sup_tx,
         },
-        stop.clone(),
+    ) = SafetyCore::start(
+        &shared,
+        board.engine,
+        board.safety,
+        CoreConfig {
+            limits: limits.clone(),
+            engine: EngineSettings {
+                lead: Micros(o.config.engine.lead_us),
+                rt_priority: o.config.engine.rt_priority,
+                channels,
+            },
+            supervisor: SupervisorSettings {
+                period_ns: u64::from(o.config.supervisor.period_us) * 1_000,
+                rt_priority: o.config.supervisor.rt_priority,
+                channels,
+            },
+            hw_watchdog: (!wd.device.is_empty()).then(|| (PathBuf::from(&wd.device), wd.timeout_s)),
+            hardware_unavailable: unavailable,
+        },
     )?;
-    wait_for_heartbeat(&shared).await?;
-    let supervisor = supervisor.spawn(stop.clone())?;
-    // Both real-time threads run and have touched their stacks: lock what is mapped now.
-    match engine::rt::lock_memory() {
-        Ok(l) => tracing::info!(
-            kib = l.bytes / 1024,
-            ranges = l.ranges,
-            refused = l.refused,
-            "memory locked: code, data, heap and stacks of the real-time path"
-        ),
-        Err(e) => tracing::warn!("memory locking not permitted ({e}); memory may be paged out"),
-    }
 
     // 3. History (a failure only loses history), then the session manager. Session ids come
     // from the history's allocator, above the database and the persisted id counter.
@@ -281,8 +252,7 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
             api::sim::Sim {
                 sim,
                 channels: channels as u32,
-                shared: shared.clone(),
-                limits: limits.clone(),
+                faults: core.faults(),
             },
         )?;
     }
@@ -302,7 +272,7 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
         sd_notify::NotifyState::Ready,
         sd_notify::NotifyState::Status("disarmed, ready"),
     ]);
-    shared.ready.store(true, Ordering::Release);
+    shared.mark_ready();
     tracing::info!(board = board_name, bus = ?o.bus, state_dir = %o.state_dir.display(), "stimd ready (disarmed)");
 
     let bus_lost = tokio::select! {
@@ -322,12 +292,7 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
         }
     }
     drop(conn);
-    stop.store(true, Ordering::Release);
-    let _ = tokio::task::spawn_blocking(move || {
-        let _ = engine.join();
-        let _ = supervisor.join();
-    })
-    .await;
+    let _ = tokio::task::spawn_blocking(move || core.stop()).await;
     manager_task.abort();
     // The session's end was queued before `stop` answered; wait until it is on disk.
     if !history.flush(Duration::from_secs(2)).await {
@@ -359,18 +324,6 @@ fn battery_source(sim: Option<board::sim::SimHandle>, supply: &str) -> Box<dyn F
             .filter(|p| (0..=100).contains(p))
             .unwrap_or(-1)
     })
-}
-
-async fn wait_for_heartbeat(shared: &Shared) -> Result<(), DaemonError> {
-    for _ in 0..200 {
-        if shared.engine_heartbeat_ns.load(Ordering::Acquire) != 0 {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    Err(DaemonError::Startup(
-        "the pulse engine did not start within 1 s".into(),
-    ))
 }
 
 async fn wait_for_signal() {

@@ -18,8 +18,7 @@ use crate::model::limits::ceiling;
 use crate::model::units::{MicroAmps, Micros};
 use crate::pulse::Setpoint;
 use crate::safety::fault::FaultCode;
-use crate::shared::PatternCommand;
-use crate::shared::Shared;
+use crate::shared::{EnginePort, PatternCommand};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -38,10 +37,10 @@ pub struct EngineSettings {
     pub channels: usize,
 }
 
-/// Starts the engine thread. It runs until `stop` is set.
+/// Starts the engine thread on its port to the shared state. It runs until `stop` is set.
 pub fn spawn(
     io: EngineIo,
-    shared: Arc<Shared>,
+    port: EnginePort,
     settings: EngineSettings,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
@@ -63,7 +62,7 @@ pub fn spawn(
             if let Err(e) = rt::lock_own_stack() {
                 tracing::warn!("pulse engine: cannot lock its stack ({e})");
             }
-            Engine::new(io, shared, settings).run(&stop);
+            Engine::new(io, port, settings).run(&stop);
         })
 }
 
@@ -75,7 +74,7 @@ fn prefault_stack() {
 
 struct Engine {
     io: EngineIo,
-    shared: Arc<Shared>,
+    port: EnginePort,
     settings: EngineSettings,
     /// The pattern being run (kept when a read meets a write under way).
     command: Option<PatternCommand>,
@@ -86,10 +85,10 @@ struct Engine {
 }
 
 impl Engine {
-    fn new(io: EngineIo, shared: Arc<Shared>, settings: EngineSettings) -> Engine {
+    fn new(io: EngineIo, port: EnginePort, settings: EngineSettings) -> Engine {
         Engine {
             io,
-            shared,
+            port,
             settings: EngineSettings {
                 channels: settings.channels.min(ceiling::CHANNELS),
                 ..settings
@@ -105,31 +104,27 @@ impl Engine {
         self.write_zero_all();
         while !stop.load(Ordering::Acquire) {
             let now = now_ns();
-            self.shared
-                .engine_heartbeat_ns
-                .store(now, Ordering::Release);
-            if self.shared.injected_stall_ms.load(Ordering::Relaxed) > 0 {
-                let ms = self.shared.injected_stall_ms.swap(0, Ordering::AcqRel);
+            self.port.beat(now);
+            let ms = self.port.take_stall_ms();
+            if ms > 0 {
+                // A named test hook (`FaultInjection::engine_stall`); zero on real hardware.
                 std::thread::sleep(std::time::Duration::from_millis(u64::from(ms)));
                 continue;
             }
-            if !self.shared.armed.load(Ordering::Acquire) {
+            if !self.port.armed() {
                 // Disarmed: only zero codes, no schedule (a level written while disarmed, by
                 // a defect or a race, never reaches the DAC).
                 // While halted or after a failed write, keep asserting zero (which also tells
                 // the supervisor whether the DAC answers again).
                 self.next_onset = [None; ceiling::CHANNELS];
-                if self.halted
-                    || !self.shared.dac_ok.load(Ordering::Acquire)
-                    || self.dac_nonzero.iter().any(|&n| n)
-                {
+                if self.halted || !self.port.dac_ok() || self.dac_nonzero.iter().any(|&n| n) {
                     self.write_zero_all();
                     self.resume_if_cleared();
                 }
                 sleep_until_ns(now + HEARTBEAT_NS);
                 continue;
             }
-            if self.shared.tripped.load(Ordering::Acquire) || self.halted {
+            if self.port.tripped() || self.halted {
                 // Keep asserting zero. Only the supervisor clears a fault (on an acknowledge
                 // with the cause gone): a transient bus error must not clear itself before
                 // the supervisor has seen it and tripped.
@@ -152,11 +147,8 @@ impl Engine {
             let spin_start = now_ns();
             spin_until_ns(onset);
             // Re-read: a level lowered, a trip or a disarm while we slept wins.
-            let level = self.shared.level(ch);
-            if level == 0
-                || self.shared.tripped.load(Ordering::Acquire)
-                || !self.shared.armed.load(Ordering::Acquire)
-            {
+            let level = self.port.level(ch);
+            if level == 0 || self.port.tripped() || !self.port.armed() {
                 continue;
             }
             let origin = cmd.start_ns + cmd.pattern.offset_ns(ch);
@@ -171,8 +163,8 @@ impl Engine {
             };
             if sp.is_active() && self.permitted(ch, sp) {
                 self.pulse(ch, sp, shape.gap, onset);
-                self.shared
-                    .stats
+                self.port
+                    .stats()
                     .spin_ns
                     .fetch_add(now_ns() - spin_start, Ordering::Relaxed);
             }
@@ -190,17 +182,14 @@ impl Engine {
 
     /// Leaves the halted state once the supervisor has cleared the fault and the DAC answers.
     fn resume_if_cleared(&mut self) {
-        if !self.shared.tripped.load(Ordering::Acquire)
-            && self.shared.engine_fault.load(Ordering::Acquire) == 0
-            && self.shared.dac_ok.load(Ordering::Acquire)
-        {
+        if !self.port.tripped() && !self.port.fault_pending() && self.port.dac_ok() {
             self.halted = false;
         }
     }
 
     /// Takes a newly published pattern; a new generation restarts every channel's schedule.
     fn refresh_command(&mut self) {
-        if let Some(cmd) = self.shared.pattern.read() {
+        if let Some(cmd) = self.port.pattern() {
             if self.command.map(|c| c.generation) != Some(cmd.generation) {
                 self.next_onset = [None; ceiling::CHANNELS];
             }
@@ -216,11 +205,7 @@ impl Engine {
             return best;
         };
         for ch in 0..self.settings.channels {
-            if self.shared.level(ch) == 0
-                || self.shared.telemetry[ch]
-                    .contact_lost
-                    .load(Ordering::Acquire)
-            {
+            if self.port.level(ch) == 0 || self.port.contact_lost(ch) {
                 self.next_onset[ch] = None;
                 continue;
             }
@@ -239,15 +224,13 @@ impl Engine {
     /// the channel stays at zero and `over_limit` is raised for the supervisor to trip on.
     /// Limits being replaced at this instant (a read that meets the writer) skip the pulse.
     fn permitted(&mut self, ch: usize, sp: Setpoint) -> bool {
-        let Some(limits) = self.shared.armed_limits() else {
+        let Some(limits) = self.port.armed_limits() else {
             return false;
         };
         match limits.check(ch, sp) {
             Ok(()) => true,
             Err(_) => {
-                self.shared.telemetry[ch]
-                    .refused
-                    .store(sp.pack().max(1), Ordering::Release);
+                self.port.report_refused(ch, sp);
                 self.fail(FaultCode::OverLimit);
                 false
             }
@@ -257,15 +240,11 @@ impl Engine {
     /// One symmetric biphasic pulse, spinning through the phases (and the inter-phase gap at
     /// zero, if any).
     fn pulse(&mut self, ch: usize, sp: Setpoint, gap: Micros, onset: u64) {
-        // A clone of the Arc (no allocation) so telemetry can be used while `self` writes.
-        let shared = Arc::clone(&self.shared);
-        let tel = &shared.telemetry[ch];
         let sp = Setpoint {
             amplitude: sp.amplitude.min(ceiling::PEAK_CURRENT),
             ..sp
         };
-        tel.commanded.store(sp.pack(), Ordering::Release);
-        tel.pulses.fetch_add(1, Ordering::AcqRel);
+        self.port.record_pulse(ch, sp);
         let [(a1, w1), (a2, w2)] = sp.phases();
         // Each phase starts when its frame has landed (the DAC latches at the end of the
         // transfer), so the times are taken after each write.
@@ -291,7 +270,7 @@ impl Engine {
         spin_until_ns(p2 + w2.as_nanos());
         let zeroed = self.write(ch, 0);
         let p3 = now_ns();
-        let stats = &shared.stats;
+        let stats = self.port.stats();
         stats.onset_error.record_ns(p1.saturating_sub(onset));
         stats
             .phase_error
@@ -302,13 +281,11 @@ impl Engine {
                 .record_ns((p3 - p2).abs_diff(w2.as_nanos()));
         }
         match contact {
-            Some(Ok(true)) => tel.contact_misses.store(0, Ordering::Release),
+            Some(Ok(true)) => self.port.contact_sensed(ch),
             Some(Ok(false)) if sp.amplitude.0 >= CONTACT_SENSE_MIN_UA => {
                 // No current although there should be: the pads are off. Stop this channel at
                 // once (a pad touching the skin again must not get the old intensity).
-                let misses = tel.contact_misses.fetch_add(1, Ordering::AcqRel) + 1;
-                tel.contact_lost
-                    .fetch_or(misses >= CONTACT_LOSS_PULSES, Ordering::AcqRel);
+                self.port.contact_missed(ch, CONTACT_LOSS_PULSES);
             }
             Some(Ok(false)) => {}
             Some(Err(_)) => self.fail(FaultCode::GpioError),
@@ -322,23 +299,19 @@ impl Engine {
         if nonzero {
             // Before the write: a stall inside or right after it (the DAC already holding the
             // phase) must still count towards the stuck-phase limit.
-            self.shared.telemetry[ch]
-                .nonzero_since_ns
-                .store(now_ns(), Ordering::Release);
+            self.port.set_nonzero_since(ch, now_ns());
         }
         match self.io.dac.set_current(ch, microamps) {
             Ok(()) => {
                 if !nonzero && self.dac_nonzero[ch] {
-                    self.shared.telemetry[ch]
-                        .nonzero_since_ns
-                        .store(0, Ordering::Release);
+                    self.port.set_nonzero_since(ch, 0);
                 }
                 self.dac_nonzero[ch] = nonzero;
-                self.shared.dac_ok.store(true, Ordering::Release);
+                self.port.set_dac_ok(true);
                 true
             }
             Err(_) => {
-                self.shared.dac_ok.store(false, Ordering::Release);
+                self.port.set_dac_ok(false);
                 self.fail(FaultCode::SpiError);
                 false
             }
@@ -346,9 +319,7 @@ impl Engine {
     }
 
     fn fail(&mut self, code: FaultCode) {
-        self.shared
-            .engine_fault
-            .store(code as u32, Ordering::Release);
+        self.port.report_fault(code);
         self.halted = true;
         // Best effort: if the bus still answers, the output is at zero now.
         for ch in 0..self.settings.channels {
@@ -361,16 +332,14 @@ impl Engine {
         for ch in 0..self.settings.channels {
             ok &= self.write_quiet(ch);
         }
-        self.shared.dac_ok.store(ok, Ordering::Release);
+        self.port.set_dac_ok(ok);
     }
 
     fn write_quiet(&mut self, ch: usize) -> bool {
         let ok = self.io.dac.set_current(ch, 0).is_ok();
         if ok {
             self.dac_nonzero[ch] = false;
-            self.shared.telemetry[ch]
-                .nonzero_since_ns
-                .store(0, Ordering::Release);
+            self.port.set_nonzero_since(ch, 0);
         }
         ok
     }
@@ -384,6 +353,7 @@ mod tests {
     use crate::model::limits::Shape;
     use crate::model::units::Hertz;
     use crate::safety::armed::ArmedLimits;
+    use crate::shared::Shared;
     use std::sync::atomic::AtomicU32;
     use std::time::{Duration, Instant};
 
@@ -432,13 +402,13 @@ mod tests {
             rt_priority: 1,
             channels: 1,
         };
-        let handle = spawn(io, shared.clone(), settings, stop.clone()).unwrap();
+        let handle = spawn(io, shared.engine_port(), settings, stop.clone()).unwrap();
         shared.arm(&ArmedLimits::device(&default_limits()));
         let pattern = crate::pulse::pattern::Pattern {
             gap_us: 80,
             ..crate::pulse::pattern::Pattern::steady(10_000, 150)
         };
-        shared.pattern.publish(pattern, now_ns());
+        shared.publish_pattern(pattern, now_ns());
         shared.set_level(0, 3_000);
         let start = Instant::now();
         let nonzero = || {
@@ -489,7 +459,7 @@ mod tests {
             rt_priority: 1,
             channels: 1,
         };
-        let handle = spawn(io, shared.clone(), settings, stop.clone()).unwrap();
+        let handle = spawn(io, shared.engine_port(), settings, stop.clone()).unwrap();
         if let Some(a) = &armed {
             shared.arm(a);
         }
@@ -500,16 +470,14 @@ mod tests {
         shared.set_setpoint(0, Setpoint::new(MicroAmps(level), shape));
         // Long enough for dozens of onsets at 100 Hz, or for the fault.
         let start = Instant::now();
-        while start.elapsed() < Duration::from_millis(300)
-            && shared.engine_fault.load(Ordering::Acquire) == 0
-        {
+        while start.elapsed() < Duration::from_millis(300) && shared.observe().engine_fault() == 0 {
             std::thread::sleep(Duration::from_millis(5));
         }
         std::thread::sleep(Duration::from_millis(30));
         stop.store(true, Ordering::Release);
         handle.join().unwrap();
         let v = writes.lock().unwrap().clone();
-        (v, shared.engine_fault.load(Ordering::Acquire))
+        (v, shared.observe().engine_fault())
     }
 
     #[test]
@@ -560,7 +528,7 @@ mod tests {
             rt_priority: 1,
             channels: 1,
         };
-        let handle = spawn(io, shared.clone(), settings, stop.clone()).unwrap();
+        let handle = spawn(io, shared.engine_port(), settings, stop.clone()).unwrap();
         let shape = Shape {
             phase: Micros(200),
             rate: Hertz(100.0),
@@ -569,7 +537,7 @@ mod tests {
         shared.set_setpoint(0, Setpoint::new(MicroAmps(2_000), shape));
 
         let start = Instant::now();
-        while shared.engine_fault.load(Ordering::Acquire) == 0 {
+        while shared.observe().engine_fault() == 0 {
             assert!(
                 start.elapsed() < Duration::from_secs(10),
                 "the SPI error was never reported"
@@ -579,22 +547,16 @@ mod tests {
         // No supervisor runs: the fault must stay, and the engine must not pulse again, however
         // long we wait, although the DAC answers again.
         std::thread::sleep(Duration::from_millis(200));
-        assert_eq!(
-            shared.engine_fault.load(Ordering::Acquire),
-            FaultCode::SpiError as u32
-        );
+        assert_eq!(shared.observe().engine_fault(), FaultCode::SpiError as u32);
         assert_eq!(
             writes.load(Ordering::Relaxed),
             0,
             "pulsed after an unacknowledged SPI error"
         );
-        assert!(
-            shared.dac_ok.load(Ordering::Acquire),
-            "zero writes succeed again"
-        );
+        assert!(shared.observe().dac_ok(), "zero writes succeed again");
 
         // The supervisor's acknowledge clears it; pulses resume.
-        shared.engine_fault.store(0, Ordering::Release);
+        shared.supervisor_port().clear_faults();
         let start = Instant::now();
         while writes.load(Ordering::Relaxed) == 0 {
             assert!(

@@ -4,16 +4,7 @@
 /// Tries SCHED_FIFO at `priority` for the calling thread. Returns what was granted, for the
 /// caller to log once.
 pub fn try_sched_fifo(priority: u32) -> Result<(), std::io::Error> {
-    let param = libc::sched_param {
-        sched_priority: priority as libc::c_int,
-    };
-    // SAFETY: pthread_self() is the calling thread; `param` is a valid sched_param.
-    let rc = unsafe { libc::pthread_setschedparam(libc::pthread_self(), libc::SCHED_FIFO, &param) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::from_raw_os_error(rc))
-    }
+    crate::sys::set_sched_fifo(priority)
 }
 
 /// What `lock_memory` locked.
@@ -104,14 +95,7 @@ impl<'a> Mapping<'a> {
 }
 
 fn mlock(start: usize, end: usize) -> Result<(), std::io::Error> {
-    // SAFETY: mlock only changes the residency of an address range that /proc/self/maps just
-    // listed as mapped; it reads or writes no memory itself.
-    let rc = unsafe { libc::mlock(start as *const libc::c_void, end.saturating_sub(start)) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
+    crate::sys::mlock(start, end)
 }
 
 /// Keeps the allocator from holding on to memory a hostile client made it take: buffers of
@@ -120,14 +104,7 @@ fn mlock(start: usize, end: usize) -> Result<(), std::io::Error> {
 /// every later one would stay resident), free memory at the top of the heap is returned, and
 /// the threads share at most two arenas. Call it first thing, before any thread starts.
 pub fn bound_allocator() {
-    #[cfg(target_env = "gnu")]
-    // SAFETY: mallopt takes two integers and changes only allocator tuning; called before any
-    // other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 128 * 1024);
-        libc::mallopt(libc::M_ARENA_MAX, 2);
-    }
+    crate::sys::bound_allocator(128 * 1024, 128 * 1024, 2);
 }
 
 /// Number of CPUs this process may run on.
@@ -139,17 +116,7 @@ pub fn cpu_count() -> usize {
 /// the supervisor (higher priority, periodic) never preempts the engine in the middle of a
 /// phase, which would lengthen one phase of every pulse and unbalance its charge.
 pub fn pin_to_cpu(cpu: usize) -> Result<(), std::io::Error> {
-    // SAFETY: a zeroed cpu_set_t is valid; CPU_SET writes within it for cpu < CPU_SETSIZE.
-    let rc = unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        libc::CPU_SET(cpu, &mut set);
-        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set)
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
+    crate::sys::pin_to_cpu(cpu)
 }
 
 /// The CPUs for the engine and the supervisor: the last and the first, when there are two or

@@ -162,17 +162,7 @@ impl Store {
         if let Err(e) = self.checkpoint() {
             tracing::debug!("history: checkpoint of the abandoned database: {e}");
         }
-        let mut on: std::ffi::c_int = 1;
-        // SAFETY: the handle is valid while `self.conn` lives, and SQLITE_FCNTL_PERSIST_WAL
-        // takes a pointer to an int that outlives the call.
-        let rc = unsafe {
-            rusqlite::ffi::sqlite3_file_control(
-                self.conn.handle(),
-                c"main".as_ptr(),
-                rusqlite::ffi::SQLITE_FCNTL_PERSIST_WAL,
-                (&mut on as *mut std::ffi::c_int).cast(),
-            )
-        };
+        let rc = crate::sys::sqlite_persist_wal(&self.conn, true);
         if rc != rusqlite::ffi::SQLITE_OK {
             tracing::debug!("history: cannot keep the abandoned WAL on close (rc {rc})");
         }

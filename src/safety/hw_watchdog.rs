@@ -5,11 +5,7 @@
 
 use std::fs::File;
 use std::io::Write;
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
-
-/// `WDIOC_SETTIMEOUT` = `_IOWR('W', 6, int)`, the same on every Linux architecture we build.
-const WDIOC_SETTIMEOUT: u32 = 0xC004_5706;
 
 pub struct HwWatchdog {
     file: File,
@@ -23,18 +19,14 @@ impl HwWatchdog {
     /// `ioctl`) is accepted with a warning, so the behaviour can be tested without hardware.
     pub fn open(path: &Path, timeout_s: u32) -> std::io::Result<HwWatchdog> {
         let file = std::fs::OpenOptions::new().write(true).open(path)?;
-        let mut t: libc::c_int = timeout_s as libc::c_int;
-        // SAFETY: WDIOC_SETTIMEOUT reads and writes one int we own; the fd is open.
-        let r = unsafe { libc::ioctl(file.as_raw_fd(), WDIOC_SETTIMEOUT as _, &mut t) };
-        if r != 0 {
-            let e = std::io::Error::last_os_error();
-            if e.raw_os_error() == Some(libc::ENOTTY) {
-                tracing::warn!(path = %path.display(), "watchdog: not a watchdog device; its timeout was not set");
-            } else {
-                return Err(e);
+        match crate::sys::watchdog_set_timeout(&file, timeout_s) {
+            Ok(t) => {
+                tracing::info!(path = %path.display(), timeout_s = t, "watchdog: hardware watchdog armed")
             }
-        } else {
-            tracing::info!(path = %path.display(), timeout_s = t, "watchdog: hardware watchdog armed");
+            Err(e) if e.raw_os_error() == Some(libc::ENOTTY) => {
+                tracing::warn!(path = %path.display(), "watchdog: not a watchdog device; its timeout was not set");
+            }
+            Err(e) => return Err(e),
         }
         Ok(HwWatchdog {
             file,

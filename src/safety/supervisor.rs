@@ -11,12 +11,12 @@
 use super::armed::ArmedLimits;
 use super::envelope::Envelope;
 use super::fault::{FaultCode, Trip};
-use crate::board::SafetyIo;
+use crate::board::{BoardError, SafetyIo};
 use crate::clock::{now_ns, sleep_until_ns};
 use crate::model::limits::ceiling;
 use crate::model::limits::Limits;
 use crate::model::units::MicroAmps;
-use crate::shared::Shared;
+use crate::shared::SupervisorPort;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use tokio::sync::{mpsc as tmpsc, oneshot};
@@ -35,7 +35,45 @@ pub const MANAGER_TIMEOUT_NS: u64 = 2_000_000_000;
 /// Requests to the supervisor.
 pub enum Command {
     /// Clear the latched fault if its cause is gone; the reply says why not otherwise.
-    Acknowledge(oneshot::Sender<Result<(), String>>),
+    Acknowledge(oneshot::Sender<Result<(), AckRefusal>>),
+}
+
+/// Why an acknowledge was refused: the fault's cause is not gone. The texts are what
+/// `AcknowledgeFault` answers (after "cannot acknowledge: ").
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AckRefusal {
+    #[error(
+        "the hardware could not be opened at start-up; fix it or the [linux] \
+         configuration, then restart stimd"
+    )]
+    HardwareUnavailable,
+    #[error("the pulse engine is not running")]
+    EngineNotRunning,
+    #[error("the DAC does not accept writes")]
+    DacFailing,
+    #[error("the DAC is not at zero yet")]
+    DacNotZero,
+    #[error("channel {channel}'s level {level} is still above the peak limit {peak}")]
+    LevelAbovePeak {
+        channel: usize,
+        level: MicroAmps,
+        peak: MicroAmps,
+    },
+    #[error("the overcurrent input is still active")]
+    OvercurrentActive,
+    #[error("the overcurrent input cannot be read: {0}")]
+    OvercurrentUnreadable(#[source] BoardError),
+    #[error("the interlock line cannot be driven: {0}")]
+    InterlockFailing(#[source] BoardError),
+}
+
+/// The output stage could not be put in its safe state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MakeSafeError {
+    #[error("interlock: {0}")]
+    Interlock(#[source] BoardError),
+    #[error("hv_enable: {0}")]
+    HvEnable(#[source] BoardError),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -47,7 +85,7 @@ pub struct SupervisorSettings {
 
 pub struct Supervisor {
     io: SafetyIo,
-    shared: Arc<Shared>,
+    port: SupervisorPort,
     limits: Limits,
     settings: SupervisorSettings,
     trips: tmpsc::UnboundedSender<Trip>,
@@ -66,7 +104,7 @@ pub struct Supervisor {
 impl Supervisor {
     pub fn new(
         io: SafetyIo,
-        shared: Arc<Shared>,
+        port: SupervisorPort,
         limits: Limits,
         settings: SupervisorSettings,
         trips: tmpsc::UnboundedSender<Trip>,
@@ -76,7 +114,7 @@ impl Supervisor {
         let watchdog = sd_notify::watchdog_enabled().map(|d| ((d.as_nanos() / 2) as u64, 0u64));
         Supervisor {
             io,
-            shared,
+            port,
             limits,
             settings,
             trips,
@@ -104,12 +142,14 @@ impl Supervisor {
         self.trip(FaultCode::HardwareUnavailable, message);
     }
 
-    /// Puts the output stage in its safe state. Called before anything else can run.
-    pub fn make_safe(&mut self) -> Result<(), String> {
+    /// Puts the output stage in its safe state. Called before anything else can run. Both
+    /// lines are driven even if the first fails.
+    pub fn make_safe(&mut self) -> Result<(), MakeSafeError> {
         let a = self.io.interlock.set(false);
         let b = self.io.hv_enable.set(false);
         self.output_on = false;
-        a.and(b).map_err(|e| e.to_string())
+        a.map_err(MakeSafeError::Interlock)?;
+        b.map_err(MakeSafeError::HvEnable)
     }
 
     /// Runs the loop on a new thread until `stop` is set; output is off when it returns.
@@ -179,7 +219,7 @@ impl Supervisor {
     }
 
     fn drive_output(&mut self, now: u64) {
-        let want = self.shared.armed.load(Ordering::Acquire) && self.latched.is_none();
+        let want = self.port.armed() && self.latched.is_none();
         if want && !self.output_on {
             if let Err(e) = self.io.hv_enable.set(true) {
                 return self.trip(FaultCode::GpioError, format!("hv_enable: {e}"));
@@ -201,9 +241,7 @@ impl Supervisor {
 
     /// Finds the first violated rule, if any.
     fn check(&mut self, now: u64) -> Option<(FaultCode, String)> {
-        let shared = Arc::clone(&self.shared);
-        let s = &shared;
-        let hb = s.engine_heartbeat_ns.load(Ordering::Acquire);
+        let hb = self.port.engine_heartbeat_ns();
         if now.saturating_sub(hb) > ENGINE_HEARTBEAT_TIMEOUT_NS {
             let ms = now.saturating_sub(hb) / 1_000_000;
             return Some((
@@ -211,7 +249,7 @@ impl Supervisor {
                 format!("no engine heartbeat for {ms} ms (limit 15 ms)"),
             ));
         }
-        if let Some(code) = FaultCode::from_u32(s.engine_fault.load(Ordering::Acquire)) {
+        if let Some(code) = self.port.engine_fault() {
             return Some((code, self.engine_fault_message(code)));
         }
         match self.io.overcurrent.is_active() {
@@ -221,8 +259,7 @@ impl Supervisor {
         }
         let stuck_ns = self.limits.max_phase_width.as_nanos() + 1_000_000;
         for ch in 0..self.settings.channels {
-            let tel = &s.telemetry[ch];
-            let since = tel.nonzero_since_ns.load(Ordering::Acquire);
+            let since = self.port.nonzero_since_ns(ch);
             if since != 0 && now.saturating_sub(since) > stuck_ns {
                 let us = now.saturating_sub(since) / 1_000;
                 return Some((
@@ -233,13 +270,13 @@ impl Supervisor {
                     ),
                 ));
             }
-            self.envelopes[ch].follow_level(MicroAmps(s.level(ch)), now);
-            let pulses = tel.pulses.load(Ordering::Acquire);
+            self.envelopes[ch].follow_level(MicroAmps(self.port.level(ch)), now);
+            let pulses = self.port.pulses(ch);
             if pulses == self.seen_pulses[ch] {
                 continue;
             }
             self.seen_pulses[ch] = pulses;
-            let sp = s.commanded(ch);
+            let sp = self.port.commanded(ch);
             if let Some(v) = self.pulse_violation(ch, sp, now) {
                 return Some(v);
             }
@@ -251,11 +288,9 @@ impl Supervisor {
     fn engine_fault_message(&self, code: FaultCode) -> String {
         if code == FaultCode::OverLimit {
             for ch in 0..self.settings.channels {
-                let word = self.shared.telemetry[ch].refused.load(Ordering::Acquire);
-                if word == 0 {
+                let Some(sp) = self.port.refused(ch) else {
                     continue;
-                }
-                let sp = crate::pulse::Setpoint::unpack(word);
+                };
                 let why = self
                     .limits_in_force()
                     .check(ch, sp)
@@ -274,8 +309,8 @@ impl Supervisor {
     /// The limits pulses are checked against: the session's while output is armed (the device
     /// limits narrowed by the person and the program), else the device's.
     fn limits_in_force(&self) -> ArmedLimits {
-        let armed = self.shared.armed.load(Ordering::Acquire);
-        match self.shared.armed_limits().filter(|_| armed) {
+        let armed = self.port.armed();
+        match self.port.armed_limits().filter(|_| armed) {
             Some(l) => l,
             None => ArmedLimits::device(&self.limits),
         }
@@ -313,72 +348,58 @@ impl Supervisor {
 
     fn trip(&mut self, code: FaultCode, message: String) {
         self.cut_output();
-        self.shared.tripped.store(true, Ordering::Release);
+        self.port.trip();
         self.latched = Some(code);
         tracing::error!(code = code.as_str(), "safety trip: {message}");
         let _ = self.trips.send(Trip { code, message });
     }
 
-    fn acknowledge(&mut self, now: u64) -> Result<(), String> {
+    fn acknowledge(&mut self, now: u64) -> Result<(), AckRefusal> {
         let Some(code) = self.latched else {
             return Ok(());
         };
         if code == FaultCode::HardwareUnavailable {
-            return Err(
-                "the hardware could not be opened at start-up; fix it or the [linux] \
-                 configuration, then restart stimd"
-                    .into(),
-            );
+            return Err(AckRefusal::HardwareUnavailable);
         }
-        let s = &self.shared;
-        if now.saturating_sub(s.engine_heartbeat_ns.load(Ordering::Acquire))
-            > ENGINE_HEARTBEAT_TIMEOUT_NS
-        {
-            return Err("the pulse engine is not running".into());
+        let p = &self.port;
+        if now.saturating_sub(p.engine_heartbeat_ns()) > ENGINE_HEARTBEAT_TIMEOUT_NS {
+            return Err(AckRefusal::EngineNotRunning);
         }
-        if !s.dac_ok.load(Ordering::Acquire) {
-            return Err("the DAC does not accept writes".into());
+        if !p.dac_ok() {
+            return Err(AckRefusal::DacFailing);
         }
-        let held = (0..self.settings.channels)
-            .any(|ch| s.telemetry[ch].nonzero_since_ns.load(Ordering::Acquire) != 0);
-        if held {
-            return Err("the DAC is not at zero yet".into());
+        if (0..self.settings.channels).any(|ch| p.nonzero_since_ns(ch) != 0) {
+            return Err(AckRefusal::DacNotZero);
         }
         let peak = self.limits.peak_current;
-        if let Some(ch) = (0..self.settings.channels).find(|&ch| s.level(ch) > peak.0) {
-            return Err(format!(
-                "channel {ch}'s level {} is still above the peak limit {peak}",
-                MicroAmps(s.level(ch))
-            ));
+        if let Some(ch) = (0..self.settings.channels).find(|&ch| p.level(ch) > peak.0) {
+            return Err(AckRefusal::LevelAbovePeak {
+                channel: ch,
+                level: MicroAmps(p.level(ch)),
+                peak,
+            });
         }
         match self.io.overcurrent.is_active() {
-            Ok(true) => return Err("the overcurrent input is still active".into()),
-            Err(e) => return Err(format!("the overcurrent input cannot be read: {e}")),
+            Ok(true) => return Err(AckRefusal::OvercurrentActive),
+            Err(e) => return Err(AckRefusal::OvercurrentUnreadable(e)),
             Ok(false) => {}
         }
         if let Err(e) = self.io.interlock.set(false) {
-            return Err(format!("the interlock line cannot be driven: {e}"));
+            return Err(AckRefusal::InterlockFailing(e));
         }
         tracing::info!(code = code.as_str(), "fault acknowledged, cause gone");
         self.latched = None;
-        for tel in &s.telemetry {
-            tel.refused.store(0, Ordering::Release);
-        }
-        s.engine_fault.store(0, Ordering::Release);
-        s.tripped.store(false, Ordering::Release);
+        self.port.clear_faults();
         Ok(())
     }
 
     /// Pets systemd's watchdog and the hardware one, each when due, only while the engine, the
     /// session manager and the D-Bus connection are alive and the daemon has said READY.
     fn pet_watchdog(&mut self, now: u64) {
-        let s = &self.shared;
-        let engine_alive =
-            now.saturating_sub(s.engine_heartbeat_ns.load(Ordering::Acquire)) < MANAGER_TIMEOUT_NS;
-        let manager_alive =
-            now.saturating_sub(s.manager_heartbeat_ns.load(Ordering::Acquire)) < MANAGER_TIMEOUT_NS;
-        let bus_alive = s.bus_alive.load(Ordering::Acquire);
-        if !(engine_alive && manager_alive && bus_alive && s.ready.load(Ordering::Acquire)) {
+        let p = &self.port;
+        let engine_alive = now.saturating_sub(p.engine_heartbeat_ns()) < MANAGER_TIMEOUT_NS;
+        let manager_alive = now.saturating_sub(p.manager_heartbeat_ns()) < MANAGER_TIMEOUT_NS;
+        if !(engine_alive && manager_alive && p.bus_alive() && p.ready()) {
             return;
         }
         if let Some(w) = self.hw_watchdog.as_mut() {
@@ -398,6 +419,7 @@ impl Supervisor {
 mod tests {
     use super::*;
     use crate::config::Config;
+    use crate::shared::Shared;
 
     fn supervisor() -> (Supervisor, Arc<Shared>) {
         let (sup, shared, _) = supervisor_with(None);
@@ -423,7 +445,7 @@ mod tests {
         let limits = Config::default().limits().unwrap();
         let sup = Supervisor::new(
             board.safety,
-            shared.clone(),
+            shared.supervisor_port(),
             limits,
             settings,
             trips,
@@ -440,14 +462,14 @@ mod tests {
         let input = crate::board::edge::EdgeInput(edges.clone());
         let (mut sup, shared, mut trips) = supervisor_with(Some(Box::new(input)));
         let now = now_ns();
-        shared.engine_heartbeat_ns.store(now, Ordering::Release);
+        shared.engine_port().beat(now);
         sup.step(now);
         assert_eq!(sup.latched, None);
         edges.record(true);
         edges.record(false);
         sup.step(now + 100_000);
         assert_eq!(sup.latched, Some(FaultCode::Overcurrent));
-        assert!(shared.tripped.load(Ordering::Acquire));
+        assert!(shared.observe().tripped());
         assert_eq!(trips.try_recv().unwrap().code, FaultCode::Overcurrent);
         // The line is quiet again: the cause is gone.
         sup.acknowledge(now + 200_000).unwrap();
@@ -465,21 +487,21 @@ mod tests {
         let (sup, shared) = supervisor();
         let hw = crate::safety::hw_watchdog::HwWatchdog::open(&file, 3).unwrap();
         let mut sup = sup.with_hw_watchdog(Some(hw));
-        shared.ready.store(true, Ordering::Release);
+        shared.mark_ready();
         let len = || std::fs::metadata(&file).unwrap().len();
         let mut now = 10_000_000_000;
         for _ in 0..3 {
             now += 2_000_000_000;
-            shared.engine_heartbeat_ns.store(now, Ordering::Release);
-            shared.manager_heartbeat_ns.store(now, Ordering::Release);
+            shared.engine_port().beat(now);
+            shared.beat_manager(now);
             sup.pet_watchdog(now);
         }
         assert_eq!(len(), 3, "petted while healthy");
-        shared.bus_alive.store(false, Ordering::Release);
+        shared.mark_bus_lost();
         for _ in 0..3 {
             now += 2_000_000_000;
-            shared.engine_heartbeat_ns.store(now, Ordering::Release);
-            shared.manager_heartbeat_ns.store(now, Ordering::Release);
+            shared.engine_port().beat(now);
+            shared.beat_manager(now);
             sup.pet_watchdog(now);
         }
         assert_eq!(len(), 3, "petted after the bus was lost");
@@ -505,13 +527,10 @@ mod tests {
             [shape],
         ));
         let now = now_ns();
-        shared.engine_heartbeat_ns.store(now, Ordering::Release);
+        shared.engine_port().beat(now);
         sup.step(now);
         let sp = Setpoint::new(MicroAmps(9_000), shape);
-        shared.telemetry[0]
-            .commanded
-            .store(sp.pack(), Ordering::Release);
-        shared.telemetry[0].pulses.store(1, Ordering::Release);
+        shared.engine_port().record_pulse(0, sp);
         sup.step(now + 100_000);
         let t = trips.try_recv().expect("a trip");
         assert_eq!(t.code, FaultCode::OverLimit);
@@ -526,9 +545,10 @@ mod tests {
         assert_eq!(t.code, FaultCode::HardwareUnavailable);
         assert!(t.message.contains("/dev/spidev0.0"));
         let now = now_ns();
-        shared.engine_heartbeat_ns.store(now, Ordering::Release);
+        shared.engine_port().beat(now);
         let e = sup.acknowledge(now).unwrap_err();
-        assert!(e.contains("restart stimd"), "{e}");
+        assert_eq!(e, AckRefusal::HardwareUnavailable);
+        assert!(e.to_string().contains("restart stimd"), "{e}");
         assert_eq!(sup.latched, Some(FaultCode::HardwareUnavailable));
     }
 
@@ -537,14 +557,14 @@ mod tests {
         let (mut sup, shared) = supervisor();
         sup.trip(FaultCode::OverLimit, "test".into());
         let now = now_ns();
-        shared.engine_heartbeat_ns.store(now, Ordering::Release);
+        shared.engine_port().beat(now);
         shared.set_level(1, 60_001);
-        let e = sup.acknowledge(now).unwrap_err();
+        let e = sup.acknowledge(now).unwrap_err().to_string();
         assert!(e.contains("channel 1") && e.contains("60001"), "{e}");
         assert_eq!(sup.latched, Some(FaultCode::OverLimit));
         shared.set_level(1, 60_000);
         sup.acknowledge(now).unwrap();
         assert_eq!(sup.latched, None);
-        assert!(!shared.tripped.load(Ordering::Acquire));
+        assert!(!shared.observe().tripped());
     }
 }

@@ -1,6 +1,7 @@
 //! Edge events from gpio-cdev lines, read by tokio tasks: the overcurrent comparator feeds an
 //! `EdgeState` the supervisor reads, the push buttons feed the `buttons` task.
 
+use super::LinuxError;
 use crate::board::edge::EdgeState;
 use crate::board::{Button, ButtonEdge};
 use crate::clock::now_ns;
@@ -16,10 +17,15 @@ fn watch(
     at: String,
     mut on_edge: impl FnMut(bool) -> bool + Send + 'static,
     on_error: impl FnOnce() + Send + 'static,
-) -> Result<(), String> {
-    let runtime = tokio::runtime::Handle::try_current()
-        .map_err(|e| format!("{at}: edge events need the daemon's runtime ({e})"))?;
-    let mut events = AsyncLineEventHandle::new(handle).map_err(|e| format!("{at}: {e}"))?;
+) -> Result<(), LinuxError> {
+    let runtime = match tokio::runtime::Handle::try_current() {
+        Ok(r) => r,
+        Err(source) => return Err(LinuxError::NoRuntime { at, source }),
+    };
+    let mut events = match AsyncLineEventHandle::new(handle) {
+        Ok(e) => e,
+        Err(source) => return Err(LinuxError::Line { at, source }),
+    };
     runtime.spawn(async move {
         while let Some(event) = events.next().await {
             match event {
@@ -40,8 +46,11 @@ fn watch(
 }
 
 /// The overcurrent comparator as an edge-reported input.
-pub fn overcurrent(handle: LineEventHandle, at: String) -> Result<Arc<EdgeState>, String> {
-    let level = handle.get_value().map_err(|e| format!("{at}: {e}"))?;
+pub fn overcurrent(handle: LineEventHandle, at: String) -> Result<Arc<EdgeState>, LinuxError> {
+    let level = match handle.get_value() {
+        Ok(v) => v,
+        Err(source) => return Err(LinuxError::Line { at, source }),
+    };
     let state = EdgeState::new(level != 0);
     let (s1, s2) = (state.clone(), state.clone());
     watch(
@@ -62,7 +71,7 @@ pub fn button(
     at: String,
     button: Button,
     tx: UnboundedSender<ButtonEdge>,
-) -> Result<(), String> {
+) -> Result<(), LinuxError> {
     watch(
         handle,
         at,

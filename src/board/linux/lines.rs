@@ -3,6 +3,7 @@
 //! requested inactive; inputs either plainly or for edge events. Every error names the line,
 //! where it was looked for, and the OS error.
 
+use super::LinuxError;
 use crate::config::{LineSpec, LinuxConfig};
 use gpio_cdev::{Chip, EventRequestFlags, Line, LineEventHandle, LineRequestFlags};
 use linux_embedded_hal::CdevPin;
@@ -31,27 +32,27 @@ impl<'a> Lines<'a> {
     }
 
     /// An output, requested inactive.
-    pub fn output(&mut self, key: &str) -> Result<CdevPin, String> {
+    pub fn output(&mut self, key: &str) -> Result<CdevPin, LinuxError> {
         let (line, at) = self.find(key)?;
         let handle = line
             .request(self.flags(key, LineRequestFlags::OUTPUT), 0, CONSUMER)
-            .map_err(|e| format!("{at}: {e}"))?;
+            .map_err(|source| line_error(&at, source))?;
         tracing::info!("{at}: output, inactive");
-        CdevPin::new(handle).map_err(|e| format!("{at}: {e}"))
+        CdevPin::new(handle).map_err(|source| LinuxError::Line { at, source })
     }
 
     /// An input read by polling.
-    pub fn input(&mut self, key: &str) -> Result<CdevPin, String> {
+    pub fn input(&mut self, key: &str) -> Result<CdevPin, LinuxError> {
         let (line, at) = self.find(key)?;
         let handle = line
             .request(self.flags(key, LineRequestFlags::INPUT), 0, CONSUMER)
-            .map_err(|e| format!("{at}: {e}"))?;
+            .map_err(|source| line_error(&at, source))?;
         tracing::info!("{at}: input");
-        CdevPin::new(handle).map_err(|e| format!("{at}: {e}"))
+        CdevPin::new(handle).map_err(|source| LinuxError::Line { at, source })
     }
 
     /// An input that reports both edges, and where it is (for messages).
-    pub fn events(&mut self, key: &str) -> Result<(LineEventHandle, String), String> {
+    pub fn events(&mut self, key: &str) -> Result<(LineEventHandle, String), LinuxError> {
         let (line, at) = self.find(key)?;
         let handle = line
             .events(
@@ -59,7 +60,7 @@ impl<'a> Lines<'a> {
                 EventRequestFlags::BOTH_EDGES,
                 CONSUMER,
             )
-            .map_err(|e| format!("{at}: {e}"))?;
+            .map_err(|source| line_error(&at, source))?;
         tracing::info!("{at}: input, edge events");
         Ok((handle, at))
     }
@@ -73,11 +74,10 @@ impl<'a> Lines<'a> {
     }
 
     /// The line for `key`, and a description of where it is.
-    fn find(&mut self, key: &str) -> Result<(Line, String), String> {
-        let spec = self
-            .cfg
-            .line(key)
-            .ok_or_else(|| format!("GPIO line {key}: not a line of the board"))?;
+    fn find(&mut self, key: &str) -> Result<(Line, String), LinuxError> {
+        let spec = self.cfg.line(key).ok_or_else(|| LinuxError::NotALine {
+            key: key.to_string(),
+        })?;
         let (path, offset) = match spec {
             LineSpec::Offset(offset) => (&self.cfg.gpio_chip, *offset),
             LineSpec::At { chip, offset } => (chip, *offset),
@@ -86,16 +86,24 @@ impl<'a> Lines<'a> {
         let at = format!("GPIO line {key} ({path} offset {offset})");
         let chip = match self.chips.entry(path.clone()) {
             Entry::Occupied(e) => e.into_mut(),
-            Entry::Vacant(e) => e.insert(Chip::new(path).map_err(|e| format!("{at}: {e}"))?),
+            Entry::Vacant(e) => {
+                e.insert(Chip::new(path).map_err(|source| line_error(&at, source))?)
+            }
         };
-        let line = chip.get_line(offset).map_err(|e| format!("{at}: {e}"))?;
+        let line = chip
+            .get_line(offset)
+            .map_err(|source| line_error(&at, source))?;
         Ok((line, at))
     }
 }
 
 /// Looks a line name up on every GPIO chip.
-fn by_name(key: &str, name: &str) -> Result<(Line, String), String> {
-    let chips = gpio_cdev::chips().map_err(|e| format!("GPIO line {key} ({name:?}): {e}"))?;
+fn by_name(key: &str, name: &str) -> Result<(Line, String), LinuxError> {
+    let chips = gpio_cdev::chips().map_err(|source| LinuxError::Chips {
+        key: key.to_string(),
+        name: name.to_string(),
+        source,
+    })?;
     for chip in chips.flatten() {
         for line in chip.lines() {
             if line.info().is_ok_and(|i| i.name() == Some(name)) {
@@ -108,7 +116,15 @@ fn by_name(key: &str, name: &str) -> Result<(Line, String), String> {
             }
         }
     }
-    Err(format!(
-        "GPIO line {key}: no line named {name:?} on any GPIO chip (see `gpioinfo`)"
-    ))
+    Err(LinuxError::NoLineNamed {
+        key: key.to_string(),
+        name: name.to_string(),
+    })
+}
+
+fn line_error(at: &str, source: gpio_cdev::Error) -> LinuxError {
+    LinuxError::Line {
+        at: at.to_string(),
+        source,
+    }
 }

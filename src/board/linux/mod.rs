@@ -12,18 +12,68 @@ mod lines;
 use super::dac::dac8552::Dac8552;
 use super::dac::mcp4922::Mcp4922;
 use super::edge::EdgeInput;
-use super::{Board, Button, Dac, EngineIo, SafetyIo};
+use super::{Board, BoardError, Button, Dac, EngineIo, SafetyIo};
 use crate::config::LinuxConfig;
 use crate::model::limits::ceiling;
 use lines::Lines;
 use linux_embedded_hal::SpidevDevice;
 use spidev::{SpiModeFlags, SpidevOptions};
 
-/// Opens the board. Fails with a message naming the device or line that is missing or busy.
+/// Why the linux board could not be opened: each names the device or line, and keeps the OS
+/// error as its source.
+#[derive(Debug, thiserror::Error)]
+pub enum LinuxError {
+    #[error("SPI device {device}: {source}")]
+    SpiOpen {
+        device: String,
+        #[source]
+        source: linux_embedded_hal::SPIError,
+    },
+    #[error("SPI device {device}: cannot configure: {source}")]
+    SpiConfigure {
+        device: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("DAC on {device}: cannot write zero: {source}")]
+    DacZero {
+        device: String,
+        #[source]
+        source: BoardError,
+    },
+    #[error("GPIO line {key}: not a line of the board")]
+    NotALine { key: String },
+    /// A line (described by `at`: its key, chip and offset or name) failed.
+    #[error("{at}: {source}")]
+    Line {
+        at: String,
+        #[source]
+        source: gpio_cdev::Error,
+    },
+    #[error("GPIO line {key} ({name:?}): {source}")]
+    Chips {
+        key: String,
+        name: String,
+        #[source]
+        source: gpio_cdev::Error,
+    },
+    #[error("GPIO line {key}: no line named {name:?} on any GPIO chip (see `gpioinfo`)")]
+    NoLineNamed { key: String, name: String },
+    #[error("{at}: edge events need the daemon's runtime ({source})")]
+    NoRuntime {
+        at: String,
+        #[source]
+        source: tokio::runtime::TryCurrentError,
+    },
+}
+
+/// Opens the board. Fails with an error naming the device or line that is missing or busy.
 /// Must run inside the daemon's tokio runtime (edge events are read by its tasks).
-pub fn build(cfg: &LinuxConfig) -> Result<Board, String> {
-    let mut spi = SpidevDevice::open(&cfg.spi_device)
-        .map_err(|e| format!("SPI device {}: {e}", cfg.spi_device))?;
+pub fn build(cfg: &LinuxConfig) -> Result<Board, LinuxError> {
+    let mut spi = SpidevDevice::open(&cfg.spi_device).map_err(|source| LinuxError::SpiOpen {
+        device: cfg.spi_device.clone(),
+        source,
+    })?;
     let mode = match cfg.spi_mode {
         1 => SpiModeFlags::SPI_MODE_1,
         2 => SpiModeFlags::SPI_MODE_2,
@@ -37,7 +87,10 @@ pub fn build(cfg: &LinuxConfig) -> Result<Board, String> {
         .build();
     spi.0
         .configure(&options)
-        .map_err(|e| format!("SPI device {}: cannot configure: {e}", cfg.spi_device))?;
+        .map_err(|source| LinuxError::SpiConfigure {
+            device: cfg.spi_device.clone(),
+            source,
+        })?;
 
     let mut dac: Box<dyn Dac> = if cfg.dac == "dac8552" {
         Box::new(Dac8552::new(spi))
@@ -47,7 +100,10 @@ pub fn build(cfg: &LinuxConfig) -> Result<Board, String> {
     // Both chips are write-only: a zero written without an error is all that can be checked.
     for ch in 0..ceiling::CHANNELS {
         dac.set_current(ch, 0)
-            .map_err(|e| format!("DAC on {}: cannot write zero: {e}", cfg.spi_device))?;
+            .map_err(|source| LinuxError::DacZero {
+                device: cfg.spi_device.clone(),
+                source,
+            })?;
     }
 
     let mut lines = Lines::new(cfg);
@@ -95,7 +151,7 @@ mod tests {
             spi_device: "/dev/spidev-stimd-test-none".into(),
             ..LinuxConfig::default()
         };
-        let e = build(&cfg).err().expect("no such device");
+        let e = build(&cfg).err().expect("no such device").to_string();
         assert!(
             e.starts_with("SPI device /dev/spidev-stimd-test-none: "),
             "{e}"

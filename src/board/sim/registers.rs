@@ -9,7 +9,6 @@
 
 use std::fs::OpenOptions;
 use std::io;
-use std::os::fd::AsRawFd;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU16, AtomicU32, AtomicU64, Ordering};
 
@@ -25,6 +24,7 @@ pub const INTERLOCK_TIMEOUT_NS: u64 = 10_000_000;
 /// Every register of the modelled board. `repr(C)` and atomics only, so two processes that
 /// map the same file agree on it; all-zero bytes are a valid value.
 #[repr(C)]
+#[derive(Default)]
 pub struct Registers {
     magic: AtomicU64,
     pub codes: [AtomicU16; 2],
@@ -109,10 +109,7 @@ impl Backing {
     /// is created or overwritten.
     pub fn new(file: Option<&Path>) -> io::Result<Backing> {
         let b = match file {
-            None => {
-                // SAFETY: every field is an atomic integer or bool, for which zero is valid.
-                Backing::Heap(Box::new(unsafe { std::mem::zeroed() }))
-            }
+            None => Backing::Heap(Box::default()),
             Some(path) => Backing::Mapped(Mapping::create(path)?),
         };
         b.reset();
@@ -130,14 +127,8 @@ impl std::ops::Deref for Backing {
     }
 }
 
-/// A `MAP_SHARED` mapping of a register file, unmapped on drop.
-pub struct Mapping {
-    ptr: std::ptr::NonNull<Registers>,
-}
-
-// SAFETY: the mapping holds only atomics; access goes through `&Registers`.
-unsafe impl Send for Mapping {}
-unsafe impl Sync for Mapping {}
+/// A `MAP_SHARED` mapping of a register file, unmapped on drop (`sys::SharedMap`).
+pub struct Mapping(crate::sys::SharedMap<Registers>);
 
 const SIZE: usize = std::mem::size_of::<Registers>();
 
@@ -177,39 +168,12 @@ impl Mapping {
     }
 
     fn map(f: &std::fs::File) -> io::Result<Mapping> {
-        // SAFETY: a fresh shared mapping of a file of exactly SIZE bytes; the fd may be closed
-        // afterwards (the mapping keeps the file).
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                SIZE,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
-                f.as_raw_fd(),
-                0,
-            )
-        };
-        if p == libc::MAP_FAILED {
-            return Err(io::Error::last_os_error());
-        }
-        let ptr = std::ptr::NonNull::new(p.cast::<Registers>())
-            .ok_or_else(|| io::Error::other("mmap returned null"))?;
-        Ok(Mapping { ptr })
+        crate::sys::SharedMap::map(f).map(Mapping)
     }
 
-    /// The registers. Page-aligned, and valid for any bytes, so always a valid reference.
+    /// The registers.
     pub fn registers(&self) -> &Registers {
-        // SAFETY: the mapping is live until drop and at least SIZE bytes long.
-        unsafe { self.ptr.as_ref() }
-    }
-}
-
-impl Drop for Mapping {
-    fn drop(&mut self) {
-        // SAFETY: unmapping exactly what `map` mapped, once.
-        unsafe {
-            libc::munmap(self.ptr.as_ptr().cast(), SIZE);
-        }
+        self.0.get()
     }
 }
 
