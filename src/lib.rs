@@ -10,12 +10,8 @@
 pub mod api;
 pub mod board;
 pub mod buttons;
-// Not yet through `sys`: care's user/group and local-time calls and one FIFO in config's tests
-// (their owners are changing those modules; they move to `sys` with that work).
-#[allow(unsafe_code)]
 pub mod care;
 pub mod clock;
-#[cfg_attr(test, allow(unsafe_code))]
 pub mod config;
 pub mod daemon;
 pub mod engine;

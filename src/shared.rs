@@ -40,6 +40,9 @@ struct ChannelTelemetry {
     /// armed limits (0 = none): what the supervisor's `over_limit` trip reports. Also cleared
     /// by the supervisor's acknowledge (`SupervisorPort::clear_faults`).
     refused: AtomicU64,
+    /// When the engine refused that pulse (monotonic ns, 0 = none): the moment the
+    /// over-limit output would have begun, from which `bench faults` measures the trip.
+    refused_at_ns: AtomicU64,
 }
 
 /// Written by the session side only: the session manager (or a bench standing in for it), and
@@ -335,6 +338,8 @@ impl EnginePort {
     /// Records the pulse refused on `channel` for being above the armed limits.
     pub fn report_refused(&self, channel: usize, sp: Setpoint) {
         if let Some(t) = self.0.engine.telemetry.get(channel) {
+            t.refused_at_ns
+                .store(crate::clock::now_ns(), Ordering::Release);
             t.refused.store(sp.pack().max(1), Ordering::Release);
         }
     }
@@ -457,6 +462,7 @@ impl SupervisorPort {
     pub fn clear_faults(&self) {
         for tel in &self.0.engine.telemetry {
             tel.refused.store(0, Ordering::Release);
+            tel.refused_at_ns.store(0, Ordering::Release);
         }
         self.0.engine.fault.store(0, Ordering::Release);
         self.0.supervisor.tripped.store(false, Ordering::Release);
@@ -506,6 +512,15 @@ impl InjectionPort {
 pub struct Observer<'a>(&'a Shared);
 
 impl<'a> Observer<'a> {
+    /// When the engine last refused a pulse on `channel` for the armed limits (0 = none).
+    pub fn refused_at_ns(&self, channel: usize) -> u64 {
+        self.0
+            .engine
+            .telemetry
+            .get(channel)
+            .map_or(0, |t| t.refused_at_ns.load(Ordering::Acquire))
+    }
+
     /// Pulses delivered on `channel` so far.
     pub fn pulses(&self, channel: usize) -> u64 {
         self.0

@@ -232,6 +232,91 @@ pub fn sqlite_persist_wal(conn: &rusqlite::Connection, on: bool) -> std::ffi::c_
     }
 }
 
+/// Makes a FIFO at `path` (tests of how configuration files are opened).
+pub fn mkfifo(path: &std::ffi::CStr) -> io::Result<()> {
+    // SAFETY: `path` is NUL-terminated; mkfifo only reads it.
+    if unsafe { libc::mkfifo(path.as_ptr(), 0o600) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+// ---- users, groups and local time ---------------------------------------------------------
+
+/// The gid of the group called `group`, if it exists.
+pub fn group_id(group: &str) -> Option<u32> {
+    let c = std::ffi::CString::new(group).ok()?;
+    let mut buf = vec![0 as libc::c_char; 16_384];
+    // SAFETY: plain-old-data out parameter (all-zero is a valid `group`).
+    let mut gr: libc::group = unsafe { std::mem::zeroed() };
+    let mut out: *mut libc::group = std::ptr::null_mut();
+    // SAFETY: `c` is NUL-terminated, `buf` holds the stated number of bytes, `gr` and `out`
+    // are valid for writes; getgrnam_r is thread-safe.
+    let r = unsafe { libc::getgrnam_r(c.as_ptr(), &mut gr, buf.as_mut_ptr(), buf.len(), &mut out) };
+    (r == 0 && !out.is_null()).then_some(gr.gr_gid)
+}
+
+/// Every group of the user `uid` (primary and supplementary), if the user exists.
+pub fn groups_of_user(uid: u32) -> Option<Vec<u32>> {
+    let mut buf = vec![0 as libc::c_char; 16_384];
+    // SAFETY: plain-old-data out parameter (all-zero is a valid `passwd`).
+    let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut out: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: `buf` holds the stated number of bytes, `pw` and `out` are valid for writes;
+    // getpwuid_r is thread-safe.
+    let r = unsafe { libc::getpwuid_r(uid, &mut pw, buf.as_mut_ptr(), buf.len(), &mut out) };
+    if r != 0 || out.is_null() {
+        return None;
+    }
+    // SAFETY: on success pw_name points into `buf`, NUL-terminated.
+    let name = unsafe { std::ffi::CStr::from_ptr(pw.pw_name) }.to_owned();
+    let primary = pw.pw_gid;
+    let mut n: libc::c_int = 64;
+    loop {
+        let mut groups = vec![0 as libc::gid_t; n as usize];
+        let before = n;
+        // SAFETY: `groups` holds `n` entries; getgrouplist writes at most that many and
+        // updates `n`; `name` is NUL-terminated.
+        let r = unsafe { libc::getgrouplist(name.as_ptr(), primary, groups.as_mut_ptr(), &mut n) };
+        if r >= 0 {
+            groups.truncate(n.max(0) as usize);
+            return Some(groups);
+        }
+        if n <= before || n > 65_536 {
+            return None;
+        }
+    }
+}
+
+fn local_tm(t: i64) -> Option<libc::tm> {
+    let time = t as libc::time_t;
+    // SAFETY: plain-old-data out parameter (all-zero is a valid `tm`).
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    // SAFETY: `time` and `tm` are valid; localtime_r is thread-safe.
+    let r = unsafe { libc::localtime_r(&time, &mut tm) };
+    (!r.is_null()).then_some(tm)
+}
+
+/// The start of the local day that contains `t` (Unix seconds), if the C library can tell.
+pub fn local_midnight(t: i64) -> Option<i64> {
+    let mut tm = local_tm(t)?;
+    tm.tm_hour = 0;
+    tm.tm_min = 0;
+    tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    // SAFETY: `tm` is a valid, initialised `tm`; mktime is thread-safe with localtime_r.
+    let m = unsafe { libc::mktime(&mut tm) };
+    // time_t is 32 bits on armv7.
+    #[allow(clippy::useless_conversion)]
+    (m != -1).then(|| i64::from(m))
+}
+
+/// The local hour and minute at `t` (Unix seconds).
+pub fn local_hour_minute(t: i64) -> Option<(i32, i32)> {
+    local_tm(t).map(|tm| (tm.tm_hour, tm.tm_min))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -110,35 +110,15 @@ pub fn check(
 
 /// The start of the local day that contains `t` (Unix seconds).
 pub fn local_midnight(t: i64) -> i64 {
-    let time = t as libc::time_t;
-    // SAFETY: plain-old-data out parameter; localtime_r and mktime are thread-safe.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    if unsafe { libc::localtime_r(&time, &mut tm) }.is_null() {
-        return t - t.rem_euclid(86_400);
-    }
-    tm.tm_hour = 0;
-    tm.tm_min = 0;
-    tm.tm_sec = 0;
-    tm.tm_isdst = -1;
-    let m = unsafe { libc::mktime(&mut tm) };
-    if m == -1 {
-        t - t.rem_euclid(86_400)
-    } else {
-        // time_t is 32 bits on armv7.
-        #[allow(clippy::useless_conversion)]
-        i64::from(m)
-    }
+    crate::sys::local_midnight(t).unwrap_or(t - t.rem_euclid(86_400))
 }
 
 /// `HH:MM` local time.
 pub fn local_clock(t: i64) -> String {
-    let time = t as libc::time_t;
-    // SAFETY: as in `local_midnight`.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    if unsafe { libc::localtime_r(&time, &mut tm) }.is_null() {
-        return t.to_string();
+    match crate::sys::local_hour_minute(t) {
+        Some((h, m)) => format!("{h:02}:{m:02}"),
+        None => t.to_string(),
     }
-    format!("{:02}:{:02}", tm.tm_hour, tm.tm_min)
 }
 
 #[cfg(test)]

@@ -62,7 +62,11 @@ fn inject(core: &Core, kind: &str, cause_ms: u32) {
 fn effective_from(core: &Core, kind: &str, t0: u64) -> u64 {
     match kind {
         "spi_error" => core.sim.spi_failure_ns(),
-        "over_limit" => core.sim.probe_hit_ns(),
+        // The engine refuses the over-limit pulse at its onset (nothing reaches the DAC): the
+        // trip is measured from that moment, when the output would have gone above the limit.
+        "over_limit" => Some(core.shared.observe().refused_at_ns(0))
+            .filter(|&t| t != 0)
+            .or_else(|| core.sim.probe_hit_ns()),
         "phase_stall" => core.sim.phase_stalled_ns(),
         "engine_stall" => Some(core.shared.observe().engine_heartbeat_ns()),
         _ => None,
