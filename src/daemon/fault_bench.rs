@@ -109,7 +109,7 @@ pub fn faults(a: &FaultArgs) -> Result<(), BenchError> {
         a.injections
     );
     println!("latency = fault → output stage cut (HV off, or interlock expiry), µs; the fault's");
-    println!("moment: the injection, or the failed transfer (spi_error), the over-limit latch");
+    println!("moment: the injection, or the failed transfer (spi_error), the engine's refusal of the over-limit pulse");
     println!(
         "(over_limit), the held phase's latch (phase_stall), the last heartbeat (engine_stall)"
     );
