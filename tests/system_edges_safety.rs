@@ -12,6 +12,17 @@ fn intensity(ua: u32) -> HashMap<String, OwnedValue> {
     opts(vec![("intensity", Value::from(vec![ua, ua]))])
 }
 
+/// The largest current (µA, either polarity) any DAC write in the trace put out.
+fn largest_current_ua(rows: &[Row]) -> u32 {
+    rows.iter()
+        .filter_map(|r| match *r {
+            Row::Dac { microamps, .. } => Some(microamps.unsigned_abs()),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 /// Waits until channel 0 has delivered pulses of at least `ua` (the ramp reached it).
 async fn wait_pulses_at(trace: &std::path::Path, ua: i32) {
     let start = Instant::now();
@@ -111,14 +122,7 @@ async fn a_defect_above_a_child_s_maximum_never_reaches_the_dac() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
         let rows = read_trace(&trace);
-        let worst = rows
-            .iter()
-            .filter_map(|r| match *r {
-                Row::Dac { microamps, .. } => Some(microamps.unsigned_abs()),
-                _ => None,
-            })
-            .max()
-            .unwrap_or(0);
+        let worst = largest_current_ua(&rows);
         assert!(
             worst <= 8_000,
             "{worst} µA reached the DAC under an 8 mA profile"
@@ -155,14 +159,7 @@ async fn pulses_start_only_while_the_output_stage_is_enabled() {
         tokio::time::sleep(Duration::from_millis(200)).await;
         let rows = read_trace(&trace);
         assert_onsets_only_while_enabled(&rows);
-        let worst = rows
-            .iter()
-            .filter_map(|r| match *r {
-                Row::Dac { microamps, .. } => Some(microamps.unsigned_abs()),
-                _ => None,
-            })
-            .max()
-            .unwrap_or(0);
+        let worst = largest_current_ua(&rows);
         assert!(
             worst <= 60_000,
             "{worst} µA reached the DAC (device peak 60 mA)"
