@@ -61,11 +61,40 @@ fn init_logging() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal());
-    // Under systemd the journal adds its own timestamps.
+    // Under systemd the journal adds its own timestamps, and reads each line's priority from a
+    // `<N>` prefix (sd-daemon(3)), so `journalctl -p warning` shows stimd's warnings and errors.
     if std::env::var_os("JOURNAL_STREAM").is_some() || std::env::var_os("INVOCATION_ID").is_some() {
-        builder.without_time().init();
+        let format = tracing_subscriber::fmt::format().without_time();
+        builder.event_format(JournalPriority(format)).init();
     } else {
         builder.init();
+    }
+}
+
+/// Prefixes each log line with its syslog priority for the journal: `<3>` error, `<4>` warning,
+/// `<6>` info, `<7>` debug and trace.
+struct JournalPriority<F>(F);
+
+impl<S, N, F> tracing_subscriber::fmt::FormatEvent<S, N> for JournalPriority<F>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+    F: tracing_subscriber::fmt::FormatEvent<S, N>,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let priority = match *event.metadata().level() {
+            tracing::Level::ERROR => 3,
+            tracing::Level::WARN => 4,
+            tracing::Level::INFO => 6,
+            _ => 7,
+        };
+        write!(writer, "<{priority}>")?;
+        self.0.format_event(ctx, writer, event)
     }
 }
 
