@@ -2,7 +2,7 @@
 //! catalogue of presets plus custom programs.
 //!
 //! Owns what a program *is* (names, kind, placements, segments, modes) and which programs
-//! exist. Never computes pulse times — `pulse::pattern` does, from `Mode::pattern` — and never
+//! exist. Never computes pulse times — `model::pattern` does, from `Mode::pattern` — and never
 //! touches the board.
 
 pub mod catalog;
@@ -10,7 +10,7 @@ mod presets;
 pub mod text;
 
 use crate::model::limits::{Limits, Shape};
-use crate::pulse::pattern::{Pattern, Sweep as PatternSweep};
+use crate::model::pattern::{Pattern, Sweep as PatternSweep};
 pub use catalog::Catalog;
 pub use presets::{find_preset, presets};
 use std::ops::RangeInclusive;
