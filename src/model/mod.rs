@@ -7,6 +7,8 @@
 //! The bottom layer: `model` imports nothing of the crate, so every module may import it
 //! without making a cycle.
 
+#![warn(missing_docs)]
+
 pub mod limits;
 pub mod pattern;
 pub mod sites;

@@ -3,7 +3,8 @@
 //! each one gets. Bursts, sweeps and EMS work/rest cycles are computed here, per pulse, so
 //! their timing is exact to the pulse and never depends on a tokio timer.
 //!
-//! `Copy`, no allocation, no clock: the engine calls it inside its real-time loop.
+//! `Copy`, no allocation, no clock: the engine calls it inside its real-time loop. The
+//! session publishes it to the engine as `WORDS` plain words (`to_words` / `from_words`).
 
 use crate::model::limits::Shape;
 use crate::model::units::{Hertz, Micros};
@@ -11,6 +12,7 @@ use crate::model::units::{Hertz, Micros};
 /// What a modulated pattern sweeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Sweep {
+    /// Nothing sweeps: a steady train (or bursts, or an EMS cycle).
     #[default]
     None = 0,
     /// Rate from `period_us` to the period `sweep_to` (µs), linear in Hz.
@@ -37,19 +39,27 @@ impl Sweep {
 pub struct Pattern {
     /// Pulse period (the inner period of a burst), µs.
     pub period_us: u32,
+    /// Width of each of the two phases, µs (the start of a width sweep).
     pub phase_us: u32,
     /// Pulses per burst train; 0 for a steady train.
     pub burst_pulses: u32,
     /// Burst trains start this often, µs.
     pub train_us: u32,
+    /// What sweeps, if anything.
     pub sweep: Sweep,
+    /// Where the sweep turns: a period or a phase width in µs, or an amplitude share in ‰,
+    /// as `sweep` says.
     pub sweep_to: u32,
     /// One sweep, there and back, ms.
     pub sweep_ms: u32,
-    /// EMS work/rest cycle (all zero: no cycle), ms.
+    /// EMS work/rest cycle: rise from zero to full intensity, ms.
     pub ramp_up_ms: u32,
+    /// EMS work/rest cycle: time at full intensity, ms; 0 means no cycle (the other three
+    /// are then ignored and every pulse gets the full intensity).
     pub on_ms: u32,
+    /// EMS work/rest cycle: fall from full intensity to zero, ms.
     pub ramp_down_ms: u32,
+    /// EMS work/rest cycle: rest at zero before the next ramp up, ms.
     pub off_ms: u32,
     /// Pause at zero between the two phases of a pulse, µs (0: none).
     pub gap_us: u32,
@@ -58,6 +68,7 @@ pub struct Pattern {
 /// One pulse as the pattern makes it, before the intensity is applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PulseShape {
+    /// Width of each of the two phases.
     pub phase: Micros,
     /// Pause between the phases.
     pub gap: Micros,
@@ -90,6 +101,8 @@ impl Pattern {
             && (self.sweep == Sweep::None || (self.sweep_ms > 0 && self.sweep_to > 0))
     }
 
+    /// The pattern as plain words, for publishing to the engine through the shared port;
+    /// `from_words` reads them back unchanged.
     pub fn to_words(self) -> [u32; WORDS] {
         [
             self.period_us,
@@ -107,6 +120,7 @@ impl Pattern {
         ]
     }
 
+    /// The pattern `to_words` wrote. An unknown sweep word reads as `Sweep::None`.
     pub fn from_words(w: [u32; WORDS]) -> Pattern {
         Pattern {
             period_us: w[0],
