@@ -22,12 +22,16 @@ pub use presets::{find_preset, presets};
 /// What a program is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// Pain relief (transcutaneous electrical nerve stimulation).
     Tens,
+    /// Muscle stimulation: work/rest cycles that make muscles contract.
     Ems,
+    /// Both in one program (e.g. EMS first, then TENS).
     Combi,
 }
 
 impl Kind {
+    /// The kind as the program file's `kind` key and `Programs.List` write it.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Tens => "tens",
@@ -40,12 +44,15 @@ impl Kind {
 /// Text in the two shipped languages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Text {
+    /// Dutch: the default for any locale other than `en`.
     pub nl: String,
+    /// English.
     pub en: String,
 }
 
 impl Text {
-    pub fn new(nl: &str, en: &str) -> Text {
+    /// A text from its two translations (for the compiled-in presets).
+    pub(crate) fn new(nl: &str, en: &str) -> Text {
         Text {
             nl: nl.into(),
             en: en.into(),
@@ -68,9 +75,14 @@ impl Text {
 /// an optional pause at zero between the two phases of each pulse.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Segment {
+    /// How the segment's pulses are made.
     pub mode: Mode,
+    /// How long the segment runs (`ranges::SEGMENT_S`); `None` only for the last segment,
+    /// which then runs to the end of the session.
     pub seconds: Option<u32>,
+    /// Share of the previous segment's intensity this one ramps up towards, 1–100 %.
     pub intensity_percent: u32,
+    /// Pause at zero between the two phases of each pulse, 0–100 µs.
     pub interphase_us: u32,
 }
 
@@ -87,12 +99,18 @@ impl Segment {
 /// A therapy program.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Program {
+    /// The program's id: 1–64 of `a-z`, `0-9` and `-`, not starting with `-`; unique across
+    /// presets and custom programs.
     pub id: String,
+    /// The name shown in lists, in both languages (at most 64 characters each).
     pub name: Text,
+    /// What the program is for.
     pub kind: Kind,
+    /// A short description for the person, in both languages (at most 600 characters each).
     pub summary: Text,
     /// Where the pads go (free text, e.g. `low back`); advisory.
     pub placements: Vec<String>,
+    /// The parts of the program in the order they run (1–16).
     pub segments: Vec<Segment>,
 }
 

@@ -9,40 +9,76 @@ use crate::model::pattern::{Pattern, Sweep as PatternSweep};
 /// full amplitude, and back, once per period).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Sweep {
-    Rate { to_hz: f64 },
-    Width { to_us: u32 },
-    Amplitude { min_percent: u32 },
+    /// The rate sweeps (linear in Hz) to `to_hz` and back.
+    Rate {
+        /// The rate the sweep turns at, Hz.
+        to_hz: f64,
+    },
+    /// The phase width sweeps to `to_us` and back.
+    Width {
+        /// The phase width the sweep turns at, µs.
+        to_us: u32,
+    },
+    /// The amplitude sweeps from the full intensity down to `min_percent` of it and back.
+    Amplitude {
+        /// The lowest share of the intensity, %.
+        min_percent: u32,
+    },
 }
 
 /// How the pulses of a segment are made.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
     /// Conventional (high-rate, low-intensity) TENS: a steady train.
-    Conventional { rate_hz: f64, phase_us: u32 },
+    Conventional {
+        /// Pulses per second, Hz.
+        rate_hz: f64,
+        /// Width of each phase, µs.
+        phase_us: u32,
+    },
     /// Acupuncture-like TENS: a few strong, wide pulses a second.
-    Acupuncture { rate_hz: f64, phase_us: u32 },
+    Acupuncture {
+        /// Pulses per second, Hz.
+        rate_hz: f64,
+        /// Width of each phase, µs.
+        phase_us: u32,
+    },
     /// Trains of `pulses` pulses at `inner_rate_hz`, repeated `rate_hz` times a second.
     Burst {
+        /// Trains per second, Hz.
         rate_hz: f64,
+        /// Pulses in each train.
         pulses: u32,
+        /// Rate of the pulses inside a train, Hz (the rate the limits are computed for).
         inner_rate_hz: f64,
+        /// Width of each phase, µs.
         phase_us: u32,
     },
     /// A steady train whose rate, phase width or amplitude sweeps over `period_s` (against
     /// habituation). The amplitude never exceeds the person's intensity.
     Modulated {
+        /// Pulses per second where the sweep starts, Hz.
         rate_hz: f64,
+        /// Width of each phase where the sweep starts, µs.
         phase_us: u32,
+        /// One sweep, there and back, s.
         period_s: f64,
+        /// What sweeps, and to where.
         sweep: Sweep,
     },
     /// Muscle stimulation: work/rest cycles with ramps.
     Ems {
+        /// Pulses per second, Hz (a contraction band or a relaxation band).
         rate_hz: f64,
+        /// Width of each phase, µs.
         phase_us: u32,
+        /// Rise from zero to the full intensity at the start of each cycle, s.
         ramp_up_s: f64,
+        /// Time at the full intensity, s.
         on_s: f64,
+        /// Fall from the full intensity to zero, s.
         ramp_down_s: f64,
+        /// Rest at zero before the next cycle, s.
         off_s: f64,
     },
 }
@@ -50,8 +86,11 @@ pub enum Mode {
 /// A mode parameter's value, as the program file and `Programs.Get` show it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Param {
+    /// A rate (Hz) or a time (s).
     F64(f64),
+    /// A whole number: a phase width (µs), a pulse count or a percentage.
     U32(u32),
+    /// A name: which quantity a modulated segment sweeps (`rate`, `width`, `amplitude`).
     Str(&'static str),
 }
 
