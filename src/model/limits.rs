@@ -10,17 +10,26 @@ use std::fmt;
 /// Compiled-in ceilings of the reference board (DESIGN.md §5). No configuration can exceed them.
 pub mod ceiling {
     use crate::model::units::{Hertz, MicroAmps, Micros, NanoCoulombs};
+    /// Highest peak current of one phase (100 mA).
     pub const PEAK_CURRENT: MicroAmps = MicroAmps(100_000);
+    /// Highest rms current of one channel (50 mA), `I_peak·√(2·phase·rate)` for symmetric
+    /// biphasic pulses.
     pub const RMS_CURRENT: MicroAmps = MicroAmps(50_000);
-    /// µA rms per cm².
+    /// Highest rms current density under a pad, µA rms per cm² (2 mA/cm²).
     pub const CURRENT_DENSITY_UA_PER_CM2: u32 = 2_000;
+    /// Highest charge in one phase (40 µC).
     pub const CHARGE_PER_PHASE: NanoCoulombs = NanoCoulombs(40_000);
+    /// Narrowest phase any configuration or program may allow.
     pub const MIN_PHASE_WIDTH: Micros = Micros(20);
+    /// Widest phase any configuration or program may allow.
     pub const MAX_PHASE_WIDTH: Micros = Micros(1_000);
+    /// Lowest pulse rate any configuration or program may allow.
     pub const MIN_RATE: Hertz = Hertz(1.0);
+    /// Highest pulse rate any configuration or program may allow.
     pub const MAX_RATE: Hertz = Hertz(200.0);
-    /// µA per second.
+    /// Fastest intensity rise, µA per second (5 mA/s); decreases are immediate.
     pub const RISE_RATE_UA_PER_S: u32 = 5_000;
+    /// Longest session any configuration may allow, minutes.
     pub const SESSION_MINUTES: u32 = 120;
     /// Number of channels the reference board drives.
     pub const CHANNELS: usize = 2;
@@ -32,15 +41,21 @@ pub mod ceiling {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LimitKind {
+    /// The peak current of a phase (`Limits::peak_current`).
     PeakCurrent,
+    /// The rms current of the channel (`Limits::rms_current`).
     RmsCurrent,
+    /// The rms current density under the pads (`Limits::current_density_ua_per_cm2` over
+    /// `Limits::electrode_area`).
     CurrentDensity,
+    /// The charge in one phase (`Limits::charge_per_phase`).
     ChargePerPhase,
     /// The person's own maximum (their profile), below the device's limits.
     ProfileMax,
 }
 
 impl LimitKind {
+    /// The limit's snake_case name, as D-Bus signals and the history store it.
     pub fn as_str(self) -> &'static str {
         match self {
             LimitKind::PeakCurrent => "peak_current",
@@ -58,26 +73,40 @@ impl fmt::Display for LimitKind {
     }
 }
 
-/// The effective limits: configuration already validated against the ceilings.
+/// The effective limits: configuration already validated against the ceilings (built by
+/// `config`; each field is at or below its `ceiling`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Limits {
+    /// Highest peak current of one phase.
     pub peak_current: MicroAmps,
+    /// Highest rms current of one channel.
     pub rms_current: MicroAmps,
+    /// Highest rms current density under a pad, µA rms per cm².
     pub current_density_ua_per_cm2: u32,
+    /// Highest charge in one phase.
     pub charge_per_phase: NanoCoulombs,
+    /// Narrowest phase a program may use.
     pub min_phase_width: Micros,
+    /// Widest phase a program may use.
     pub max_phase_width: Micros,
+    /// Lowest pulse rate a program may use.
     pub min_rate: Hertz,
+    /// Highest pulse rate a program may use.
     pub max_rate: Hertz,
+    /// Fastest intensity rise, µA per second; decreases are immediate.
     pub rise_rate_ua_per_s: u32,
+    /// The step intensities are rounded down to (one press of a button).
     pub intensity_step: MicroAmps,
+    /// Area of one pad; with `current_density_ua_per_cm2` it bounds the rms current.
     pub electrode_area: SquareCm,
 }
 
 /// A pulse shape: what the amplitude bound depends on.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Shape {
+    /// Width of each of the two phases.
     pub phase: Micros,
+    /// Pulses per second (the rate the period gives, for rms and density).
     pub rate: Hertz,
 }
 

@@ -52,10 +52,18 @@ pub const FORBIDDEN: [(&str, &str); 6] = [
 pub enum SiteError {
     /// A site that is never allowed, with the leaflet's reason.
     #[error("placement = {name:?} is never allowed: {why}")]
-    Forbidden { name: String, why: &'static str },
+    Forbidden {
+        /// The placement as it was given.
+        name: String,
+        /// The leaflet's reason, from `FORBIDDEN`.
+        why: &'static str,
+    },
     /// Not a site stimd knows (the name is cut to 40 characters).
     #[error("placement = {name:?} is unknown (allowed: {})", ALLOWED.join(", "))]
-    Unknown { name: String },
+    Unknown {
+        /// The placement as it was given, cut to 40 characters.
+        name: String,
+    },
 }
 
 /// Whether `placement` is an allowed site; unknown names are refused too.

@@ -36,6 +36,7 @@ pub struct NanoCoulombs(pub u64);
 pub struct SquareCm(pub f64);
 
 impl MicroAmps {
+    /// No current: the level at every start, after contact loss and after a fault.
     pub const ZERO: MicroAmps = MicroAmps(0);
 
     /// Charge delivered by one phase of this amplitude and width.
@@ -50,9 +51,12 @@ impl MicroAmps {
 }
 
 impl Micros {
+    /// This duration in seconds.
     pub fn as_secs_f64(self) -> f64 {
         f64::from(self.0) / 1e6
     }
+
+    /// This duration in nanoseconds (exact: a `u32` of µs always fits).
     pub fn as_nanos(self) -> u64 {
         u64::from(self.0) * 1000
     }

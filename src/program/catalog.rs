@@ -17,32 +17,50 @@ pub enum CatalogError {
     /// The program fails validation: every problem, each naming the key.
     #[error("program refused: {}", .0.join("; "))]
     Refused(Vec<String>),
+    /// The new program's id (given) is a preset's; presets cannot be shadowed.
     #[error("id = {0:?} is a built-in program; presets cannot be replaced (choose another id)")]
     Preset(String),
+    /// A custom program with this id (given) is already stored.
     #[error("id = {0:?} is already a custom program; remove it first to replace it")]
     Exists(String),
+    /// `MAX_CUSTOM` custom programs are already stored.
     #[error(
         "{count} custom programs are stored (allowed: at most {MAX_CUSTOM}); remove one first"
     )]
-    Full { count: usize },
+    Full {
+        /// How many custom programs are stored.
+        count: usize,
+    },
+    /// The program to remove (id given) is a preset; presets cannot be removed.
     #[error("program {0:?} is built in and cannot be removed")]
     BuiltIn(String),
     /// Not a custom program; `custom` lists the ones there are.
     #[error("program = {id:?} is not a custom program (custom: {custom})")]
-    Unknown { id: String, custom: String },
+    Unknown {
+        /// The id asked for.
+        id: String,
+        /// The custom programs' ids, comma-separated (empty when there are none).
+        custom: String,
+    },
     /// The program could not be written durably; it was not added.
     #[error("cannot store program {id:?} in {}: {source}; it was not added", .dir.display())]
     Write {
+        /// The program's id.
         id: String,
+        /// The directory of custom programs.
         dir: PathBuf,
+        /// Why the durable write failed.
         #[source]
         source: std::io::Error,
     },
     /// The file could not be removed durably; the program is still served.
     #[error("cannot remove program {id:?} from {}: {source}; it is still there", .dir.display())]
     Remove {
+        /// The program's id.
         id: String,
+        /// The directory of custom programs.
         dir: PathBuf,
+        /// Why the durable removal failed.
         #[source]
         source: std::io::Error,
     },

@@ -470,3 +470,5 @@ fn a_planted_file_with_a_nul_or_a_foreign_name_is_skipped_and_reported() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+mod pattern;

@@ -1,5 +1,5 @@
 //! The program file format (TOML): parsing with every problem named, and writing a program
-//! back out in the same format (what `Programs.Get` returns as `toml`).
+//! back out in the same format (`write`: what `Programs.Get` returns as `toml`).
 //!
 //! Parsing never panics, on any input; a program comes out only when every key is known, every
 //! value has the right type and range, and it fits the effective limits.
@@ -8,11 +8,17 @@ use super::{ranges, Kind, Mode, Program, Segment, Sweep, Text};
 use crate::model::limits::Limits;
 use serde::{Deserialize, Serialize};
 
+mod write;
+pub use write::to_toml;
+
 /// Largest program file accepted (a client cannot exhaust memory with one).
 pub const MAX_TOML_BYTES: usize = 16 * 1024;
-pub const MAX_ID_LEN: usize = 64;
-pub const MAX_NAME_LEN: usize = 64;
-pub const MAX_SUMMARY_LEN: usize = 600;
+/// Longest program id, bytes (ids are ASCII).
+pub(crate) const MAX_ID_LEN: usize = 64;
+/// Longest name (each language) and placement, characters.
+pub(crate) const MAX_NAME_LEN: usize = 64;
+/// Longest summary (each language), characters.
+pub(crate) const MAX_SUMMARY_LEN: usize = 600;
 const MAX_PLACEMENTS: usize = 16;
 
 #[derive(Debug, Default, Deserialize)]
@@ -25,18 +31,6 @@ struct RawProgram {
     name: RawText,
     summary: RawText,
     segments: Vec<RawSegment>,
-}
-
-/// A program as written out: the same keys, segments built from each mode's parameters.
-#[derive(Serialize)]
-struct ProgramOut {
-    id: String,
-    kind: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    placements: Vec<String>,
-    name: RawText,
-    summary: RawText,
-    segments: Vec<toml::Table>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -289,7 +283,7 @@ impl RawSegment {
 }
 
 /// Whether `id` is a valid program id: 1–64 of `a-z`, `0-9`, `-`, starting with a letter or digit.
-pub fn valid_id(id: &str) -> bool {
+pub(crate) fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= MAX_ID_LEN
         && id
@@ -312,14 +306,24 @@ fn check_text(problems: &mut Vec<String>, key: &str, t: &RawText, max: usize, re
 /// Why a program file's text is refused before it is parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FileTextError {
+    /// Longer than `MAX_TOML_BYTES`.
     #[error("program text is {bytes} bytes (allowed: at most {MAX_TOML_BYTES} bytes)")]
-    TooBig { bytes: usize },
+    TooBig {
+        /// The text's length, bytes.
+        bytes: usize,
+    },
+    /// Holds a control character other than tab and line breaks (the first one found).
     #[error(
         "program text contains U+{:04X} on line {line} (allowed: {}, except tab and line breaks)",
         u32::from(*.refused),
         crate::text::ALLOWED
     )]
-    Refused { refused: char, line: usize },
+    Refused {
+        /// The refused character.
+        refused: char,
+        /// Its line, counted from 1.
+        line: usize,
+    },
 }
 
 /// Checks a program file's text before it is parsed: its size, and no control characters
@@ -434,57 +438,4 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Program, Vec<String>> {
     } else {
         Err(problems)
     }
-}
-
-/// One segment as a program-file table.
-fn segment_table(seg: &Segment) -> toml::Table {
-    use super::Param;
-    let mut t = toml::Table::new();
-    t.insert("mode".into(), seg.mode.name().into());
-    match seg.seconds {
-        Some(s) if s % 60 == 0 => {
-            t.insert("minutes".into(), i64::from(s / 60).into());
-        }
-        Some(s) => {
-            t.insert("seconds".into(), i64::from(s).into());
-        }
-        None => {}
-    }
-    if seg.intensity_percent != 100 {
-        t.insert(
-            "intensity_percent".into(),
-            i64::from(seg.intensity_percent).into(),
-        );
-    }
-    if seg.interphase_us != 0 {
-        t.insert("interphase_us".into(), i64::from(seg.interphase_us).into());
-    }
-    for (key, value) in seg.mode.params() {
-        let v: toml::Value = match value {
-            Param::F64(x) => x.into(),
-            Param::U32(x) => i64::from(x).into(),
-            Param::Str(x) => x.into(),
-        };
-        t.insert(key.into(), v);
-    }
-    t
-}
-
-/// The program as a program file (the same format `parse` reads).
-pub fn to_toml(p: &Program) -> String {
-    let out = ProgramOut {
-        id: p.id.clone(),
-        kind: p.kind.as_str().into(),
-        placements: p.placements.clone(),
-        name: RawText {
-            nl: p.name.nl.clone(),
-            en: p.name.en.clone(),
-        },
-        summary: RawText {
-            nl: p.summary.nl.clone(),
-            en: p.summary.en.clone(),
-        },
-        segments: p.segments.iter().map(segment_table).collect(),
-    };
-    toml::to_string(&out).unwrap_or_default()
 }

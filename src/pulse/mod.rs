@@ -5,6 +5,8 @@
 //! and what each one gets. Takes time as an argument; never sleeps,
 //! never allocates, never touches the board.
 
+#![warn(missing_docs)]
+
 use crate::model::limits::Shape;
 pub mod pattern;
 
@@ -14,8 +16,11 @@ use crate::model::units::{Hertz, MicroAmps, Micros};
 /// `phase` long, one every `period`. An amplitude of zero means no pulses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Setpoint {
+    /// Peak current of each phase (at most 2^20 − 1 µA to pack; the limits keep it far lower).
     pub amplitude: MicroAmps,
+    /// Width of each of the two phases (at most 4095 µs to pack).
     pub phase: Micros,
+    /// Time from one pulse's onset to the next (at most 2^24 − 1 µs to pack).
     pub period: Micros,
 }
 
@@ -28,12 +33,15 @@ fn mask(bits: u32) -> u64 {
 }
 
 impl Setpoint {
+    /// No pulses: what every channel holds when disarmed; packs to the word 0.
     pub const OFF: Setpoint = Setpoint {
         amplitude: MicroAmps(0),
         phase: Micros(0),
         period: Micros(0),
     };
 
+    /// Pulses of `amplitude` with the phase width of `shape` and the period of its rate
+    /// (rounded to the nearest µs).
     pub fn new(amplitude: MicroAmps, shape: Shape) -> Setpoint {
         Setpoint {
             amplitude,
@@ -56,6 +64,7 @@ impl Setpoint {
             | u64::from(self.period.0) << (AMP_BITS + PHASE_BITS)
     }
 
+    /// The setpoint `pack` made of `word` (0 reads as `OFF`).
     pub fn unpack(word: u64) -> Setpoint {
         Setpoint {
             amplitude: MicroAmps((word & mask(AMP_BITS)) as u32),

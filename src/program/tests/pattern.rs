@@ -1,7 +1,10 @@
-//! Tests of the pure waveform: onsets, bursts, sweeps and EMS cycles, with property tests over
-//! every mode a valid program can make.
+//! Tests of the waveform each program mode makes (`Mode::pattern`): bursts, sweeps and EMS
+//! cycles, with property tests over every mode a valid program can make. They live with
+//! `program` because they build the waveform from a `Mode`; `model::pattern`'s own tests build
+//! it field by field.
 
-use super::*;
+use crate::model::pattern::Pattern;
+use crate::model::units::{Hertz, Micros};
 use crate::program::{Mode, Sweep as ModeSweep};
 use proptest::prelude::*;
 
@@ -16,17 +19,6 @@ fn onsets(p: &Pattern, until: u64) -> Vec<u64> {
         t = p.next_after(t);
     }
     out
-}
-
-#[test]
-fn steady_train_keeps_absolute_deadlines_and_drops_missed_onsets() {
-    let p = Pattern::steady(10_000, 200);
-    assert_eq!(onsets(&p, 35 * MS), [0, 10 * MS, 20 * MS, 30 * MS]);
-    // Late by 3 ms: the next onset is still on the grid.
-    assert_eq!(p.first_at_or_after(3 * MS), 10 * MS);
-    // Far behind: resume on the grid, never a burst of missed pulses.
-    assert_eq!(p.first_at_or_after(55 * MS), 60 * MS);
-    assert_eq!(p.offset_ns(1), 5 * MS);
 }
 
 #[test]
