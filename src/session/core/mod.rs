@@ -18,7 +18,10 @@ use crate::model::limits::{ceiling::CHANNELS, Limits};
 use crate::model::units::MicroAmps;
 use crate::safety::fault::FaultCode;
 
+mod ack;
 mod tick;
+
+pub use ack::{AckAnswer, AckStep};
 
 /// The configuration the core and admission decide by.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,6 +90,10 @@ pub struct Core {
     config: Config,
     session: Option<Session>,
     fault: Option<Fault>,
+    /// Counts the trips latched, so an acknowledge clears only the fault it asked about.
+    fault_seq: u64,
+    /// The `fault_seq` the supervisor is being asked to acknowledge, while it is.
+    ack_asked: Option<u64>,
     /// Sessions of the last two days per profile, for the dose guidance.
     recent: Vec<(String, Past)>,
     pads: Option<PadCounts>,
@@ -106,6 +113,8 @@ impl Core {
             config,
             session: None,
             fault: None,
+            fault_seq: 0,
+            ack_asked: None,
             recent,
             pads,
             battery: -1,
@@ -324,6 +333,7 @@ impl Core {
             code,
             message: message.clone(),
         });
+        self.fault_seq += 1;
         self.end(EndReason::Fault(code), now);
         self.record(Record::Fault {
             time: now.unix(),
@@ -333,11 +343,6 @@ impl Core {
         });
         self.effects
             .push(Effect::Signal(Event::FaultRaised { code, message }));
-    }
-
-    /// The supervisor cleared the latched fault.
-    pub fn acknowledged(&mut self) {
-        self.fault = None;
     }
 
     /// `channel` checked for `PadsReplaced`.
