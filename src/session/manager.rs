@@ -22,6 +22,8 @@ const TICK_IDLE: Duration = Duration::from_millis(200);
 /// How often the battery level is read (a sysfs read on the real board).
 const BATTERY_EVERY_MS: u64 = 1_000;
 
+/// The manager's state between turns of its loop: the core, the outbox, the wiring, its
+/// clocks and the clients waiting on an acknowledge.
 pub struct Manager {
     core: Core,
     outbox: Outbox,

@@ -60,6 +60,7 @@ pub enum Completion {
     },
 }
 
+/// The outbox: the senders and channels effects go to, owned by the manager's task.
 pub struct Outbox {
     shared: Arc<Shared>,
     history: HistoryHandle,

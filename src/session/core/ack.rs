@@ -107,7 +107,7 @@ mod tests {
         assert_eq!(core.acknowledge(), AckStep::Ask);
         assert_eq!(core.acknowledge(), AckStep::Join);
         assert_eq!(core.acknowledged(AckAnswer::Cleared), Ok(()));
-        assert!(core.fault().is_none());
+        assert!(core.fault.as_ref().is_none());
         assert_eq!(core.acknowledge(), AckStep::Done);
     }
 
@@ -121,7 +121,10 @@ mod tests {
                 "cannot acknowledge: the overcurrent input is still active".into()
             ))
         );
-        assert_eq!(core.fault().map(|f| f.code), Some(FaultCode::StuckPhase));
+        assert_eq!(
+            core.fault.as_ref().map(|f| f.code),
+            Some(FaultCode::StuckPhase)
+        );
         // The question is answered: the next acknowledge asks again.
         assert_eq!(core.acknowledge(), AckStep::Ask);
     }
@@ -143,7 +146,7 @@ mod tests {
                 "the safety supervisor did not answer".into()
             ))
         );
-        assert!(core.fault().is_some());
+        assert!(core.fault.as_ref().is_some());
     }
 
     #[test]
@@ -154,13 +157,16 @@ mod tests {
         // core before the answer does.
         core.trip(FaultCode::Overcurrent, "again".into(), NOW);
         assert_eq!(core.acknowledged(AckAnswer::Cleared), Ok(()));
-        assert_eq!(core.fault().map(|f| f.code), Some(FaultCode::Overcurrent));
+        assert_eq!(
+            core.fault.as_ref().map(|f| f.code),
+            Some(FaultCode::Overcurrent)
+        );
     }
 
     #[test]
     fn an_answer_nobody_asked_for_clears_nothing() {
         let mut core = tripped();
         assert_eq!(core.acknowledged(AckAnswer::Cleared), Ok(()));
-        assert!(core.fault().is_some());
+        assert!(core.fault.as_ref().is_some());
     }
 }
