@@ -11,10 +11,14 @@ use zbus::zvariant::OwnedValue;
 /// Longest program id accepted.
 const MAX_ID_LEN: usize = 64;
 
+/// The `Session` interface: translates each call into a request on the session handle and
+/// each refusal into its D-Bus error; the properties read the manager's latest status.
 pub struct Session {
     /// Per-sender bounds on calls (shared by every interface).
     pub limiter: std::sync::Arc<super::limiter::Limiter>,
+    /// The session manager, which decides every request.
     pub session: SessionHandle,
+    /// The manager's latest status, for the properties (signals come from `api::signals`).
     pub status: watch::Receiver<Status>,
 }
 

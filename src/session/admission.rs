@@ -21,16 +21,16 @@ pub const MAX_KEEPALIVE_S: u32 = 3_600;
 /// The program as the catalogue has it.
 #[derive(Debug, Clone)]
 pub enum ProgramLookup {
+    /// The program, preset or custom.
     Found(Program),
     /// No such program; the ids there are.
-    Unknown {
-        known: Vec<String>,
-    },
+    Unknown { known: Vec<String> },
 }
 
 /// The profile as the store has it.
 #[derive(Debug, Clone)]
 pub enum ProfileLookup {
+    /// The person's profile.
     Found(Box<Profile>),
     /// Unknown or damaged: the store's message.
     Refused(String),
@@ -41,17 +41,21 @@ pub enum ProfileLookup {
 /// Everything admission needs to know besides the request.
 #[derive(Debug, Clone)]
 pub struct Facts<'a> {
+    /// The catalogue's entry for the requested program.
     pub program: ProgramLookup,
+    /// The store's entry for the requested profile.
     pub profile: ProfileLookup,
     /// Recent sessions per profile (the dose guidance counts the profile's own).
     pub recent: &'a [(String, Past)],
-    /// Unix seconds, and the start of the local day that contains them.
+    /// Unix seconds.
     pub now_unix: i64,
+    /// Unix seconds at the start of the local day that contains `now_unix`.
     pub midnight: i64,
     /// Formats a time of day for a dose refusal.
     pub clock: fn(i64) -> String,
     /// Percent, −1 unknown.
     pub battery: i32,
+    /// The latched fault, if any (refuses the start).
     pub fault: Option<&'a Fault>,
     /// The running session's id, if one runs.
     pub running: Option<u64>,
@@ -60,11 +64,17 @@ pub struct Facts<'a> {
 /// An admitted start: everything the core needs to begin the session.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
+    /// The program to run, checked against the configured limits.
     pub program: Program,
+    /// The person's profile (their maximum, electrode area, habituation, comfort).
     pub profile: Profile,
+    /// The body site, empty when not given; allowed for this person.
     pub placement: String,
+    /// Device channels in use, distinct, in the order requested.
     pub channels: Vec<usize>,
+    /// Length, s, in `1..=session_max_s`.
     pub duration_s: u32,
+    /// Keepalive interval, s, 0 = none.
     pub keepalive_s: u32,
     /// Targets per channel in use: the request's, else what the person settled on last time
     /// with this program; reached, like any target, by ramping from zero.

@@ -79,14 +79,20 @@ impl fmt::Display for Actor {
 pub enum Notice {
     /// The program recommends other placements.
     PlacementNotMeant {
+        /// The program's id.
         program: String,
+        /// The body sites the program is meant for.
         meant_for: Vec<String>,
+        /// The body site the session was started on.
         placement: String,
     },
     /// Contact lost on a channel whose pads are worn.
     WornPadsLostContact {
+        /// Device channel.
         channel: usize,
+        /// Sessions the channel's pad set has had.
         sessions: u32,
+        /// Sessions after which a pad set counts as worn (`care.pad_uses`).
         uses: u32,
     },
 }
@@ -116,30 +122,47 @@ impl fmt::Display for Notice {
     }
 }
 
-/// Things that happened, for signals.
+/// Things that happened, for signals: the core decides them, the outbox broadcasts them and
+/// `api::signals` turns each into its D-Bus signal.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
+    /// A target was lowered to fit a limit (`Device.Clamped`).
     Clamped {
+        /// Device channel.
         channel: u32,
+        /// The target asked for (by a client, a segment's carry-over or habituation), µA.
         requested: MicroAmps,
+        /// The target applied, µA.
         applied: MicroAmps,
+        /// The limit that bound it.
         limit: LimitKind,
     },
+    /// A session ended (`Session.Ended`).
     Ended {
+        /// The session's id.
         id: u64,
+        /// Why it ended.
         reason: EndReason,
     },
-    /// A channel's pad set has reached `care.pad_uses` sessions.
+    /// A channel's pad set has reached `care.pad_uses` sessions (`Device.PadsWorn`).
     PadsWorn {
+        /// Device channel.
         channel: u32,
+        /// Sessions the pad set has had.
         sessions: u32,
     },
+    /// Something the person should know about a running session (`Session.Notice`).
     Notice {
+        /// The session's id.
         id: u64,
+        /// What to tell.
         notice: Notice,
     },
+    /// The supervisor tripped and the fault latched (`Device.FaultRaised`).
     FaultRaised {
+        /// The fault's code.
         code: FaultCode,
+        /// The supervisor's description of the cause.
         message: String,
     },
 }
@@ -148,58 +171,96 @@ pub enum Event {
 /// the segments entered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Figures {
+    /// Per channel in use, the highest level reached, µA.
     pub max_intensity: Vec<u32>,
+    /// Per channel in use, the time-weighted mean level since the start, µA.
     pub mean_intensity: Vec<u32>,
+    /// The modes of the segments entered so far, in order.
     pub segments: Vec<String>,
 }
 
 /// What the history keeps, typed; the outbox turns each into the history's row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
+    /// A session began.
     Started {
+        /// The session's id.
         id: u64,
+        /// The program's id.
         program: String,
+        /// The profile's name.
         profile: String,
+        /// The body site, empty when not given.
         placement: String,
+        /// Unix seconds.
         start: i64,
+        /// Device channels in use.
         channels: Vec<u32>,
+        /// The modes of the segments entered so far (the first).
         segments: Vec<String>,
     },
     /// A channel's new target, and who set it.
     Target {
+        /// Unix milliseconds.
         time_ms: i64,
+        /// The session's id.
         session_id: u64,
+        /// Device channel.
         channel: usize,
+        /// The target applied, µA.
         target: MicroAmps,
+        /// Who set it.
         actor: Actor,
     },
-    /// The level the ramp reached.
+    /// The level the ramp reached (at most once a second while it changes).
     Level {
+        /// Unix milliseconds.
         time_ms: i64,
+        /// The session's id.
         session_id: u64,
+        /// Device channel.
         channel: usize,
+        /// The level, µA.
         level: MicroAmps,
     },
+    /// A target lowered to fit a limit.
     Clamp {
+        /// Unix seconds.
         time: i64,
+        /// The session's id.
         session_id: u64,
+        /// What was asked, what was applied and which limit bound it.
         clamp: Clamp,
     },
+    /// A running session's figures so far (every 30 s), so a crash loses little.
     Progress {
+        /// The session's id.
         id: u64,
+        /// Unix seconds.
         time: i64,
+        /// The figures so far.
         figures: Figures,
     },
+    /// A session ended.
     Ended {
+        /// The session's id.
         id: u64,
+        /// Unix seconds.
         end: i64,
+        /// Why it ended.
         reason: EndReason,
+        /// The session's final figures.
         figures: Figures,
     },
+    /// A fault latched.
     Fault {
+        /// Unix seconds.
         time: i64,
+        /// The fault's code.
         code: FaultCode,
+        /// The supervisor's description of the cause.
         message: String,
+        /// The session the trip ended, 0 when none ran.
         session_id: u64,
     },
 }
@@ -217,7 +278,9 @@ pub enum Effect {
     Arm(ArmedLimits),
     /// The one way to go safe: every level to zero, output disarmed.
     Disarm,
+    /// Something for the history (queued, never waited for).
     Record(Record),
+    /// An event for the D-Bus signals.
     Signal(Event),
     /// The targets a session ended with, as its profile's comfortable intensity for the
     /// program (a file write, off the manager's task).
@@ -228,8 +291,5 @@ pub enum Effect {
     },
     /// A session of `seconds` used the pads of `channels` (a file write, off the manager's
     /// task; the counts come back to the core with `Core::pads_counted`).
-    PadsUsed {
-        channels: Vec<usize>,
-        seconds: u32,
-    },
+    PadsUsed { channels: Vec<usize>, seconds: u32 },
 }

@@ -2,18 +2,19 @@
 //! clock, the catalogue and profile stores under their locks, the battery, the engine's
 //! contact telemetry), calls the core, and hands its effects to the outbox.
 //!
-//! Owns the loop's priorities (trips, then ticks, then requests) and talking to the
-//! supervisor. Decides nothing about a session itself.
+//! Owns the loop's priorities (trips, then ticks, then completions, then requests) and the
+//! clients waiting on an acknowledge. Decides nothing about a session itself, and never waits
+//! inside the loop: the supervisor's answer to an acknowledge comes back as a completion.
 
-use super::core::{Core, PadCounts, TickInputs};
+use super::core::{AckStep, Core, PadCounts, TickInputs};
 use super::effect::Now;
 use super::gather::gather;
 use super::outbox::{Completion, Outbox};
-use super::{Request, SessionError, Wiring};
+use super::{Reply, Request, SessionError, Wiring};
 use crate::model::units::MicroAmps;
 use crate::safety::fault::Trip;
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 const TICK_RUNNING: Duration = Duration::from_millis(20);
@@ -21,12 +22,16 @@ const TICK_IDLE: Duration = Duration::from_millis(200);
 /// How often the battery level is read (a sysfs read on the real board).
 const BATTERY_EVERY_MS: u64 = 1_000;
 
+/// The manager's state between turns of its loop: the core, the outbox, the wiring, its
+/// clocks and the clients waiting on an acknowledge.
 pub struct Manager {
     core: Core,
     outbox: Outbox,
     w: Wiring,
     epoch: Instant,
     battery_read_ms: Option<u64>,
+    /// Clients waiting for the supervisor's answer to an acknowledge; all get the same reply.
+    acks: Vec<Reply<()>>,
 }
 
 impl Manager {
@@ -43,6 +48,7 @@ impl Manager {
             w.history.clone(),
             w.events.clone(),
             w.status.clone(),
+            w.supervisor.clone(),
             w.profiles.clone(),
             w.pads.take(),
         );
@@ -52,6 +58,7 @@ impl Manager {
             w,
             epoch: Instant::now(),
             battery_read_ms: None,
+            acks: Vec::new(),
         };
         m.flush();
         let mut next_tick = Instant::now();
@@ -69,7 +76,7 @@ impl Manager {
                 }
                 Some(c) = done.recv() => m.completed(c),
                 req = requests.recv() => match req {
-                    Some(req) => m.handle(req).await,
+                    Some(req) => m.handle(req),
                     None => break,
                 },
             }
@@ -114,7 +121,7 @@ impl Manager {
         self.core.tick(now, inputs);
     }
 
-    async fn handle(&mut self, req: Request) {
+    fn handle(&mut self, req: Request) {
         let now = self.now();
         match req {
             Request::Start {
@@ -178,10 +185,14 @@ impl Manager {
                 self.core.bus_lost(now);
                 self.answer(reply, Ok(()));
             }
-            Request::AcknowledgeFault { reply } => {
-                let r = self.acknowledge().await;
-                self.answer(reply, r);
-            }
+            Request::AcknowledgeFault { reply } => match self.core.acknowledge() {
+                AckStep::Done => self.answer(reply, Ok(())),
+                AckStep::Ask => {
+                    self.acks.push(reply);
+                    self.outbox.ask_acknowledge();
+                }
+                AckStep::Join => self.acks.push(reply),
+            },
             Request::PadsReplaced { channel, reply } => match self.core.pads_channel(channel) {
                 Ok(ch) => self.outbox.replace_pads(ch, now.unix(), reply),
                 Err(e) => {
@@ -193,14 +204,22 @@ impl Manager {
 
     /// Answers a client once the outbox has performed what its request decided and the
     /// status shows it.
-    fn answer<T>(&mut self, reply: super::Reply<T>, r: Result<T, SessionError>) {
+    fn answer<T>(&mut self, reply: Reply<T>, r: Result<T, SessionError>) {
         self.flush();
         let _ = reply.send(r);
     }
 
-    /// The storage worker finished something the core or a client waits for.
+    /// The storage worker or the supervisor finished something the core or a client waits
+    /// for.
     fn completed(&mut self, c: Completion) {
         match c {
+            Completion::Acknowledged(answer) => {
+                let r = self.core.acknowledged(answer);
+                self.flush();
+                for reply in self.acks.drain(..) {
+                    let _ = reply.send(r.clone());
+                }
+            }
             Completion::PadsCounted { counts, newly_worn } => {
                 self.core.pads_counted(counts, &newly_worn)
             }
@@ -217,29 +236,6 @@ impl Manager {
                 // The status shows the new counts before the client hears it is done.
                 self.answer(reply, r);
             }
-        }
-    }
-
-    async fn acknowledge(&mut self) -> Result<(), SessionError> {
-        if self.core.fault().is_none() {
-            return Ok(());
-        }
-        let (reply, rx) = oneshot::channel();
-        self.w
-            .supervisor
-            .send(crate::safety::supervisor::Command::Acknowledge(reply))
-            .map_err(|_| SessionError::Failed("the safety supervisor is not running".into()))?;
-        match tokio::time::timeout(Duration::from_secs(2), rx).await {
-            Ok(Ok(Ok(()))) => {
-                self.core.acknowledged();
-                Ok(())
-            }
-            Ok(Ok(Err(cause))) => Err(SessionError::FaultActive(format!(
-                "cannot acknowledge: {cause}"
-            ))),
-            _ => Err(SessionError::Failed(
-                "the safety supervisor did not answer".into(),
-            )),
         }
     }
 }

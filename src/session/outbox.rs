@@ -2,21 +2,28 @@
 //! arming and disarming on `Shared`, records to the history, signals, the status, and the
 //! files (a profile's comfortable intensity, the pad counts).
 //!
-//! Owns the conversion of typed records into the history's rows (strings start here) and the
-//! storage worker. Never decides anything; never blocks the manager's task: history records
-//! are queued without waiting and every file is written on the storage worker, a blocking
-//! thread of its own.
+//! Owns the conversion of typed records into the history's rows (strings start here), the
+//! storage worker, and asking the supervisor to acknowledge a fault. Never decides anything;
+//! never blocks the manager's task: history records are queued without waiting, every file is
+//! written on the storage worker, a blocking thread of its own, and the supervisor's answer is
+//! awaited on a task of its own. What the manager waits for comes back as a `Completion`.
 
-use super::core::PadCounts;
+use super::core::{AckAnswer, PadCounts};
 use super::effect::{Actor, Effect, Figures, Record};
 use super::{Event, Reply, SessionError, Status};
 use crate::care::pads::Pads;
 use crate::care::ProfileStore;
 use crate::history::{ClampRow, FaultRow, HistoryHandle, IntensityRow, SessionFigures, SessionRow};
 use crate::model::limits::ceiling::CHANNELS;
+use crate::safety::supervisor::Command;
 use crate::shared::Shared;
 use std::sync::{mpsc as std_mpsc, Arc, RwLock};
-use tokio::sync::{broadcast, mpsc, watch};
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+
+/// How long the supervisor has to answer an acknowledge (it answers within one of its loops,
+/// a few milliseconds, while it runs).
+const ACK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Work for the storage worker, done in the order sent.
 enum Job {
@@ -36,8 +43,10 @@ enum Job {
     },
 }
 
-/// What the storage worker hands back to the manager for the core.
+/// What the storage worker and the supervisor hand back to the manager for the core.
 pub enum Completion {
+    /// The supervisor's answer to `Outbox::ask_acknowledge`.
+    Acknowledged(AckAnswer),
     /// The pad counts after a session was counted; the channels that have just become worn.
     PadsCounted {
         counts: PadCounts,
@@ -51,12 +60,16 @@ pub enum Completion {
     },
 }
 
+/// The outbox: the senders and channels effects go to, owned by the manager's task.
 pub struct Outbox {
     shared: Arc<Shared>,
     history: HistoryHandle,
     events: broadcast::Sender<Event>,
     status: watch::Sender<Status>,
     storage: std_mpsc::Sender<Job>,
+    supervisor: std_mpsc::Sender<Command>,
+    /// Where answers come back to the manager (the storage worker holds another sender).
+    done: mpsc::UnboundedSender<Completion>,
 }
 
 impl Outbox {
@@ -67,18 +80,22 @@ impl Outbox {
         history: HistoryHandle,
         events: broadcast::Sender<Event>,
         status: watch::Sender<Status>,
+        supervisor: std_mpsc::Sender<Command>,
         profiles: Arc<RwLock<ProfileStore>>,
         pads: Option<Pads>,
     ) -> (Outbox, mpsc::UnboundedReceiver<Completion>) {
         let (storage, jobs) = std_mpsc::channel();
         let (done, completions) = mpsc::unbounded_channel();
-        tokio::task::spawn_blocking(move || store(jobs, done, profiles, pads));
+        let worker_done = done.clone();
+        tokio::task::spawn_blocking(move || store(jobs, worker_done, profiles, pads));
         let outbox = Outbox {
             shared,
             history,
             events,
             status,
             storage,
+            supervisor,
+            done,
         };
         (outbox, completions)
     }
@@ -123,6 +140,28 @@ impl Outbox {
             channel,
             now,
             reply,
+        });
+    }
+
+    /// Asks the supervisor to clear its latched fault; the answer (or `Silent` after
+    /// `ACK_TIMEOUT`) comes back as `Completion::Acknowledged`, awaited on a task of its own so
+    /// the manager's loop goes on meanwhile.
+    pub fn ask_acknowledge(&self) {
+        let (reply, rx) = oneshot::channel();
+        if self.supervisor.send(Command::Acknowledge(reply)).is_err() {
+            let _ = self
+                .done
+                .send(Completion::Acknowledged(AckAnswer::NotRunning));
+            return;
+        }
+        let done = self.done.clone();
+        tokio::spawn(async move {
+            let answer = match tokio::time::timeout(ACK_TIMEOUT, rx).await {
+                Ok(Ok(Ok(()))) => AckAnswer::Cleared,
+                Ok(Ok(Err(cause))) => AckAnswer::Refused(cause),
+                _ => AckAnswer::Silent,
+            };
+            let _ = done.send(Completion::Acknowledged(answer));
         });
     }
 

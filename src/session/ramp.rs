@@ -3,6 +3,8 @@
 
 use crate::model::units::MicroAmps;
 
+/// One channel's ramp: remembers the rise too small to apply yet, so slow rates and short
+/// ticks still rise at the exact rate on average.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Ramp {
     /// µA·ms not yet turned into a whole µA of rise.

@@ -14,21 +14,32 @@ use crate::safety::fault::FaultCode;
 /// The most ramp time one tick may add (the manager ticks every 20 ms).
 pub const MAX_RAMP_STEP_MS: u64 = 20;
 
-/// Why a session ended (the `Ended` reasons).
+/// Why a session ended (the `Ended` reasons; the history keeps the same spelling).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EndReason {
+    /// It ran its whole duration (`completed`).
     Completed,
+    /// A client called `Stop`, or the daemon shut down (`stopped`).
     Stopped,
+    /// `Device.EmergencyStop` or the stop button (`emergency_stop`).
     EmergencyStop,
+    /// The client that asked for a keepalive interval stopped calling `Keepalive`
+    /// (`keepalive_lost`).
     KeepaliveLost,
+    /// `contact_lost`: part of the D-Bus contract, but nothing ends a session with it now —
+    /// lost contact zeroes that channel's target and pauses the session instead.
     ContactLost,
+    /// The battery fell to the critical level (`battery_low`).
     BatteryLow,
     /// The daemon lost its D-Bus connection: no client could stop the session any more.
     BusLost,
+    /// The supervisor tripped (`fault:<code>`).
     Fault(FaultCode),
 }
 
 impl EndReason {
+    /// The spelling on D-Bus and in the history: `completed`, `stopped`, `emergency_stop`,
+    /// `keepalive_lost`, `contact_lost`, `battery_low`, `bus_lost` or `fault:<code>`.
     pub fn as_string(&self) -> String {
         match self {
             EndReason::Completed => "completed".into(),
@@ -55,15 +66,21 @@ impl std::fmt::Display for EndReason {
     }
 }
 
-/// A clamp to report.
+/// A clamp to report: a target lowered to fit a limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Clamp {
+    /// Device channel.
     pub channel: usize,
+    /// The target asked for, µA.
     pub requested: MicroAmps,
+    /// The target applied, µA.
     pub applied: MicroAmps,
+    /// The limit that bound it.
     pub limit: LimitKind,
 }
 
+/// The running session: its program and person, targets and levels per channel, segment,
+/// keepalive and figures. Owned by the core; changed only through its methods.
 #[derive(Debug, Clone)]
 pub struct Session {
     id: u64,
@@ -104,6 +121,9 @@ pub struct Session {
 }
 
 impl Session {
+    /// Session `id` of `program` on `channels` for `duration_s`, started at `now_ms` (the
+    /// manager's clock) and `start_unix`: every target and level zero, the first segment
+    /// entered, no personal limits yet (`with_person`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: u64,
@@ -210,10 +230,6 @@ impl Session {
     pub fn segment(&self) -> usize {
         self.segment
     }
-    /// The person's maximum per channel, `None` where the device's limits apply.
-    pub fn cap(&self) -> [Option<MicroAmps>; CHANNELS] {
-        self.cap.map(|c| (c.0 < u32::MAX).then_some(c))
-    }
     pub fn electrode_area_cm2(&self) -> Option<f64> {
         self.electrode_area_cm2
     }
@@ -240,10 +256,12 @@ impl Session {
         }
     }
 
+    /// Whole seconds since the start.
     pub fn elapsed_s(&self, now_ms: u64) -> u32 {
         (now_ms.saturating_sub(self.started_ms) / 1_000).min(u64::from(u32::MAX)) as u32
     }
 
+    /// Whole seconds until the session ends by itself.
     pub fn remaining_s(&self, now_ms: u64) -> u32 {
         self.duration_s.saturating_sub(self.elapsed_s(now_ms))
     }
@@ -374,6 +392,7 @@ impl Session {
             .collect()
     }
 
+    /// The client is still there at `now_ms`.
     pub fn keepalive(&mut self, now_ms: u64) {
         self.last_keepalive_ms = now_ms;
     }

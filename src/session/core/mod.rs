@@ -18,14 +18,21 @@ use crate::model::limits::{ceiling::CHANNELS, Limits};
 use crate::model::units::MicroAmps;
 use crate::safety::fault::FaultCode;
 
+mod ack;
 mod tick;
+
+pub use ack::{AckAnswer, AckStep};
 
 /// The configuration the core and admission decide by.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
+    /// The device's limits (from the configuration, within the hardware ceilings).
     pub limits: Limits,
+    /// Device channels, at most `CHANNELS`.
     pub channels: usize,
+    /// A session's length when `Start` gives none, s.
     pub session_default_s: u32,
+    /// The longest session `Start` may ask for, s.
     pub session_max_s: u32,
     /// No new session below this battery level, %.
     pub battery_low_percent: u32,
@@ -33,22 +40,26 @@ pub struct Config {
     pub battery_critical_percent: u32,
 }
 
-/// A latched fault.
+/// A latched fault, as the supervisor reported it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
+    /// What tripped.
     pub code: FaultCode,
+    /// The supervisor's description of the cause.
     pub message: String,
 }
 
 /// The pad sets' counts as last stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PadCounts {
+    /// Per channel: sessions and minutes on its pad set, and when it was fitted.
     pub sets: [PadSet; CHANNELS],
     /// Uses after which a set is worn.
     pub uses: u32,
 }
 
 impl PadCounts {
+    /// The counts as `pads` holds them now.
     pub fn of(pads: &crate::care::pads::Pads) -> PadCounts {
         PadCounts {
             sets: std::array::from_fn(|ch| pads.get(ch)),
@@ -75,18 +86,30 @@ pub struct TickInputs {
 /// What admission needs that the manager gathers (under locks, from files and clocks).
 #[derive(Debug, Clone)]
 pub struct Gathered {
+    /// The catalogue's entry for the requested program.
     pub program: admission::ProgramLookup,
+    /// The store's entry for the requested profile.
     pub profile: admission::ProfileLookup,
+    /// Unix seconds.
     pub now_unix: i64,
+    /// Unix seconds at the start of the local day containing `now_unix`.
     pub midnight: i64,
+    /// Formats a Unix time as a local time of day, for a dose refusal.
     pub clock: fn(i64) -> String,
+    /// Battery charge, percent, −1 unknown.
     pub battery: i32,
 }
 
+/// The session core: the running session, the latched fault, the dose memory, the pad counts
+/// and the effects decided but not yet drained. Owned by the manager's task.
 pub struct Core {
     config: Config,
     session: Option<Session>,
     fault: Option<Fault>,
+    /// Counts the trips latched, so an acknowledge clears only the fault it asked about.
+    fault_seq: u64,
+    /// The `fault_seq` the supervisor is being asked to acknowledge, while it is.
+    ack_asked: Option<u64>,
     /// Sessions of the last two days per profile, for the dose guidance.
     recent: Vec<(String, Past)>,
     pads: Option<PadCounts>,
@@ -106,6 +129,8 @@ impl Core {
             config,
             session: None,
             fault: None,
+            fault_seq: 0,
+            ack_asked: None,
             recent,
             pads,
             battery: -1,
@@ -121,12 +146,9 @@ impl Core {
         std::mem::take(&mut self.effects)
     }
 
+    /// Whether a session runs (paused or not).
     pub fn is_running(&self) -> bool {
         self.session.is_some()
-    }
-
-    pub fn fault(&self) -> Option<&Fault> {
-        self.fault.as_ref()
     }
 
     /// Admission with what the core knows (fault, running session, recent sessions) added.
@@ -261,6 +283,7 @@ impl Core {
         Ok(())
     }
 
+    /// The client is still there: the keepalive interval starts again.
     pub fn keepalive(&mut self, now: Now) -> Result<(), SessionError> {
         self.running_mut()?.keepalive(now.ms);
         Ok(())
@@ -324,6 +347,7 @@ impl Core {
             code,
             message: message.clone(),
         });
+        self.fault_seq += 1;
         self.end(EndReason::Fault(code), now);
         self.record(Record::Fault {
             time: now.unix(),
@@ -333,11 +357,6 @@ impl Core {
         });
         self.effects
             .push(Effect::Signal(Event::FaultRaised { code, message }));
-    }
-
-    /// The supervisor cleared the latched fault.
-    pub fn acknowledged(&mut self) {
-        self.fault = None;
     }
 
     /// `channel` checked for `PadsReplaced`.

@@ -189,7 +189,8 @@ fn a_trip_disarms_ends_with_the_fault_latches_and_blocks_a_start() {
         core.admit("neck", StartOptions::default(), g.clone()),
         Err(SessionError::FaultActive(_))
     ));
-    core.acknowledged();
+    assert_eq!(core.acknowledge(), AckStep::Ask);
+    assert_eq!(core.acknowledged(AckAnswer::Cleared), Ok(()));
     assert!(core.admit("neck", StartOptions::default(), g).is_ok());
 }
 
