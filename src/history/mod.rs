@@ -21,7 +21,7 @@ use serde::Serialize;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
-pub use store::{FileId, FileState, Store};
+pub use store::Store;
 use tokio::sync::{oneshot, watch};
 
 /// A session row as `History.Sessions` returns it.
