@@ -51,6 +51,9 @@ fn is_corrupt(e: &rusqlite::Error) -> bool {
 }
 
 impl Store {
+    /// Opens (creating it and its directory if need be) the database at `path`: WAL,
+    /// `synchronous=FULL`, 1 KiB pages for a new file, a quick integrity check, then the
+    /// migrations. A corrupt file is an error (`SQLITE_CORRUPT`); see `open_or_recover`.
     pub fn open(path: &Path) -> rusqlite::Result<Store> {
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
@@ -92,7 +95,7 @@ impl Store {
 
     /// Opens the database; if it is corrupt, moves it (and its WAL files) aside and starts a
     /// fresh one. Returns where the old one went, if it was moved.
-    pub fn open_or_recover(path: &Path) -> rusqlite::Result<(Store, Option<PathBuf>)> {
+    pub(crate) fn open_or_recover(path: &Path) -> rusqlite::Result<(Store, Option<PathBuf>)> {
         match Store::open(path) {
             Ok(s) => Ok((s, None)),
             Err(e) if is_corrupt(&e) => {
@@ -113,7 +116,7 @@ impl Store {
     }
 
     /// Marks sessions left open by a crash as `interrupted`, ending them when last seen.
-    pub fn close_interrupted(&mut self) -> rusqlite::Result<usize> {
+    pub(crate) fn close_interrupted(&mut self) -> rusqlite::Result<usize> {
         self.conn.execute(
             "UPDATE sessions SET end = MAX(last_seen, start), end_reason = 'interrupted' WHERE end = 0",
             [],
@@ -122,7 +125,7 @@ impl Store {
 
     /// Like `close_interrupted`, but leaves the sessions in `running` open (they are this
     /// run's, re-written into a new or replacement file).
-    pub fn close_interrupted_except(&mut self, running: &[u64]) -> rusqlite::Result<usize> {
+    pub(crate) fn close_interrupted_except(&mut self, running: &[u64]) -> rusqlite::Result<usize> {
         let mut n = 0;
         let open: Vec<i64> = {
             let mut stmt = self.conn.prepare("SELECT id FROM sessions WHERE end = 0")?;
@@ -141,7 +144,8 @@ impl Store {
         Ok(n)
     }
 
-    pub fn max_session_id(&self) -> rusqlite::Result<u64> {
+    /// The highest session id in the database; 0 when it has none.
+    pub(crate) fn max_session_id(&self) -> rusqlite::Result<u64> {
         let id: Option<i64> = self
             .conn
             .query_row("SELECT MAX(id) FROM sessions", [], |r| r.get(0))
@@ -151,7 +155,7 @@ impl Store {
     }
 
     /// Deletes what the retention no longer keeps.
-    pub fn prune(&mut self, r: Retention, now: i64) -> rusqlite::Result<()> {
+    pub(crate) fn prune(&mut self, r: Retention, now: i64) -> rusqlite::Result<()> {
         let day = 86_400i64;
         if r.detail_days > 0 {
             let before_ms = (now - i64::from(r.detail_days) * day) * 1_000;

@@ -73,6 +73,8 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// Sessions started in `[since, until]` (Unix s, 0 = unbounded), newest first, at most
+    /// `limit` (0 = all).
     pub fn sessions(
         &self,
         since: i64,
@@ -106,6 +108,7 @@ impl Store {
         rows.collect()
     }
 
+    /// Faults since `since` (Unix s, 0 = unbounded), newest first, at most `limit` (0 = all).
     pub fn faults(&self, since: i64, limit: u32) -> rusqlite::Result<Vec<FaultRow>> {
         let limit = if limit == 0 { -1 } else { i64::from(limit) };
         let mut stmt = self.conn.prepare_cached(
@@ -128,7 +131,7 @@ impl Store {
     }
 
     /// The summary of one profile's sessions (`None`: everyone's).
-    pub fn summary_of(
+    pub(crate) fn summary_of(
         &self,
         since: i64,
         until: i64,
