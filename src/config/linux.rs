@@ -9,22 +9,31 @@ use serde::{Deserialize, Serialize};
 pub struct LinuxConfig {
     /// spidev node of the DAC.
     pub spi_device: String,
+    /// SPI clock, Hz (100 000..=20 000 000).
     pub spi_speed_hz: u32,
-    /// SPI mode: 0 or 3 (the MCP4922 accepts both).
+    /// SPI mode: 0 or 3 for the MCP4922, 1 or 2 for the DAC8552.
     pub spi_mode: u8,
     /// DAC chip: `mcp4922` (12-bit) or `dac8552` (16-bit).
     pub dac: String,
     /// GPIO character device holding the lines given by offset.
     pub gpio_chip: String,
-    /// Each line: an offset on `gpio_chip`, or a line name looked up on every chip.
+    /// Each line is a [`LineSpec`]. Output: enables the output stage's high-voltage supply
+    /// (the supervisor owns it).
     pub hv_enable: LineSpec,
+    /// Output: toggled by the supervisor every loop to keep the hardware monostable (and the
+    /// output) alive.
     pub interlock: LineSpec,
+    /// Input: electrode contact on channel 0.
     pub contact0: LineSpec,
+    /// Input: electrode contact on channel 1.
     pub contact1: LineSpec,
+    /// Input: the hardware overcurrent detector (an edge trips the supervisor).
     pub overcurrent: LineSpec,
-    /// Push buttons; an empty name means not fitted.
+    /// Input: the intensity-up push button; an empty name means not fitted.
     pub button_up: LineSpec,
+    /// Input: the intensity-down push button; an empty name means not fitted.
     pub button_down: LineSpec,
+    /// Input: the stop push button; an empty name means not fitted.
     pub button_stop: LineSpec,
     /// Names of the lines above that are active-low, e.g. `["overcurrent"]`.
     pub active_low: Vec<String>,
@@ -37,12 +46,21 @@ pub struct LinuxConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum LineSpec {
+    /// An offset on `linux.gpio_chip`.
     Offset(u32),
+    /// The line's name as the kernel knows it; empty: not fitted.
     Name(String),
-    At { chip: String, offset: u32 },
+    /// An offset on another chip.
+    At {
+        /// The GPIO character device, e.g. `/dev/gpiochip1`.
+        chip: String,
+        /// The line's offset on that chip.
+        offset: u32,
+    },
 }
 
 impl LineSpec {
+    /// Whether the line is there (anything but an empty name).
     pub fn is_fitted(&self) -> bool {
         !matches!(self, LineSpec::Name(n) if n.is_empty())
     }

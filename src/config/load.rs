@@ -11,7 +11,9 @@ pub enum ConfigError {
     /// The file cannot be used at all: missing, not a regular file, unreadable, not TOML.
     #[error("configuration file {path} {problem}")]
     Read {
+        /// The file's path, as given.
         path: String,
+        /// What is wrong with it.
         #[source]
         problem: ReadProblem,
     },
@@ -41,8 +43,10 @@ pub enum ReadProblem {
     /// A directory, FIFO, device or socket (its kind).
     #[error("is not a regular file ({0})")]
     NotRegular(&'static str),
+    /// Its metadata or its text cannot be read (the OS error).
     #[error("cannot be read: {0}")]
     Io(#[from] std::io::Error),
+    /// Its text does not parse as TOML (the parser's error, with the line).
     #[error("is not valid TOML: {}", .0.to_string().trim_end())]
     Toml(#[source] toml::de::Error),
 }

@@ -33,17 +33,29 @@ pub const DEFAULT_PATH: &str = "/etc/stimd/stimd.toml";
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
+    /// `[device]`: channels in use and the language of program names.
     pub device: DeviceConfig,
+    /// `[limits]`: the safety limits, each at or below its compiled-in ceiling.
     pub limits: LimitsConfig,
+    /// `[electrodes]`: the pad area the current density limit is computed from.
     pub electrodes: ElectrodesConfig,
+    /// `[engine]`: the pulse engine thread's timing and priority.
     pub engine: EngineConfig,
+    /// `[supervisor]`: the safety supervisor thread's period and priority.
     pub supervisor: SupervisorConfig,
+    /// `[sim]`: the simulated board.
     pub sim: SimConfig,
+    /// `[linux]`: the real board's DAC and GPIO lines.
     pub linux: LinuxConfig,
+    /// `[buttons]`: debouncing and what the push buttons step.
     pub buttons: ButtonsConfig,
+    /// `[care]`: who administers profiles, and pad wear.
     pub care: CareConfig,
+    /// `[battery]`: where the level is read and the thresholds that refuse or end sessions.
     pub battery: BatteryConfig,
+    /// `[history]`: how long the usage history keeps what.
     pub history: HistoryConfig,
+    /// `[watchdog]`: the hardware watchdog.
     pub watchdog: WatchdogConfig,
 }
 

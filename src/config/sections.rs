@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+/// `[device]`: what the device offers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DeviceConfig {
@@ -21,20 +22,34 @@ impl Default for DeviceConfig {
     }
 }
 
+/// `[limits]`: the safety limits (DESIGN.md §5). Each may only be lowered below its
+/// compiled-in ceiling (`model::limits::ceiling`); a value above it stops start-up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LimitsConfig {
+    /// Peak current per phase, µA (1..=100 000).
     pub peak_current_ua: u32,
+    /// Rms current per channel, µA (1..=50 000).
     pub rms_current_ua: u32,
+    /// Rms current density under the smallest electrode, µA/cm² (1..=2 000).
     pub current_density_ua_per_cm2: u32,
+    /// Charge per phase, nC (1..=40 000).
     pub charge_per_phase_nc: u64,
+    /// Shortest phase a program may use, µs (20..=1 000).
     pub min_phase_width_us: u32,
+    /// Longest phase a program may use, µs (at least `min_phase_width_us`, at most 1 000).
     pub max_phase_width_us: u32,
+    /// Lowest pulse rate a program may use, Hz (1..=200).
     pub min_rate_hz: f64,
+    /// Highest pulse rate a program may use, Hz (at least `min_rate_hz`, at most 200).
     pub max_rate_hz: f64,
+    /// How fast the intensity may rise, µA/s (1..=5 000); decreases are immediate.
     pub rise_rate_ua_per_s: u32,
+    /// The step intensities are rounded down to, µA (at least 100 steps over the peak range).
     pub intensity_step_ua: u32,
+    /// Session length when the client names none, minutes (1..=`session_max_min`).
     pub session_default_min: u32,
+    /// Longest session, minutes (1..=120).
     pub session_max_min: u32,
 }
 
@@ -57,6 +72,7 @@ impl Default for LimitsConfig {
     }
 }
 
+/// `[electrodes]`: the pads in use.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ElectrodesConfig {
@@ -70,6 +86,7 @@ impl Default for ElectrodesConfig {
     }
 }
 
+/// `[engine]`: the real-time pulse engine thread.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EngineConfig {
@@ -88,6 +105,7 @@ impl Default for EngineConfig {
     }
 }
 
+/// `[supervisor]`: the real-time safety supervisor thread.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SupervisorConfig {
@@ -106,6 +124,7 @@ impl Default for SupervisorConfig {
     }
 }
 
+/// `[sim]`: the simulated board (`--board sim`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SimConfig {
