@@ -1,3 +1,6 @@
+//! The handle: a flush waits for earlier records, and a database that cannot be opened never
+//! makes a writer wait.
+
 use super::*;
 use std::path::Path;
 use std::time::{Duration, Instant};

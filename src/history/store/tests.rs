@@ -1,3 +1,6 @@
+//! The store on real files: round trips, migration of a v1 database, recovery from a corrupt
+//! file, summaries, retention, and knowing when its file was deleted or replaced.
+
 use super::file::{compare, FileId};
 use super::*;
 use crate::history::{ClampRow, FaultRow, IntensityRow, Op, SessionFigures, SessionRow};

@@ -1,3 +1,7 @@
+//! The writer driven with explicit times: a deleted or replaced database recreated with nothing
+//! lost, a database that cannot be opened retried with memory bounded, and session ids kept
+//! unique across all of it.
+
 use super::*;
 use crate::history::ids::COUNTER_FILE;
 use crate::history::{FaultRow, IntensityRow, DB_FILE, STATUS_OK};
