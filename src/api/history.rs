@@ -1,6 +1,8 @@
 //! `io.stimd.Stimd1.History`: the usage history, newest first; pain ratings, a summary of what
 //! helps, an export, and the history's own health (`Status`).
 
+#![warn(missing_docs)]
+
 use super::StimdError;
 use crate::history::export::{export, FORMATS};
 use crate::history::{HistoryError, HistoryHandle, SessionRow, Summary};
@@ -9,10 +11,14 @@ use tokio::sync::watch;
 use zbus::interface;
 use zbus::zvariant::{OwnedValue, Value};
 
+/// The `History` D-Bus interface: translates calls into history queries and rows into
+/// `a{sv}` dictionaries; the history itself owns the data and its rules.
 pub struct History {
     /// Per-sender bounds on calls (shared by every interface).
     pub limiter: std::sync::Arc<super::limiter::Limiter>,
+    /// The history thread's handle, asked for every query.
     pub history: HistoryHandle,
+    /// The history's status, shown as the `Status` property.
     pub status: watch::Receiver<String>,
 }
 

@@ -8,8 +8,11 @@ use std::fmt;
 /// One configuration value out of its allowed range.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
+    /// Dotted, e.g. `limits.peak_current_ua`.
     pub key: &'static str,
+    /// The value as configured.
     pub value: String,
+    /// What is allowed, e.g. `1..=100000` or `"nl" or "en"`.
     pub allowed: String,
 }
 

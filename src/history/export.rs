@@ -31,14 +31,19 @@ fn joined<T: ToString>(v: &[T]) -> String {
 /// Why an export could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
+    /// A format other than `json` or `csv` (the name asked for).
     #[error("format {0:?}")]
     UnknownFormat(String),
+    /// The JSON encoder failed.
     #[error("{0}")]
     Json(#[from] serde_json::Error),
+    /// The CSV writer failed.
     #[error("{0}")]
     Csv(#[from] csv::Error),
+    /// Taking the CSV writer's buffer failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The CSV text is not UTF-8 (it always is: every field is a Rust string).
     #[error("{0}")]
     Utf8(#[from] std::string::FromUtf8Error),
 }

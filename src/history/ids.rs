@@ -28,6 +28,7 @@ pub struct SessionIds {
 }
 
 impl SessionIds {
+    /// An allocator whose first id is `first` (at least 1).
     pub fn new(first: u64) -> SessionIds {
         SessionIds {
             next: AtomicU64::new(first.max(1)),
@@ -60,6 +61,7 @@ pub struct Counter {
 }
 
 impl Counter {
+    /// The counter `dir/next-session-id` (not read until `read`).
     pub fn new(dir: &Path) -> Counter {
         Counter {
             path: dir.join(COUNTER_FILE),
@@ -114,6 +116,7 @@ impl Counter {
         self.written = 0;
     }
 
+    /// The counter file's path, for messages.
     pub fn path(&self) -> &Path {
         &self.path
     }
