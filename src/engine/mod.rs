@@ -10,14 +10,14 @@
 //! flag or a board error it writes zero and stops pulsing.
 
 pub mod rt;
-pub mod stats;
+
 
 use crate::board::EngineIo;
 use crate::clock::{now_ns, sleep_until_ns, spin_until_ns};
 use crate::model::limits::ceiling;
 use crate::model::units::{MicroAmps, Micros};
 use crate::pulse::Setpoint;
-use crate::safety::fault::FaultCode;
+use crate::model::fault::FaultCode;
 use crate::shared::{EnginePort, PatternCommand};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -352,7 +352,7 @@ mod tests {
     use crate::model::limits::tests::default_limits;
     use crate::model::limits::Shape;
     use crate::model::units::Hertz;
-    use crate::safety::armed::ArmedLimits;
+    use crate::shared::armed::ArmedLimits;
     use crate::shared::Shared;
     use std::sync::atomic::AtomicU32;
     use std::time::{Duration, Instant};

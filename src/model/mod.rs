@@ -6,6 +6,7 @@
 //! The bottom layer: `model` imports nothing of the crate, so every module may import it
 //! without making a cycle.
 
+pub mod fault;
 pub mod limits;
 pub mod sites;
 pub mod units;

@@ -1,0 +1,99 @@
+//! The supervisor's side of the shared state: it reads the engine's telemetry, the heartbeats,
+//! levels, armed state and limits, the bus and readiness, and writes only the trip flag (and,
+//! on an acknowledge, clears the engine's faults).
+
+use super::{armed_limits_of, effective_level, Shared};
+use crate::model::fault::FaultCode;
+use crate::pulse::Setpoint;
+use crate::shared::armed::ArmedLimits;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// What the supervisor reads (telemetry, heartbeats, levels, armed state and limits, the bus
+/// and readiness) and writes (the trip flag; clearing the engine's faults on an acknowledge).
+pub struct SupervisorPort(pub(super) Arc<Shared>);
+
+impl SupervisorPort {
+    pub fn engine_heartbeat_ns(&self) -> u64 {
+        self.0.engine.heartbeat_ns.load(Ordering::Acquire)
+    }
+
+    pub fn manager_heartbeat_ns(&self) -> u64 {
+        self.0.session.manager_heartbeat_ns.load(Ordering::Acquire)
+    }
+
+    /// The fault the engine reported, if any.
+    pub fn engine_fault(&self) -> Option<FaultCode> {
+        FaultCode::from_u32(self.0.engine.fault.load(Ordering::Acquire))
+    }
+
+    pub fn dac_ok(&self) -> bool {
+        self.0.engine.dac_ok.load(Ordering::Acquire)
+    }
+
+    pub fn armed(&self) -> bool {
+        self.0.session.armed.load(Ordering::Acquire)
+    }
+
+    pub fn armed_limits(&self) -> Option<ArmedLimits> {
+        armed_limits_of(&self.0)
+    }
+
+    /// A channel's level (µA), as the engine sees it.
+    pub fn level(&self, channel: usize) -> u32 {
+        effective_level(&self.0, channel)
+    }
+
+    /// Since when `channel`'s DAC code has been non-zero (monotonic ns; 0 = it is zero).
+    pub fn nonzero_since_ns(&self, channel: usize) -> u64 {
+        self.0
+            .engine
+            .telemetry
+            .get(channel)
+            .map_or(0, |t| t.nonzero_since_ns.load(Ordering::Acquire))
+    }
+
+    pub fn pulses(&self, channel: usize) -> u64 {
+        self.0.observe().pulses(channel)
+    }
+
+    pub fn commanded(&self, channel: usize) -> Setpoint {
+        self.0.observe().commanded(channel)
+    }
+
+    /// The pulse the engine refused on `channel`, if any.
+    pub fn refused(&self, channel: usize) -> Option<Setpoint> {
+        let word = self
+            .0
+            .engine
+            .telemetry
+            .get(channel)
+            .map_or(0, |t| t.refused.load(Ordering::Acquire));
+        (word != 0).then(|| Setpoint::unpack(word))
+    }
+
+    pub fn bus_alive(&self) -> bool {
+        self.0.daemon.bus_alive.load(Ordering::Acquire)
+    }
+
+    pub fn ready(&self) -> bool {
+        self.0.daemon.ready.load(Ordering::Acquire)
+    }
+
+    /// Raises the trip flag: the engine writes zero and stops pulsing.
+    pub fn trip(&self) {
+        self.0.supervisor.tripped.store(true, Ordering::Release);
+    }
+
+    /// An acknowledge with the cause gone: the engine's refused pulses and fault are cleared,
+    /// then the trip flag.
+    pub fn clear_faults(&self) {
+        for tel in &self.0.engine.telemetry {
+            tel.refused.store(0, Ordering::Release);
+            tel.refused_at_ns.store(0, Ordering::Release);
+        }
+        self.0.engine.fault.store(0, Ordering::Release);
+        self.0.supervisor.tripped.store(false, Ordering::Release);
+    }
+}
+
