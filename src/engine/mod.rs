@@ -11,13 +11,12 @@
 
 pub mod rt;
 
-
 use crate::board::EngineIo;
 use crate::clock::{now_ns, sleep_until_ns, spin_until_ns};
+use crate::model::fault::FaultCode;
 use crate::model::limits::ceiling;
 use crate::model::units::{MicroAmps, Micros};
 use crate::pulse::Setpoint;
-use crate::model::fault::FaultCode;
 use crate::shared::{EnginePort, PatternCommand};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

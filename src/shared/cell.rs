@@ -166,4 +166,3 @@ mod tests {
         assert_eq!(c.read().map(|r| r.start_ns), Some(19_999));
     }
 }
-

@@ -118,4 +118,3 @@ impl EnginePort {
         &self.0.engine.stats
     }
 }
-

@@ -43,4 +43,3 @@ impl InjectionPort {
         armed_limits_of(&self.0)
     }
 }
-

@@ -285,4 +285,3 @@ impl Shared {
         Observer(self)
     }
 }
-

@@ -65,4 +65,3 @@ impl<'a> Observer<'a> {
         &self.0.engine.stats
     }
 }
-

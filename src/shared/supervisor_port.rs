@@ -96,4 +96,3 @@ impl SupervisorPort {
         self.0.supervisor.tripped.store(false, Ordering::Release);
     }
 }
-
