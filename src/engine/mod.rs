@@ -8,6 +8,7 @@
 //! every 10 ms for its heartbeat. Reads levels and the pattern lock-free and publishes
 //! telemetry for the supervisor. Never allocates, locks or logs inside its loop; on the trip
 //! flag or a board error it writes zero and stops pulsing.
+#![warn(missing_docs)]
 
 pub mod rt;
 
@@ -28,11 +29,17 @@ pub const CONTACT_LOSS_PULSES: u32 = 3;
 /// Below this amplitude the current-sense comparator is not expected to see a pulse.
 pub const CONTACT_SENSE_MIN_UA: u32 = 1_000;
 
-/// Engine settings.
+/// Engine settings, from the configuration (or a bench).
 #[derive(Debug, Clone, Copy)]
 pub struct EngineSettings {
+    /// How long before an onset the engine stops sleeping and spins, to absorb wake-up
+    /// latency.
     pub lead: Micros,
+    /// The SCHED_FIFO priority the engine thread asks for (`[engine] rt_priority`; without
+    /// the privilege it runs at normal priority and logs so).
     pub rt_priority: u32,
+    /// Channels to drive (`[device] channels`; the engine drives at most the board's
+    /// `CHANNELS`).
     pub channels: usize,
 }
 

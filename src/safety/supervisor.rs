@@ -42,27 +42,38 @@ pub enum Command {
 /// `AcknowledgeFault` answers (after "cannot acknowledge: ").
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AckRefusal {
+    /// The latched fault is `hardware_unavailable`, which only a restart clears.
     #[error(
         "the hardware could not be opened at start-up; fix it or the [linux] \
          configuration, then restart stimd"
     )]
     HardwareUnavailable,
+    /// The engine's heartbeat is older than `ENGINE_HEARTBEAT_TIMEOUT_NS`.
     #[error("the pulse engine is not running")]
     EngineNotRunning,
+    /// The engine's last DAC write failed.
     #[error("the DAC does not accept writes")]
     DacFailing,
+    /// A channel's DAC code is still non-zero.
     #[error("the DAC is not at zero yet")]
     DacNotZero,
+    /// A channel's level (as the engine sees it) is above the device's peak current.
     #[error("channel {channel}'s level {level} is still above the peak limit {peak}")]
     LevelAbovePeak {
+        /// The channel (0-based).
         channel: usize,
+        /// Its level.
         level: MicroAmps,
+        /// The device's peak-current limit.
         peak: MicroAmps,
     },
+    /// The overcurrent comparator still fires.
     #[error("the overcurrent input is still active")]
     OvercurrentActive,
+    /// The overcurrent input's line could not be read.
     #[error("the overcurrent input cannot be read: {0}")]
     OvercurrentUnreadable(#[source] BoardError),
+    /// The interlock line could not be driven low before clearing.
     #[error("the interlock line cannot be driven: {0}")]
     InterlockFailing(#[source] BoardError),
 }
@@ -70,20 +81,31 @@ pub enum AckRefusal {
 /// The output stage could not be put in its safe state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MakeSafeError {
+    /// The interlock line could not be driven low (the HV enable was still tried).
     #[error("interlock: {0}")]
     Interlock(#[source] BoardError),
+    /// The HV enable line could not be driven low.
     #[error("hv_enable: {0}")]
     HvEnable(#[source] BoardError),
 }
 
+/// Supervisor settings, from the configuration (or a bench).
 #[derive(Debug, Clone, Copy)]
 pub struct SupervisorSettings {
+    /// Loop period while output is on (ns; `[supervisor] period_us`): the interlock toggles
+    /// once per loop, so it must be well within the monostable's 10 ms. While output is off
+    /// the loop runs every `IDLE_PERIOD_NS`.
     pub period_ns: u64,
+    /// The SCHED_FIFO priority the supervisor thread asks for, above the engine's.
     pub rt_priority: u32,
+    /// Channels to supervise (`[device] channels`, validated against the board's
+    /// `CHANNELS`).
     pub channels: usize,
 }
 
-pub struct Supervisor {
+/// The supervisor's state: its side of the shared state, the output-stage lines, the latched
+/// fault, each channel's rise envelope and the watchdogs. Built and run by `SafetyCore`.
+pub(crate) struct Supervisor {
     io: SafetyIo,
     port: SupervisorPort,
     limits: Limits,

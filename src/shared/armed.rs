@@ -28,13 +28,26 @@ pub struct ArmedLimits {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Violation {
     /// The phase is wider than the session's widest allowed phase.
-    Phase { phase: Micros, max: Micros },
+    Phase {
+        /// The pulse's phase width.
+        phase: Micros,
+        /// The widest phase the session allows.
+        max: Micros,
+    },
     /// Pulses follow faster than the session's highest allowed rate.
-    Period { period: Micros, min: Micros },
+    Period {
+        /// The pulse's period (onset to next onset).
+        period: Micros,
+        /// The shortest period the session allows (`ArmedLimits::min_period`).
+        min: Micros,
+    },
     /// The amplitude is above the largest the pulse's shape allows, and which limit sets it.
     Amplitude {
+        /// The pulse's peak current.
         amplitude: MicroAmps,
+        /// The largest peak current a pulse of this shape may have on this channel.
         cap: MicroAmps,
+        /// The limit that sets `cap` (peak, rms, density, charge, or the person's maximum).
         limit: LimitKind,
     },
 }
@@ -219,7 +232,8 @@ impl ArmedLimits {
     }
 }
 
-/// Words in `ArmedLimits::to_words`.
+/// Words in `ArmedLimits::to_words`: 15 for the device limits, then each channel's peak and
+/// whether it is the person's own maximum.
 pub const WORDS: usize = 15 + 2 * CHANNELS;
 
 #[cfg(test)]

@@ -9,8 +9,12 @@ use std::sync::atomic::{fence, AtomicU32, Ordering};
 /// that changes with every publication (the engine restarts its schedule on a change).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PatternCommand {
+    /// The waveform every channel runs.
     pub pattern: Pattern,
+    /// The pattern's time 0 (monotonic ns); each channel's onsets count from here plus its
+    /// offset.
     pub start_ns: u64,
+    /// 1 for the first publication, one more for each after it.
     pub generation: u32,
 }
 

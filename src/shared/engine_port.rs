@@ -30,10 +30,12 @@ impl EnginePort {
         hook.swap(0, Ordering::AcqRel)
     }
 
+    /// Whether a session has armed output: only then may the engine write a non-zero code.
     pub fn armed(&self) -> bool {
         self.0.session.armed.load(Ordering::Acquire)
     }
 
+    /// Whether the supervisor has tripped: the engine then writes zero and stops pulsing.
     pub fn tripped(&self) -> bool {
         self.0.supervisor.tripped.load(Ordering::Acquire)
     }
@@ -48,22 +50,32 @@ impl EnginePort {
         effective_level(&self.0, channel)
     }
 
+    /// The published pattern, or `None` before the first one or while one is being written
+    /// (the engine then keeps the one it has).
     pub fn pattern(&self) -> Option<PatternCommand> {
         self.0.session.pattern.read()
     }
 
+    /// The limits output is armed with, which every pulse is checked against before it is
+    /// written; `None` before the first arming or while they are being replaced (the engine
+    /// then writes no pulse).
     pub fn armed_limits(&self) -> Option<ArmedLimits> {
         armed_limits_of(&self.0)
     }
 
+    /// Whether `channel` lost contact: the engine does not pulse it until the session side
+    /// resets contact.
     pub fn contact_lost(&self, channel: usize) -> bool {
         self.0.contact_lost(channel)
     }
 
+    /// Whether the engine's last DAC write succeeded, as it last reported.
     pub fn dac_ok(&self) -> bool {
         self.0.engine.dac_ok.load(Ordering::Acquire)
     }
 
+    /// Reports whether the last DAC write succeeded (the supervisor refuses an acknowledge
+    /// while it fails).
     pub fn set_dac_ok(&self, ok: bool) {
         self.0.engine.dac_ok.store(ok, Ordering::Release);
     }
@@ -114,6 +126,7 @@ impl EnginePort {
         }
     }
 
+    /// The engine's timing statistics, which it records every pulse into.
     pub fn stats(&self) -> &TimingStats {
         &self.0.engine.stats
     }

@@ -31,14 +31,18 @@ impl InjectionPort {
         }
     }
 
+    /// Whether the supervisor has tripped.
     pub fn tripped(&self) -> bool {
         self.0.supervisor.tripped.load(Ordering::Acquire)
     }
 
+    /// Whether a session has armed output.
     pub fn armed(&self) -> bool {
         self.0.session.armed.load(Ordering::Acquire)
     }
 
+    /// The limits output was last armed with (`None` before the first arming): an injected
+    /// `over_limit` defect picks a level just above them.
     pub fn armed_limits(&self) -> Option<ArmedLimits> {
         armed_limits_of(&self.0)
     }

@@ -10,6 +10,7 @@
 //! tests a read-only `Observer`. The ports own their `Arc`, so a thread given one cannot reach
 //! the session side's calls (the engine cannot `set_level`). The two places where a second side
 //! writes a field are named on the field and are the only calls that do it.
+#![warn(missing_docs)]
 
 pub mod armed;
 mod cell;
@@ -152,6 +153,8 @@ fn armed_limits_of(s: &Shared) -> Option<ArmedLimits> {
 /// The session side: every method here is the session manager's (and, for `disarm` and
 /// `zero_all`, anyone's who must go safe).
 impl Shared {
+    /// Fresh state: disarmed, every level zero, no pattern, no fault, the DAC assumed working
+    /// and the bus alive (benches have no bus); not yet ready for the watchdogs.
     pub fn new() -> Shared {
         let s = Shared::default();
         s.engine.dac_ok.store(true, Ordering::Release);

@@ -40,6 +40,7 @@ impl<'a> Observer<'a> {
         )
     }
 
+    /// When the engine last beat (monotonic ns; 0 = it has not started).
     pub fn engine_heartbeat_ns(&self) -> u64 {
         self.0.engine.heartbeat_ns.load(Ordering::Acquire)
     }
@@ -49,18 +50,22 @@ impl<'a> Observer<'a> {
         self.0.engine.fault.load(Ordering::Acquire)
     }
 
+    /// Whether the engine's last DAC write succeeded.
     pub fn dac_ok(&self) -> bool {
         self.0.engine.dac_ok.load(Ordering::Acquire)
     }
 
+    /// Whether the supervisor has tripped.
     pub fn tripped(&self) -> bool {
         self.0.supervisor.tripped.load(Ordering::Acquire)
     }
 
+    /// Whether output is armed.
     pub fn armed(&self) -> bool {
         self.0.session.armed.load(Ordering::Acquire)
     }
 
+    /// The engine's timing statistics (a bench may reset them between its phases).
     pub fn stats(&self) -> &'a TimingStats {
         &self.0.engine.stats
     }

@@ -14,10 +14,13 @@ use std::sync::Arc;
 pub struct SupervisorPort(pub(super) Arc<Shared>);
 
 impl SupervisorPort {
+    /// When the engine last beat (monotonic ns; 0 = never): older than 15 ms trips.
     pub fn engine_heartbeat_ns(&self) -> u64 {
         self.0.engine.heartbeat_ns.load(Ordering::Acquire)
     }
 
+    /// When the session manager last beat (monotonic ns; 0 = never): the watchdogs are petted
+    /// only while it is recent.
     pub fn manager_heartbeat_ns(&self) -> u64 {
         self.0.session.manager_heartbeat_ns.load(Ordering::Acquire)
     }
@@ -27,14 +30,18 @@ impl SupervisorPort {
         FaultCode::from_u32(self.0.engine.fault.load(Ordering::Acquire))
     }
 
+    /// Whether the engine's last DAC write succeeded.
     pub fn dac_ok(&self) -> bool {
         self.0.engine.dac_ok.load(Ordering::Acquire)
     }
 
+    /// Whether a session has armed output: the supervisor enables the output stage only then.
     pub fn armed(&self) -> bool {
         self.0.session.armed.load(Ordering::Acquire)
     }
 
+    /// The limits output was last armed with (`None` before the first arming or while they
+    /// are being replaced); the supervisor checks delivered pulses against them while armed.
     pub fn armed_limits(&self) -> Option<ArmedLimits> {
         armed_limits_of(&self.0)
     }
@@ -53,10 +60,13 @@ impl SupervisorPort {
             .map_or(0, |t| t.nonzero_since_ns.load(Ordering::Acquire))
     }
 
+    /// Pulses the engine delivered on `channel` so far; a change means a new pulse to check.
     pub fn pulses(&self, channel: usize) -> u64 {
         self.0.observe().pulses(channel)
     }
 
+    /// The setpoint of the most recent pulse delivered on `channel` (all zero before the
+    /// first).
     pub fn commanded(&self, channel: usize) -> Setpoint {
         self.0.observe().commanded(channel)
     }
@@ -72,10 +82,12 @@ impl SupervisorPort {
         (word != 0).then(|| Setpoint::unpack(word))
     }
 
+    /// Whether the daemon's D-Bus connection is alive (always true in benches).
     pub fn bus_alive(&self) -> bool {
         self.0.daemon.bus_alive.load(Ordering::Acquire)
     }
 
+    /// Whether the daemon has told systemd READY=1: the watchdogs are petted only from then on.
     pub fn ready(&self) -> bool {
         self.0.daemon.ready.load(Ordering::Acquire)
     }

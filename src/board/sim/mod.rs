@@ -10,7 +10,7 @@
 mod pins;
 pub mod registers;
 mod spi;
-pub mod trace;
+mod trace;
 
 use crate::board::dac::mcp4922::Mcp4922;
 use crate::board::{Board, Button, ButtonEdge, EngineIo, SafetyIo};
@@ -77,6 +77,7 @@ impl SimHandle {
         });
     }
 
+    /// Sets the battery level the board reports (percent, −1 = unknown).
     pub fn set_battery(&self, percent: i32) {
         self.0.regs().battery.store(percent, Ordering::Release);
     }
@@ -105,6 +106,7 @@ impl SimHandle {
         Some(self.0.regs().spi_failed_ns.load(Ordering::Acquire)).filter(|&t| t != 0)
     }
 
+    /// Forgets the first SPI failure, so `spi_failure_ns` reports the next one.
     pub fn clear_spi_failure(&self) {
         self.0.regs().spi_failed_ns.store(0, Ordering::Release);
     }
@@ -115,6 +117,7 @@ impl SimHandle {
         Some(self.0.regs().phase_stalled_ns.load(Ordering::Acquire)).filter(|&t| t != 0)
     }
 
+    /// Forgets the stalled phase, so `phase_stalled_ns` reports the next one.
     pub fn clear_phase_stall(&self) {
         self.0.regs().phase_stalled_ns.store(0, Ordering::Release);
     }
