@@ -338,6 +338,28 @@ mod tests {
     }
 
     #[test]
+    fn shared_words_map_only_a_file_of_their_size() {
+        use std::sync::atomic::Ordering;
+        let path = std::env::temp_dir().join(format!("stimd-words-{}", std::process::id()));
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .unwrap();
+        assert!(SharedWords::<2>::map(&f).is_err(), "empty file");
+        f.set_len(SharedWords::<2>::BYTES as u64).unwrap();
+        assert!(SharedWords::<0>::map(&f).is_err(), "zero words");
+        let a = SharedWords::<2>::map(&f).unwrap();
+        let b = SharedWords::<2>::map(&f).unwrap();
+        a.words()[1].store(u64::MAX, Ordering::Release);
+        assert_eq!(b.words()[1].load(Ordering::Acquire), u64::MAX);
+        drop((a, b));
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
     fn a_cpu_out_of_range_is_refused() {
         assert!(pin_to_cpu(usize::MAX).is_err());
         assert!(clock_ticks_per_second() >= 1);
