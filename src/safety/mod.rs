@@ -1,5 +1,6 @@
-//! Safety: the limit maths, the fault codes, the rise-rate envelope and the supervisor thread
-//! that enforces them on what the engine actually commands.
+//! Safety: the supervisor thread that enforces the armed limits (`shared::armed`, re-exported
+//! as `armed`) and the rise-rate envelope on what the engine actually commands, and the trips
+//! it latches (`fault`; the codes themselves are `model::fault`).
 //!
 //! Owns the output-enable path (interlock, HV enable) and the watchdog pings. Nothing outside
 //! this module may enable output or clear a trip. `core::SafetyCore` is the one way to start

@@ -10,6 +10,10 @@
 //! tests a read-only `Observer`. The ports own their `Arc`, so a thread given one cannot reach
 //! the session side's calls (the engine cannot `set_level`). The two places where a second side
 //! writes a field are named on the field and are the only calls that do it.
+//!
+//! It also owns the data the real-time side exchanges through it: the limits a session is
+//! armed with and their pure per-pulse check (`armed`, which the engine applies before each
+//! write and the supervisor after), and the engine's timing statistics (`stats`).
 #![warn(missing_docs)]
 
 pub mod armed;
