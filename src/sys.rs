@@ -4,12 +4,14 @@
 //! Owns every `unsafe` block of the library: the rest of the crate is `#![deny(unsafe_code)]`.
 //! Each block says why it is sound in a `// SAFETY:` line. Never allocates in the functions the
 //! engine calls in its loop (`now_ns`, `sleep_until_ns`).
+#![warn(missing_docs)]
 #![allow(unsafe_code)]
 
 use std::fs::File;
 use std::io;
 use std::os::fd::AsRawFd;
 use std::ptr::NonNull;
+use std::sync::atomic::AtomicU64;
 
 // ---- clock ---------------------------------------------------------------------------------
 
@@ -146,42 +148,45 @@ pub fn watchdog_set_timeout(file: &File, timeout_s: u32) -> io::Result<u32> {
 
 // ---- shared-memory file --------------------------------------------------------------------
 
-mod sealed {
-    /// Types that are valid for any bytes and made only of atomics, so a shared mapping may be
-    /// viewed as one while another process writes it.
-    pub trait AnyBytesAtomics: Sync {}
+/// A `MAP_SHARED`, read-write mapping of a file of exactly `N` 64-bit words, seen as
+/// `[AtomicU64; N]` and unmapped on drop. What the words mean is the caller's business (the sim
+/// board's register file names them); this module only knows that atomic integers are valid
+/// for any bytes another process may leave in the file.
+pub struct SharedWords<const N: usize> {
+    ptr: NonNull<[AtomicU64; N]>,
 }
 
-// SAFETY (of the marker): `Registers` is `repr(C)` and holds only atomic integers and bools
-// (its own doc says so; all-zero and any other bytes are valid values).
-impl sealed::AnyBytesAtomics for crate::board::sim::registers::Registers {}
+// SAFETY: the mapping is only reached through `&[AtomicU64; N]`, and atomics may be shared
+// with and sent to any thread; the mapping itself is not tied to the thread that made it.
+unsafe impl<const N: usize> Send for SharedWords<N> {}
+// SAFETY: as above: every access from any thread is an atomic operation.
+unsafe impl<const N: usize> Sync for SharedWords<N> {}
 
-/// A `MAP_SHARED`, read-write mapping of a file holding one `T`, unmapped on drop.
-pub struct SharedMap<T: sealed::AnyBytesAtomics> {
-    ptr: NonNull<T>,
-}
+impl<const N: usize> SharedWords<N> {
+    /// Bytes in the mapped file: `N` words of 8 bytes.
+    pub const BYTES: usize = std::mem::size_of::<[AtomicU64; N]>();
 
-// SAFETY: the mapping holds only atomics (`AnyBytesAtomics`); access goes through `&T`.
-unsafe impl<T: sealed::AnyBytesAtomics> Send for SharedMap<T> {}
-// SAFETY: as above: `&T` is shared between threads only through atomic operations.
-unsafe impl<T: sealed::AnyBytesAtomics> Sync for SharedMap<T> {}
-
-impl<T: sealed::AnyBytesAtomics> SharedMap<T> {
-    /// Maps `f`, which must be exactly `size_of::<T>()` bytes long.
-    pub fn map(f: &File) -> io::Result<SharedMap<T>> {
-        let size = std::mem::size_of::<T>();
-        if f.metadata()?.len() != size as u64 {
+    /// Maps `f`, which must be exactly `BYTES` long (`InvalidData` otherwise; `N` = 0 is
+    /// `InvalidInput`). The file's contents are not checked: any bytes are valid words.
+    pub fn map(f: &File) -> io::Result<SharedWords<N>> {
+        if N == 0 {
             return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "the file does not have the mapped type's size",
+                io::ErrorKind::InvalidInput,
+                "cannot map zero words",
             ));
         }
-        // SAFETY: a fresh shared mapping of a file of exactly `size` bytes; the fd may be
+        if f.metadata()?.len() != Self::BYTES as u64 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the file does not have the mapped words' size",
+            ));
+        }
+        // SAFETY: a fresh shared mapping of a file of exactly `BYTES` (> 0) bytes; the fd may be
         // closed afterwards (the mapping keeps the file).
         let p = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
-                size,
+                Self::BYTES,
                 libc::PROT_READ | libc::PROT_WRITE,
                 libc::MAP_SHARED,
                 f.as_raw_fd(),
@@ -191,24 +196,27 @@ impl<T: sealed::AnyBytesAtomics> SharedMap<T> {
         if p == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }
-        let ptr =
-            NonNull::new(p.cast::<T>()).ok_or_else(|| io::Error::other("mmap returned null"))?;
-        Ok(SharedMap { ptr })
+        let ptr = NonNull::new(p.cast::<[AtomicU64; N]>())
+            .ok_or_else(|| io::Error::other("mmap returned null"))?;
+        Ok(SharedWords { ptr })
     }
 
-    /// The mapped value. Page-aligned, and valid for any bytes, so always a valid reference.
-    pub fn get(&self) -> &T {
-        // SAFETY: the mapping is live until drop, at least size_of::<T>() bytes long and
-        // page-aligned; `T` is valid for any bytes and only accessed atomically.
+    /// The mapped words, shared with every other process that maps the file.
+    pub fn words(&self) -> &[AtomicU64; N] {
+        // SAFETY: the mapping is live until drop and `BYTES` long; it is page-aligned, which
+        // satisfies `AtomicU64`'s 8-byte alignment; `AtomicU64` has the size and bit validity
+        // of `u64`, so whatever bytes the file holds are valid values; and this process only
+        // ever accesses them atomically through the returned reference.
         unsafe { self.ptr.as_ref() }
     }
 }
 
-impl<T: sealed::AnyBytesAtomics> Drop for SharedMap<T> {
+impl<const N: usize> Drop for SharedWords<N> {
     fn drop(&mut self) {
-        // SAFETY: unmapping exactly what `map` mapped, once; no `&T` outlives `self`.
+        // SAFETY: unmapping exactly what `map` mapped, once; no reference from `words`
+        // outlives `self`.
         unsafe {
-            libc::munmap(self.ptr.as_ptr().cast(), std::mem::size_of::<T>());
+            libc::munmap(self.ptr.as_ptr().cast(), Self::BYTES);
         }
     }
 }
@@ -327,6 +335,28 @@ mod tests {
         sleep_until_ns(a + 2_000_000);
         assert!(now_ns() >= a + 2_000_000);
         sleep_until_ns(0);
+    }
+
+    #[test]
+    fn shared_words_map_only_a_file_of_their_size() {
+        use std::sync::atomic::Ordering;
+        let path = std::env::temp_dir().join(format!("stimd-words-{}", std::process::id()));
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .unwrap();
+        assert!(SharedWords::<2>::map(&f).is_err(), "empty file");
+        f.set_len(SharedWords::<2>::BYTES as u64).unwrap();
+        assert!(SharedWords::<0>::map(&f).is_err(), "zero words");
+        let a = SharedWords::<2>::map(&f).unwrap();
+        let b = SharedWords::<2>::map(&f).unwrap();
+        a.words()[1].store(u64::MAX, Ordering::Release);
+        assert_eq!(b.words()[1].load(Ordering::Acquire), u64::MAX);
+        drop((a, b));
+        std::fs::remove_file(&path).unwrap();
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! overcurrent) hold these handles; nothing else may touch the board. The push buttons arrive
 //! as edges on a channel, for the `buttons` task. When the hardware cannot be opened, the
 //! daemon runs on `absent`, which drives nothing, and refuses sessions.
+#![warn(missing_docs)]
 
 pub mod absent;
 pub mod dac;
@@ -18,8 +19,10 @@ use embedded_hal::digital::{InputPin, OutputPin};
 /// A failed board operation. Carries no heap data so the engine can handle it in its loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum BoardError {
+    /// An SPI transfer to the DAC failed (the kind the bus driver reported).
     #[error("SPI transfer failed ({0:?})")]
     Spi(embedded_hal::spi::ErrorKind),
+    /// A GPIO line could not be read or driven (the kind the line driver reported).
     #[error("GPIO line failed ({0:?})")]
     Gpio(embedded_hal::digital::ErrorKind),
 }
@@ -32,11 +35,13 @@ pub trait Dac: Send {
 
 /// A digital input, `true` when active.
 pub trait Sense: Send {
+    /// Reads the input now: `true` while it is active (current sensed, overcurrent latched).
     fn is_active(&mut self) -> Result<bool, BoardError>;
 }
 
 /// A digital output.
 pub trait Drive: Send {
+    /// Drives the output high (`true`) or low; low is always the safe level.
     fn set(&mut self, on: bool) -> Result<(), BoardError>;
 }
 
@@ -58,6 +63,7 @@ impl<P: OutputPin + Send> Drive for P {
 
 /// The engine's part of a board.
 pub struct EngineIo {
+    /// The pulse DAC, written only by the engine thread.
     pub dac: Box<dyn Dac>,
     /// Current-sense comparator per channel: active while current flows during a pulse.
     pub contacts: Vec<Box<dyn Sense>>,
@@ -76,14 +82,19 @@ pub struct SafetyIo {
 /// A push button on the board.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Button {
+    /// Intensity up one step (once the press has settled).
     Up,
+    /// Intensity down one step; held long, every channel to zero.
     Down,
+    /// Emergency stop, on the first press edge.
     Stop,
 }
 
 impl Button {
+    /// Every button.
     pub const ALL: [Button; 3] = [Button::Up, Button::Down, Button::Stop];
 
+    /// The button's name in the configuration and the logs (`up`, `down`, `stop`).
     pub fn as_str(self) -> &'static str {
         match self {
             Button::Up => "up",
@@ -96,15 +107,22 @@ impl Button {
 /// A raw edge on a button line (bounces included), stamped with the monotonic clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ButtonEdge {
+    /// The button whose line changed.
     pub button: Button,
+    /// Whether the line now reads pressed.
     pub pressed: bool,
+    /// When the edge happened (monotonic ns).
     pub t_ns: u64,
 }
 
 /// A board, split into the parts each thread owns.
 pub struct Board {
+    /// The board kind (`sim`, `linux`; the configured kind when its hardware is `absent`),
+    /// as the `Device` interface reports it.
     pub name: &'static str,
+    /// What the engine drives; moved into the engine thread.
     pub engine: EngineIo,
+    /// What the supervisor drives; moved into the supervisor thread.
     pub safety: SafetyIo,
     /// Edges of the push buttons, if the board has any.
     pub buttons: Option<tokio::sync::mpsc::UnboundedReceiver<ButtonEdge>>,

@@ -10,7 +10,9 @@ pub fn try_sched_fifo(priority: u32) -> Result<(), std::io::Error> {
 /// What `lock_memory` locked.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Locked {
+    /// Bytes locked in all.
     pub bytes: u64,
+    /// Address ranges (lines of `/proc/self/maps`) locked.
     pub ranges: u32,
     /// Ranges the kernel refused (the first error is returned as well).
     pub refused: u32,

@@ -1,6 +1,6 @@
 //! The vocabulary every other module shares: physical quantities (`units`), the limits and
 //! the board's compiled-in ceilings with the channel count and the limit maths (`limits`),
-//! body sites (`sites`) and the waveform of a segment with its pure time arithmetic
+//! body sites (`sites`), fault codes (`fault`) and the waveform of a segment with its pure time arithmetic
 //! (`pattern`) — what things are, with no rules about people or programs and no
 //! clock, file or board.
 //!
@@ -9,6 +9,7 @@
 
 #![warn(missing_docs)]
 
+pub mod fault;
 pub mod limits;
 pub mod pattern;
 pub mod sites;

@@ -27,8 +27,12 @@ pub const FIRST_HEARTBEAT_DEADLINE: Duration = Duration::from_secs(1);
 
 /// What the safety core is built from, besides the board's parts.
 pub struct CoreConfig {
+    /// The device's limits (from the configuration): the supervisor's rise rate, stuck-phase
+    /// timer and acknowledge checks, and the limits used while no session is armed.
     pub limits: Limits,
+    /// The pulse engine's settings.
     pub engine: EngineSettings,
+    /// The supervisor's settings.
     pub supervisor: SupervisorSettings,
     /// The hardware watchdog device and its timeout in seconds, if one is configured.
     pub hw_watchdog: Option<(PathBuf, u32)>,
@@ -40,20 +44,28 @@ pub struct CoreConfig {
 /// switched off first, and a started engine is stopped again.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// The interlock or the HV enable line could not be driven low.
     #[error("board: cannot switch the output stage off: {0}")]
     MakeSafe(#[source] MakeSafeError),
+    /// The configured hardware watchdog could not be opened or set up.
     #[error("board: watchdog.device = {}: {source}", path.display())]
     Watchdog {
+        /// The configured watchdog device.
         path: PathBuf,
+        /// Why opening it or setting its timeout failed.
         #[source]
         source: std::io::Error,
     },
+    /// The operating system refused to start the engine or the supervisor thread.
     #[error("cannot start a thread ({thread}): {source}")]
     Thread {
+        /// Which thread: `pulse engine` or `safety supervisor`.
         thread: &'static str,
+        /// Why the thread could not be spawned.
         #[source]
         source: std::io::Error,
     },
+    /// The engine started but did not beat within `FIRST_HEARTBEAT_DEADLINE`; it was stopped.
     #[error("the pulse engine did not start within 1 s")]
     EngineSilent,
 }

@@ -1,63 +1,14 @@
-//! Fault codes: what tripped, as reported in `Fault`, `FaultRaised`, `Ended` and the history.
+//! Trips: a latched fault as the supervisor reports it. The fault codes themselves are
+//! vocabulary and live in `model::fault` (re-exported here, so `safety::fault::FaultCode` keeps
+//! working).
 
-/// A latched safety fault.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u32)]
-pub enum FaultCode {
-    /// A pulse above a limit (peak, rms, current density, charge per phase).
-    OverLimit = 1,
-    /// Output rose faster than the rise-rate limit, or did not start from zero.
-    RiseRate = 2,
-    /// A non-zero DAC code held longer than the longest phase plus 1 ms.
-    StuckPhase = 3,
-    /// The pulse engine stopped beating.
-    EngineHeartbeat = 4,
-    /// The overcurrent comparator fired.
-    Overcurrent = 5,
-    /// The DAC did not accept a write.
-    SpiError = 6,
-    /// A GPIO line could not be read or driven.
-    GpioError = 7,
-    /// The supervisor itself missed its deadlines long enough for the interlock to cut output.
-    SupervisorStall = 8,
-    /// The configured hardware could not be opened at start-up; only a restart clears it.
-    HardwareUnavailable = 9,
-}
+pub use crate::model::fault::FaultCode;
 
-impl FaultCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FaultCode::OverLimit => "over_limit",
-            FaultCode::RiseRate => "rise_rate",
-            FaultCode::StuckPhase => "stuck_phase",
-            FaultCode::EngineHeartbeat => "engine_heartbeat",
-            FaultCode::Overcurrent => "overcurrent",
-            FaultCode::SpiError => "spi_error",
-            FaultCode::GpioError => "gpio_error",
-            FaultCode::SupervisorStall => "supervisor_stall",
-            FaultCode::HardwareUnavailable => "hardware_unavailable",
-        }
-    }
-
-    pub fn from_u32(v: u32) -> Option<FaultCode> {
-        use FaultCode::*;
-        [
-            OverLimit,
-            RiseRate,
-            StuckPhase,
-            EngineHeartbeat,
-            Overcurrent,
-            SpiError,
-            GpioError,
-        ]
-        .into_iter()
-        .find(|c| *c as u32 == v)
-    }
-}
-
-/// A trip as the supervisor reports it.
+/// A trip as the supervisor reports it to the session side (over a channel, once per latch).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trip {
+    /// What tripped.
     pub code: FaultCode,
+    /// Why, in words for people (which channel, which value against which limit).
     pub message: String,
 }

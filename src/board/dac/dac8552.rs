@@ -8,6 +8,7 @@ use super::code_for;
 use crate::board::{BoardError, Dac};
 use embedded_hal::spi::{Error as _, SpiDevice};
 
+/// Resolution of the codes (mid-scale 32768 is 0 mA).
 pub const BITS: u32 = 16;
 
 const LDA: u8 = 1 << 4;
@@ -26,7 +27,9 @@ pub enum Error<SPI> {
 /// One write-and-load command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Command {
+    /// 0 = A, 1 = B (only the lowest bit counts).
     pub channel: u8,
+    /// The 16-bit code, straight binary.
     pub code: u16,
 }
 
@@ -62,6 +65,7 @@ pub struct Dac8552<SPI> {
 }
 
 impl<SPI: SpiDevice> Dac8552<SPI> {
+    /// A driver on `spi`; writes nothing until told to.
     pub fn new(spi: SPI) -> Self {
         Dac8552 { spi }
     }

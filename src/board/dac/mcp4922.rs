@@ -7,6 +7,7 @@ use super::code_for;
 use crate::board::{BoardError, Dac};
 use embedded_hal::spi::{Error as _, SpiDevice};
 
+/// Resolution of the codes (mid-scale 2048 is 0 mA).
 pub const BITS: u32 = 12;
 
 /// Driver errors.
@@ -21,8 +22,11 @@ pub enum Error<SPI> {
 /// One write command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Command {
+    /// 0 = A, 1 = B (only the lowest bit is sent).
     pub channel: u8,
+    /// Whether the reference input is buffered (BUF).
     pub buffered: bool,
+    /// The 12-bit code (higher bits are dropped).
     pub code: u16,
 }
 
@@ -56,6 +60,7 @@ pub struct Mcp4922<SPI> {
 }
 
 impl<SPI: SpiDevice> Mcp4922<SPI> {
+    /// A driver on `spi`, reference unbuffered; writes nothing until told to.
     pub fn new(spi: SPI) -> Self {
         Mcp4922 {
             spi,

@@ -23,45 +23,73 @@ use spidev::{SpiModeFlags, SpidevOptions};
 /// error as its source.
 #[derive(Debug, thiserror::Error)]
 pub enum LinuxError {
+    /// The SPI device node could not be opened.
     #[error("SPI device {device}: {source}")]
     SpiOpen {
+        /// The configured device (`[linux] spi_device`).
         device: String,
+        /// Why opening it failed.
         #[source]
         source: linux_embedded_hal::SPIError,
     },
+    /// The SPI device refused the mode, word size or clock the DAC needs.
     #[error("SPI device {device}: cannot configure: {source}")]
     SpiConfigure {
+        /// The configured device.
         device: String,
+        /// The OS error.
         #[source]
         source: std::io::Error,
     },
+    /// The first write of zero to the DAC failed.
     #[error("DAC on {device}: cannot write zero: {source}")]
     DacZero {
+        /// The SPI device the DAC is on.
         device: String,
+        /// The failed transfer.
         #[source]
         source: BoardError,
     },
+    /// The board asked for a line key the configuration does not describe.
     #[error("GPIO line {key}: not a line of the board")]
-    NotALine { key: String },
+    NotALine {
+        /// The line's key (`interlock`, `hv_enable`, …).
+        key: String,
+    },
     /// A line (described by `at`: its key, chip and offset or name) failed.
     #[error("{at}: {source}")]
     Line {
+        /// The line's key and where it is.
         at: String,
+        /// The GPIO character device's error.
         #[source]
         source: gpio_cdev::Error,
     },
+    /// The GPIO chips could not be listed to look a line name up.
     #[error("GPIO line {key} ({name:?}): {source}")]
     Chips {
+        /// The line's key.
         key: String,
+        /// The line name being looked up.
         name: String,
+        /// The GPIO character device's error.
         #[source]
         source: gpio_cdev::Error,
     },
+    /// No GPIO chip has a line of the configured name.
     #[error("GPIO line {key}: no line named {name:?} on any GPIO chip (see `gpioinfo`)")]
-    NoLineNamed { key: String, name: String },
+    NoLineNamed {
+        /// The line's key.
+        key: String,
+        /// The configured line name.
+        name: String,
+    },
+    /// Edge events were requested outside a tokio runtime (a caller's mistake).
     #[error("{at}: edge events need the daemon's runtime ({source})")]
     NoRuntime {
+        /// The line's key and where it is.
         at: String,
+        /// Why no runtime was found.
         #[source]
         source: tokio::runtime::TryCurrentError,
     },

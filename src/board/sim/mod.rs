@@ -10,15 +10,15 @@
 mod pins;
 pub mod registers;
 mod spi;
-pub mod trace;
+mod trace;
 
 use crate::board::dac::mcp4922::Mcp4922;
 use crate::board::{Board, Button, ButtonEdge, EngineIo, SafetyIo};
 use crate::clock::now_ns;
-use registers::{Backing, Registers};
+use registers::{Backing, Reg, Registers};
 pub use registers::{INTERLOCK_TIMEOUT_NS, MID};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,15 +41,14 @@ pub struct SimState {
     buttons: tokio::sync::mpsc::UnboundedSender<ButtonEdge>,
 }
 
-impl std::ops::Deref for SimState {
-    type Target = Registers;
-    fn deref(&self) -> &Registers {
-        &self.regs
-    }
-}
-
 impl SimState {
-    fn active_until(deadline: &AtomicU64) -> bool {
+    /// The registers, named.
+    fn regs(&self) -> Registers<'_> {
+        self.regs.registers()
+    }
+
+    /// Whether an injected fault lasting until `deadline` (monotonic ns) is present now.
+    fn active_until(deadline: &Reg<'_, u64>) -> bool {
         now_ns() < deadline.load(Ordering::Acquire)
     }
 }
@@ -61,7 +60,7 @@ pub struct SimHandle(Arc<SimState>);
 impl SimHandle {
     /// Puts a channel's pads on the skin (`true`) or takes them off.
     pub fn set_contact(&self, channel: usize, present: bool) {
-        if let Some(p) = self.0.pads_on.get(channel) {
+        if let Some(p) = self.0.regs().pads_on.get(channel) {
             p.store(present, Ordering::Release);
             if let Some(t) = &self.0.trace {
                 t.push(trace::Event::contact(now_ns(), channel as u8, present));
@@ -78,21 +77,22 @@ impl SimHandle {
         });
     }
 
+    /// Sets the battery level the board reports (percent, −1 = unknown).
     pub fn set_battery(&self, percent: i32) {
-        self.0.battery.store(percent, Ordering::Release);
+        self.0.regs().battery.store(percent, Ordering::Release);
     }
 
     /// Whether the output stage passes current now (HV on and the interlock fresh).
     pub fn output_enabled(&self) -> bool {
-        self.0.output_enabled(now_ns())
+        self.0.regs().output_enabled(now_ns())
     }
 
     /// When the output stage was last cut after `since_ns`: by the HV enable going off, or by
     /// the interlock monostable expiring 10 ms after its last toggle. `None` if not yet.
     pub fn output_cut_after(&self, since_ns: u64) -> Option<u64> {
         let s = &self.0;
-        let hv = s.hv_cut_ns.load(Ordering::Acquire);
-        let expiry = s.interlock_expiry_ns();
+        let hv = s.regs().hv_cut_ns.load(Ordering::Acquire);
+        let expiry = s.regs().interlock_expiry_ns();
         let now = now_ns();
         [hv, expiry]
             .into_iter()
@@ -103,37 +103,39 @@ impl SimHandle {
     /// When an SPI transfer first failed since `clear_spi_failure` (the moment an injected
     /// `spi_error` actually hit the engine).
     pub fn spi_failure_ns(&self) -> Option<u64> {
-        Some(self.0.spi_failed_ns.load(Ordering::Acquire)).filter(|&t| t != 0)
+        Some(self.0.regs().spi_failed_ns.load(Ordering::Acquire)).filter(|&t| t != 0)
     }
 
+    /// Forgets the first SPI failure, so `spi_failure_ns` reports the next one.
     pub fn clear_spi_failure(&self) {
-        self.0.spi_failed_ns.store(0, Ordering::Release);
+        self.0.regs().spi_failed_ns.store(0, Ordering::Release);
     }
 
     /// When the DAC latched the code of the phase a `phase_stall` held, since
     /// `clear_phase_stall`.
     pub fn phase_stalled_ns(&self) -> Option<u64> {
-        Some(self.0.phase_stalled_ns.load(Ordering::Acquire)).filter(|&t| t != 0)
+        Some(self.0.regs().phase_stalled_ns.load(Ordering::Acquire)).filter(|&t| t != 0)
     }
 
+    /// Forgets the stalled phase, so `phase_stalled_ns` reports the next one.
     pub fn clear_phase_stall(&self) {
-        self.0.phase_stalled_ns.store(0, Ordering::Release);
+        self.0.regs().phase_stalled_ns.store(0, Ordering::Release);
     }
 
     /// Watches for the first DAC code of at least `microamps` (either polarity); 0 stops.
     pub fn probe_current(&self, microamps: u32) {
-        self.0.probe_hit_ns.store(0, Ordering::Release);
-        self.0.probe_ua.store(microamps, Ordering::Release);
+        self.0.regs().probe_hit_ns.store(0, Ordering::Release);
+        self.0.regs().probe_ua.store(microamps, Ordering::Release);
     }
 
     /// When the probe saw its current, if it has.
     pub fn probe_hit_ns(&self) -> Option<u64> {
-        Some(self.0.probe_hit_ns.load(Ordering::Acquire)).filter(|&t| t != 0)
+        Some(self.0.regs().probe_hit_ns.load(Ordering::Acquire)).filter(|&t| t != 0)
     }
 
     /// Battery level in percent, −1 when unknown.
     pub fn battery(&self) -> i32 {
-        self.0.battery.load(Ordering::Acquire)
+        self.0.regs().battery.load(Ordering::Acquire)
     }
 
     /// Makes the fault `kind` present for `duration_ms`. Returns false for an unknown kind.
@@ -143,11 +145,20 @@ impl SimHandle {
         let until = now_ns() + u64::from(duration_ms) * 1_000_000;
         let s = &self.0;
         match kind {
-            "overcurrent" => s.overcurrent_until_ns.store(until, Ordering::Release),
-            "spi_error" => s.spi_error_until_ns.store(until, Ordering::Release),
-            "gpio_error" => s.gpio_error_until_ns.store(until, Ordering::Release),
-            "phase_stall" => s.phase_stall_ms.store(duration_ms, Ordering::Release),
-            "supervisor_stall" => s.supervisor_stall_ms.store(duration_ms, Ordering::Release),
+            "overcurrent" => s
+                .regs()
+                .overcurrent_until_ns
+                .store(until, Ordering::Release),
+            "spi_error" => s.regs().spi_error_until_ns.store(until, Ordering::Release),
+            "gpio_error" => s.regs().gpio_error_until_ns.store(until, Ordering::Release),
+            "phase_stall" => s
+                .regs()
+                .phase_stall_ms
+                .store(duration_ms, Ordering::Release),
+            "supervisor_stall" => s
+                .regs()
+                .supervisor_stall_ms
+                .store(duration_ms, Ordering::Release),
             _ => return false,
         }
         true
@@ -205,13 +216,13 @@ fn spawn_model(state: Arc<SimState>) -> std::io::Result<()> {
             let mut enabled = false;
             loop {
                 let now = now_ns();
-                let on = state.output_enabled(now);
+                let on = state.regs().output_enabled(now);
                 if on != enabled {
                     enabled = on;
                     let at = if on {
                         now
                     } else {
-                        state.interlock_expiry_ns().min(now)
+                        state.regs().interlock_expiry_ns().min(now)
                     };
                     if let Some(t) = &state.trace {
                         t.push(trace::Event::enable(at, on));

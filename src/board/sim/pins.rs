@@ -16,7 +16,7 @@ impl embedded_hal::digital::Error for SimGpioError {
 }
 
 fn gpio_ok(s: &SimState) -> Result<(), SimGpioError> {
-    if SimState::active_until(&s.gpio_error_until_ns) {
+    if SimState::active_until(&s.regs().gpio_error_until_ns) {
         Err(SimGpioError)
     } else {
         Ok(())
@@ -40,8 +40,9 @@ impl InputPin for ContactPin {
     fn is_high(&mut self) -> Result<bool, SimGpioError> {
         let s = &self.0;
         gpio_ok(s)?;
-        let flowing = s.codes[self.1].load(Ordering::Acquire) != MID && s.output_enabled(now_ns());
-        Ok(flowing && s.pads_on[self.1].load(Ordering::Acquire))
+        let flowing = s.regs().codes[self.1].load(Ordering::Acquire) != MID
+            && s.regs().output_enabled(now_ns());
+        Ok(flowing && s.regs().pads_on[self.1].load(Ordering::Acquire))
     }
     fn is_low(&mut self) -> Result<bool, SimGpioError> {
         self.is_high().map(|h| !h)
@@ -51,7 +52,7 @@ impl InputPin for ContactPin {
 impl InputPin for OvercurrentPin {
     fn is_high(&mut self) -> Result<bool, SimGpioError> {
         gpio_ok(&self.0)?;
-        Ok(SimState::active_until(&self.0.overcurrent_until_ns))
+        Ok(SimState::active_until(&self.0.regs().overcurrent_until_ns))
     }
     fn is_low(&mut self) -> Result<bool, SimGpioError> {
         self.is_high().map(|h| !h)
@@ -61,13 +62,15 @@ impl InputPin for OvercurrentPin {
 impl InterlockPin {
     fn drive(&mut self, level: bool) -> Result<(), SimGpioError> {
         let s = &self.0;
-        let stall = s.supervisor_stall_ms.swap(0, Ordering::AcqRel);
+        let stall = s.regs().supervisor_stall_ms.swap(0, Ordering::AcqRel);
         if stall > 0 {
             std::thread::sleep(std::time::Duration::from_millis(u64::from(stall)));
         }
         gpio_ok(s)?;
-        if s.interlock_level.swap(level, Ordering::AcqRel) != level {
-            s.interlock_toggled_ns.store(now_ns(), Ordering::Release);
+        if s.regs().interlock_level.swap(level, Ordering::AcqRel) != level {
+            s.regs()
+                .interlock_toggled_ns
+                .store(now_ns(), Ordering::Release);
         }
         Ok(())
     }
@@ -85,13 +88,13 @@ impl OutputPin for InterlockPin {
 impl OutputPin for HvEnablePin {
     fn set_high(&mut self) -> Result<(), SimGpioError> {
         gpio_ok(&self.0)?;
-        self.0.hv_enable.store(true, Ordering::Release);
+        self.0.regs().hv_enable.store(true, Ordering::Release);
         Ok(())
     }
     fn set_low(&mut self) -> Result<(), SimGpioError> {
         // Switching off always works: the boost converter has a pull-down.
-        if self.0.hv_enable.swap(false, Ordering::AcqRel) {
-            self.0.hv_cut_ns.store(now_ns(), Ordering::Release);
+        if self.0.regs().hv_enable.swap(false, Ordering::AcqRel) {
+            self.0.regs().hv_cut_ns.store(now_ns(), Ordering::Release);
         }
         Ok(())
     }

@@ -26,10 +26,13 @@ impl ErrorType for SimSpi {
 impl SpiDevice for SimSpi {
     fn transaction(&mut self, operations: &mut [Operation<'_, u8>]) -> Result<(), SimSpiError> {
         let s = &self.0;
-        if SimState::active_until(&s.spi_error_until_ns) {
-            let _ =
-                s.spi_failed_ns
-                    .compare_exchange(0, now_ns(), Ordering::AcqRel, Ordering::Acquire);
+        if SimState::active_until(&s.regs().spi_error_until_ns) {
+            let _ = s.regs().spi_failed_ns.compare_exchange(
+                0,
+                now_ns(),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            );
             return Err(SimSpiError);
         }
         let mut phase_latched = false;
@@ -42,11 +45,11 @@ impl SpiDevice for SimSpi {
                 }
             }
         }
-        if phase_latched && s.phase_stall_ms.load(Ordering::Acquire) > 0 {
+        if phase_latched && s.regs().phase_stall_ms.load(Ordering::Acquire) > 0 {
             // The engine stalls with the phase on: the code stays where it is.
-            let stall = s.phase_stall_ms.swap(0, Ordering::AcqRel);
+            let stall = s.regs().phase_stall_ms.swap(0, Ordering::AcqRel);
             if stall > 0 {
-                s.phase_stalled_ns.store(now_ns(), Ordering::Release);
+                s.regs().phase_stalled_ns.store(now_ns(), Ordering::Release);
                 std::thread::sleep(std::time::Duration::from_millis(u64::from(stall)));
             }
         }
@@ -59,17 +62,20 @@ impl SimSpi {
     fn latch(&self, cmd: Command) -> bool {
         let s = &self.0;
         let ch = usize::from(cmd.channel);
-        let prev = s.codes[ch].swap(cmd.code, Ordering::AcqRel);
+        let prev = s.regs().codes[ch].swap(cmd.code, Ordering::AcqRel);
         if prev != cmd.code {
             let now = now_ns();
             if let Some(t) = &s.trace {
                 t.push(super::trace::Event::dac(now, cmd.channel, cmd.code));
             }
-            let probe = s.probe_ua.load(Ordering::Acquire);
+            let probe = s.regs().probe_ua.load(Ordering::Acquire);
             if probe > 0 && microamps_for(cmd.code, BITS).unsigned_abs() >= probe {
-                let _ =
-                    s.probe_hit_ns
-                        .compare_exchange(0, now, Ordering::AcqRel, Ordering::Acquire);
+                let _ = s.regs().probe_hit_ns.compare_exchange(
+                    0,
+                    now,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                );
             }
         }
         cmd.code != MID

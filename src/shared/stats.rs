@@ -1,11 +1,15 @@
 //! Timing statistics of the pulse engine: fixed-size histograms updated with one atomic add,
-//! so the engine can record every pulse without allocating or locking.
+//! so the engine can record every pulse without allocating or locking. Held in the shared
+//! state: the engine writes them through its port, benches read them through an `Observer`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Buckets of 1 µs up to this many µs; the last bucket collects everything above.
 pub const BUCKETS: usize = 5_000;
 
+/// A latency histogram in 1 µs buckets (`BUCKETS` of them, the last one open-ended) with its
+/// exact maximum. Recording is lock-free; reading while the engine records gives a close, not
+/// an atomic, snapshot.
 pub struct Histogram {
     buckets: Box<[AtomicU64]>,
     max_ns: AtomicU64,
@@ -21,12 +25,14 @@ impl Default for Histogram {
 }
 
 impl Histogram {
+    /// Counts one sample of `ns` nanoseconds.
     pub fn record_ns(&self, ns: u64) {
         let idx = ((ns / 1_000) as usize).min(BUCKETS - 1);
         self.buckets[idx].fetch_add(1, Ordering::Relaxed);
         self.max_ns.fetch_max(ns, Ordering::Relaxed);
     }
 
+    /// Samples recorded since the last reset.
     pub fn count(&self) -> u64 {
         self.buckets.iter().map(|b| b.load(Ordering::Relaxed)).sum()
     }
@@ -48,6 +54,7 @@ impl Histogram {
         BUCKETS as u64
     }
 
+    /// The largest sample since the last reset, in µs (exact, not bucketed).
     pub fn max_us(&self) -> f64 {
         self.max_ns.load(Ordering::Relaxed) as f64 / 1_000.0
     }
@@ -63,6 +70,7 @@ impl Histogram {
         )
     }
 
+    /// Forgets every sample (a bench between its phases).
     pub fn reset(&self) {
         for b in self.buckets.iter() {
             b.store(0, Ordering::Relaxed);
