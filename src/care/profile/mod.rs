@@ -1,0 +1,124 @@
+//! A person's profile: their language, their own intensity limit and electrode size (set by an
+//! administrator), their preferred programs, the intensity they last settled on per program,
+//! and their answers to the leaflet's contraindication questions with any doctor's approval.
+//!
+//! Pure data and rules; `store` keeps profiles on disk.
+//! `screening` holds the contraindication questions, the answers and approvals; `problems`
+//! checks a profile read from a file.
+
+mod problems;
+mod screening;
+
+pub use screening::{
+    check_answer_keys, questions, screening, AnswersError, Approval, ApprovalError, Screening,
+    ScreeningChange, QUESTIONS,
+};
+
+use super::placement::NOT_IN_PREGNANCY;
+use crate::model::limits::ceiling;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The languages a profile may have.
+pub const LANGUAGES: [&str; 2] = ["nl", "en"];
+
+/// Longest profile name.
+pub const MAX_NAME_LEN: usize = 32;
+/// Longest approval note (one line: who approved, when).
+pub const MAX_NOTE_LEN: usize = 200;
+/// Longest program id a profile names (as `program::text`).
+const MAX_PROGRAM_ID_LEN: usize = 64;
+/// Most preferred programs a profile lists.
+pub const MAX_PREFERRED: usize = 10;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub name: String,
+    /// `nl` or `en`.
+    pub language: String,
+    /// The person's own maximum per channel, µA; 0 = the device's limits only.
+    #[serde(default)]
+    pub max_intensity_ua: [u32; ceiling::CHANNELS],
+    /// Area of the smallest electrode this person uses, cm²; 0 = the device's setting. It can
+    /// only lower the current-density limit, never raise it.
+    #[serde(default)]
+    pub electrode_area_cm2: f64,
+    #[serde(default)]
+    pub preferred_programs: Vec<String>,
+    /// The intensity they last settled on, per program, µA per channel.
+    #[serde(default)]
+    pub comfort: BTreeMap<String, [u32; ceiling::CHANNELS]>,
+    /// Sessions and minutes a day, and the gap between sessions.
+    #[serde(default)]
+    pub dose: crate::care::dose::Dose,
+    /// Opt-in: raise the target a step every few minutes against habituation.
+    #[serde(default)]
+    pub habituation: crate::care::habituation::HabituationSettings,
+    #[serde(default)]
+    pub screening: Option<Screening>,
+    #[serde(default)]
+    pub approval: Option<Approval>,
+}
+
+impl Profile {
+    pub fn new(name: &str, language: &str) -> Profile {
+        Profile {
+            name: name.into(),
+            language: language.into(),
+            max_intensity_ua: [0; ceiling::CHANNELS],
+            electrode_area_cm2: 0.0,
+            preferred_programs: Vec::new(),
+            comfort: BTreeMap::new(),
+            dose: crate::care::dose::Dose::default(),
+            habituation: Default::default(),
+            screening: None,
+            approval: None,
+        }
+    }
+
+    /// Why this profile may not start a session at `placement` ("" = not given), if so.
+    pub fn contraindication(&self, placement: &str) -> Option<String> {
+        let n = &self.name;
+        let Some(s) = &self.screening else {
+            return Some(format!(
+                "profile {n:?} has not answered the contraindication questions yet \
+                 (stimctl check --profile {n})"
+            ));
+        };
+        let yes = s.yes();
+        if !yes.is_empty() && self.approval.is_none() {
+            return Some(format!(
+                "profile {n:?} answered yes to: {}; a doctor must approve use first, and an \
+                 administrator must record that approval",
+                yes.join(", ")
+            ));
+        }
+        if yes.contains(&"pregnancy") {
+            if placement.is_empty() {
+                return Some(format!(
+                    "profile {n:?} is pregnant: name the placement (not {})",
+                    NOT_IN_PREGNANCY.join(" or ")
+                ));
+            }
+            if NOT_IN_PREGNANCY.contains(&placement) {
+                return Some(format!(
+                    "placement = {placement:?} is not allowed during pregnancy (not {})",
+                    NOT_IN_PREGNANCY.join(" or ")
+                ));
+            }
+        }
+        None
+    }
+}
+
+/// Whether `name` is a valid profile name: 1 to 32 of `a-z 0-9 - _`, starting with a letter.
+pub fn valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && name.len() <= MAX_NAME_LEN
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,243 @@
+//! The leaflet's contraindication questions, a person's answers to them and a doctor's
+//! approval: who may record or change answers, and what a change means for the approval.
+
+use super::Profile;
+use crate::text::TextError;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The leaflet's contraindication questions: (id, English, Dutch).
+pub const QUESTIONS: [(&str, &str, &str); 5] = [
+    (
+        "implant",
+        "Do you have a pacemaker, a defibrillator or another electronic implant?",
+        "Heeft u een pacemaker, een defibrillator of een ander elektronisch implantaat?",
+    ),
+    ("epilepsy", "Do you have epilepsy?", "Heeft u epilepsie?"),
+    ("pregnancy", "Are you pregnant?", "Bent u zwanger?"),
+    (
+        "heart_disease",
+        "Do you have a heart condition?",
+        "Heeft u een hartaandoening?",
+    ),
+    (
+        "skin",
+        "Is the skin where the pads go broken, irritated or numb?",
+        "Is de huid waar de elektroden komen beschadigd, geïrriteerd of gevoelloos?",
+    ),
+];
+
+/// The answers, and when they were given (Unix seconds).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Screening {
+    pub date: i64,
+    pub answers: BTreeMap<String, bool>,
+}
+
+impl Screening {
+    /// The questions answered "yes".
+    pub fn yes(&self) -> Vec<&str> {
+        QUESTIONS
+            .iter()
+            .map(|q| q.0)
+            .filter(|id| self.answers.get(*id) == Some(&true))
+            .collect()
+    }
+}
+
+/// A doctor's approval of use despite a "yes", as an administrator recorded it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    pub date: i64,
+    /// Who recorded it (`uid:<n>`).
+    pub by: String,
+    pub note: String,
+}
+
+/// What new answers change, for the record and the permission check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScreeningChange {
+    /// Earlier "yes" answers now "no".
+    pub cleared: Vec<String>,
+    /// New "yes" answers.
+    pub added: Vec<String>,
+    /// Every "yes" of the new answers.
+    pub yes: Vec<String>,
+    /// Whether an earlier approval stays (the "yes" answers are the ones the doctor approved).
+    pub approval_kept: bool,
+}
+
+impl ScreeningChange {
+    /// The change in words, for the history.
+    pub fn describe(&self) -> String {
+        let mut s = format!("contraindication check: yes to [{}]", self.yes.join(", "));
+        if !self.added.is_empty() {
+            s += &format!("; added yes [{}]", self.added.join(", "));
+        }
+        if !self.cleared.is_empty() {
+            s += &format!("; cleared yes [{}]", self.cleared.join(", "));
+        }
+        s
+    }
+}
+
+impl Profile {
+    /// Records new answers if `admin` may, or anyone may: the first answers, or answers that
+    /// keep every earlier "yes" (adding a "yes" is always allowed). Clearing an earlier "yes"
+    /// is for administrators only: it is what lets sessions start again. An approval stays
+    /// only while the "yes" answers are exactly the ones approved. On refusal nothing changes.
+    pub fn answer(&mut self, new: Screening, admin: bool) -> Result<ScreeningChange, AnswersError> {
+        let old_yes: Vec<String> = self
+            .screening
+            .as_ref()
+            .map(|s| s.yes().into_iter().map(String::from).collect())
+            .unwrap_or_default();
+        let yes: Vec<String> = new.yes().into_iter().map(String::from).collect();
+        let cleared: Vec<String> = old_yes
+            .iter()
+            .filter(|q| !yes.contains(q))
+            .cloned()
+            .collect();
+        let added: Vec<String> = yes
+            .iter()
+            .filter(|q| !old_yes.contains(q))
+            .cloned()
+            .collect();
+        if !cleared.is_empty() && !admin {
+            return Err(AnswersError::ClearsYes {
+                profile: self.name.clone(),
+                cleared,
+            });
+        }
+        let approval_kept = self.approval.is_some() && cleared.is_empty() && added.is_empty();
+        if !approval_kept {
+            self.approval = None;
+        }
+        self.screening = Some(new);
+        Ok(ScreeningChange {
+            cleared,
+            added,
+            yes,
+            approval_kept,
+        })
+    }
+}
+
+/// Why answers to the contraindication questions are refused. Nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AnswersError {
+    #[error(
+        "answers has {given} entries (allowed: at most {}, one per question)",
+        QUESTIONS.len()
+    )]
+    TooMany { given: usize },
+    #[error(transparent)]
+    Text(#[from] TextError),
+    /// A key that is not a question (cut to 32 characters).
+    #[error("answers: {key:?} is not a question (questions: {})", question_ids().join(", "))]
+    NotAQuestion { key: String },
+    #[error("answers: every question needs an answer; missing: {}", .missing.join(", "))]
+    Missing { missing: Vec<&'static str> },
+    /// An earlier "yes" changed to "no" by someone who is not an administrator: the
+    /// contraindication gate.
+    #[error(
+        "answers: profile {profile:?} answered yes to [{}] before; only an administrator may \
+         change a \"yes\" to \"no\" (it is what allows sessions again)",
+        .cleared.join(", ")
+    )]
+    ClearsYes {
+        profile: String,
+        cleared: Vec<String>,
+    },
+}
+
+fn question_ids() -> Vec<&'static str> {
+    QUESTIONS.iter().map(|q| q.0).collect()
+}
+
+/// Checks the keys of answers as a client sent them before anything else: no more than there
+/// are questions, each a short text without control characters.
+pub fn check_answer_keys<'a>(
+    keys: impl ExactSizeIterator<Item = &'a str>,
+) -> Result<(), AnswersError> {
+    if keys.len() > QUESTIONS.len() {
+        return Err(AnswersError::TooMany { given: keys.len() });
+    }
+    for k in keys {
+        crate::text::check("answers", k, MAX_ANSWER_KEY_LEN)?;
+    }
+    Ok(())
+}
+
+/// Longest answer key looked at.
+const MAX_ANSWER_KEY_LEN: usize = 64;
+
+/// Answers for every question, checked: each must be present, nothing else.
+pub fn screening(answers: &BTreeMap<String, bool>, date: i64) -> Result<Screening, AnswersError> {
+    let ids = question_ids();
+    if let Some(k) = answers.keys().find(|k| !ids.contains(&k.as_str())) {
+        return Err(AnswersError::NotAQuestion {
+            key: k.chars().take(32).collect(),
+        });
+    }
+    let missing: Vec<&'static str> = ids
+        .iter()
+        .copied()
+        .filter(|id| !answers.contains_key(*id))
+        .collect();
+    if !missing.is_empty() {
+        return Err(AnswersError::Missing { missing });
+    }
+    Ok(Screening {
+        date,
+        answers: answers.clone(),
+    })
+}
+
+/// The contraindication questions in `language` (`nl`, `en`): (id, question); `None` for
+/// another language.
+pub fn questions(language: &str) -> Option<Vec<(&'static str, &'static str)>> {
+    let nl = match language {
+        "nl" => true,
+        "en" => false,
+        _ => return None,
+    };
+    Some(
+        QUESTIONS
+            .iter()
+            .map(|(id, en, nl_text)| (*id, if nl { *nl_text } else { *en }))
+            .collect(),
+    )
+}
+
+/// Why an approval is refused. Nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApprovalError {
+    #[error("profile {profile:?} has no \"yes\" answer to approve")]
+    NothingToApprove { profile: String },
+}
+
+impl Profile {
+    /// Records a doctor's approval of use despite the "yes" answers, by `by` (an
+    /// administrator: the caller checks), dated `date`. Returns the approved answers, joined.
+    pub fn approve(&mut self, date: i64, by: &str, note: &str) -> Result<String, ApprovalError> {
+        let yes = self
+            .screening
+            .as_ref()
+            .map(|s| s.yes().join(", "))
+            .unwrap_or_default();
+        if yes.is_empty() {
+            return Err(ApprovalError::NothingToApprove {
+                profile: self.name.clone(),
+            });
+        }
+        self.approval = Some(Approval {
+            date,
+            by: by.into(),
+            note: note.into(),
+        });
+        Ok(yes)
+    }
+}
