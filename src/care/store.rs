@@ -156,9 +156,14 @@ impl ProfileStore {
         (store, warnings)
     }
 
-    /// The device's language (for a fresh `default`).
-    pub fn locale(&self) -> &str {
-        &self.locale
+    /// A new profile `name` with every setting at its default, in the `default` profile's
+    /// language (the device's language when there is no `default`). Not stored: see
+    /// [`ProfileStore::create`].
+    pub fn fresh(&self, name: &str) -> Profile {
+        let language = self
+            .get(DEFAULT)
+            .map_or(self.locale.as_str(), |d| d.language.as_str());
+        Profile::new(name, language)
     }
 
     pub fn get(&self, name: &str) -> Option<&Profile> {
@@ -398,6 +403,22 @@ pub(crate) mod tests {
         s.create(Profile::new("anna", "nl")).unwrap();
         s.remove(DEFAULT).unwrap();
         assert_eq!(s.get(DEFAULT).unwrap().language, "en");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_fresh_profile_takes_the_default_profiles_language() {
+        let dir = std::env::temp_dir().join(format!("stimd-profiles-lang-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (mut s, _) = ProfileStore::load(&dir, "en");
+        assert_eq!(s.fresh("kim"), Profile::new("kim", "en"));
+        s.modify(DEFAULT, |p| {
+            p.language = "nl".into();
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(s.fresh("kim"), Profile::new("kim", "nl"));
+        assert!(s.get("kim").is_none(), "not stored");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

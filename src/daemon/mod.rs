@@ -3,6 +3,7 @@
 //! tells systemd when it is ready, and shuts down with the output off (`SafetyCore::stop`).
 //!
 //! Owns start-up order and shutdown. Never decides anything about stimulation itself.
+#![warn(missing_docs)]
 
 pub mod bench;
 mod bus;

@@ -2,20 +2,20 @@
 //! administrator), their preferred programs, the intensity they last settled on per program,
 //! and their answers to the leaflet's contraindication questions with any doctor's approval.
 //!
-//! Pure data and rules; `store` keeps profiles on disk.
-//! `screening` holds the contraindication questions, the answers and approvals; `problems`
+//! Pure data and rules; `store` keeps profiles on disk. `screening` holds the contraindication questions, the answers and approvals; `problems`
 //! checks a profile read from a file.
 
 mod problems;
 mod screening;
 
 pub use screening::{
-    check_answer_keys, questions, screening, AnswersError, Approval, ApprovalError, Screening,
-    ScreeningChange, QUESTIONS,
+    check_answer_keys, questions, screening, AnswersError, Approval, ApprovalError, LanguageError,
+    Screening, ScreeningChange, QUESTIONS,
 };
 
 use super::placement::NOT_IN_PREGNANCY;
 use crate::model::limits::ceiling;
+use crate::text::TextError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -30,6 +30,9 @@ pub const MAX_NOTE_LEN: usize = 200;
 const MAX_PROGRAM_ID_LEN: usize = 64;
 /// Most preferred programs a profile lists.
 pub const MAX_PREFERRED: usize = 10;
+/// Longest profile name accepted as an argument before the name rules are applied (profile
+/// names are at most [`MAX_NAME_LEN`] characters; a longer one is refused with its rules).
+const MAX_NAME_ARG_LEN: usize = 64;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -110,6 +113,37 @@ impl Profile {
         }
         None
     }
+}
+
+impl Profile {
+    /// What the history records when this profile is created: the limits it starts with.
+    pub fn created_record(&self) -> String {
+        format!(
+            "created (max_intensity_ua {:?}, electrode_area_cm2 {})",
+            self.max_intensity_ua, self.electrode_area_cm2
+        )
+    }
+
+    /// What the history records when a change touched this person's limits: every limit as
+    /// it now is (intensity, electrode area, dose, habituation).
+    pub fn limits_record(&self) -> String {
+        format!(
+            "limits: max_intensity_ua {:?}, electrode_area_cm2 {}, {:?}, {:?}",
+            self.max_intensity_ua, self.electrode_area_cm2, self.dose, self.habituation
+        )
+    }
+}
+
+/// Checks a profile name as a client sent it, before anything else: a bounded length and no
+/// control characters. Whether it is a valid name is the store's rule ([`valid_name`]).
+pub fn check_name_arg(name: &str) -> Result<(), TextError> {
+    crate::text::check("name", name, MAX_NAME_ARG_LEN)
+}
+
+/// Checks an approval note as a client sent it: at most [`MAX_NOTE_LEN`] characters, no
+/// control characters.
+pub fn check_note(note: &str) -> Result<(), TextError> {
+    crate::text::check("note", note, MAX_NOTE_LEN)
 }
 
 /// Whether `name` is a valid profile name: 1 to 32 of `a-z 0-9 - _`, starting with a letter.

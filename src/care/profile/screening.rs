@@ -1,7 +1,7 @@
 //! The leaflet's contraindication questions, a person's answers to them and a doctor's
 //! approval: who may record or change answers, and what a change means for the approval.
 
-use super::Profile;
+use super::{Profile, LANGUAGES};
 use crate::text::TextError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -70,7 +70,8 @@ pub struct ScreeningChange {
 }
 
 impl ScreeningChange {
-    /// The change in words, for the history.
+    /// The change in words, for the history, saying when the answers now need a doctor's
+    /// approval.
     pub fn describe(&self) -> String {
         let mut s = format!("contraindication check: yes to [{}]", self.yes.join(", "));
         if !self.added.is_empty() {
@@ -78,6 +79,9 @@ impl ScreeningChange {
         }
         if !self.cleared.is_empty() {
             s += &format!("; cleared yes [{}]", self.cleared.join(", "));
+        }
+        if !self.approval_kept && !self.yes.is_empty() {
+            s += "; needs a doctor's approval";
         }
         s
     }
@@ -196,20 +200,33 @@ pub fn screening(answers: &BTreeMap<String, bool>, date: i64) -> Result<Screenin
     })
 }
 
-/// The contraindication questions in `language` (`nl`, `en`): (id, question); `None` for
+/// The contraindication questions in `language` (`nl`, `en`): (id, question); refused for
 /// another language.
-pub fn questions(language: &str) -> Option<Vec<(&'static str, &'static str)>> {
+pub fn questions(language: &str) -> Result<Vec<(&'static str, &'static str)>, LanguageError> {
     let nl = match language {
         "nl" => true,
         "en" => false,
-        _ => return None,
+        _ => {
+            return Err(LanguageError {
+                language: language.chars().take(MAX_LANGUAGE_SHOWN).collect(),
+            })
+        }
     };
-    Some(
-        QUESTIONS
-            .iter()
-            .map(|(id, en, nl_text)| (*id, if nl { *nl_text } else { *en }))
-            .collect(),
-    )
+    Ok(QUESTIONS
+        .iter()
+        .map(|(id, en, nl_text)| (*id, if nl { *nl_text } else { *en }))
+        .collect())
+}
+
+/// Most characters of an unknown language quoted in [`LanguageError`].
+const MAX_LANGUAGE_SHOWN: usize = 8;
+
+/// A language the questions are not written in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("language = {language:?} (allowed: {})", LANGUAGES.join(", "))]
+pub struct LanguageError {
+    /// The language asked for, cut to its first 8 characters.
+    pub language: String,
 }
 
 /// Why an approval is refused. Nothing changed.

@@ -139,3 +139,44 @@ fn names() {
         assert!(!valid_name(bad), "{bad}");
     }
 }
+
+#[test]
+fn questions_are_in_dutch_or_english_only() {
+    assert_eq!(
+        questions("en").unwrap()[1],
+        ("epilepsy", "Do you have epilepsy?")
+    );
+    assert_eq!(questions("nl").unwrap().len(), QUESTIONS.len());
+    assert_eq!(
+        questions("deutsch-sprache").unwrap_err().to_string(),
+        "language = \"deutsch-\" (allowed: nl, en)"
+    );
+}
+
+#[test]
+fn the_record_says_when_answers_need_an_approval() {
+    let mut p = Profile::new("anna", "nl");
+    let c = p
+        .answer(screening(&answers(&["skin"]), 1).unwrap(), false)
+        .unwrap();
+    assert_eq!(
+        c.describe(),
+        "contraindication check: yes to [skin]; added yes [skin]; needs a doctor's approval"
+    );
+    let c = p
+        .answer(screening(&answers(&[]), 1).unwrap(), true)
+        .unwrap();
+    assert_eq!(
+        c.describe(),
+        "contraindication check: yes to []; cleared yes [skin]"
+    );
+}
+
+#[test]
+fn arguments_are_checked_for_length_and_control_characters() {
+    assert!(check_name_arg("anna").is_ok());
+    assert!(check_name_arg(&"a".repeat(65)).is_err());
+    assert!(check_name_arg("an\u{0}na").is_err());
+    assert!(check_note(&"x".repeat(MAX_NOTE_LEN)).is_ok());
+    assert!(check_note(&"x".repeat(MAX_NOTE_LEN + 1)).is_err());
+}
