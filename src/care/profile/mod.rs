@@ -34,9 +34,13 @@ pub const MAX_PREFERRED: usize = 10;
 /// names are at most [`MAX_NAME_LEN`] characters; a longer one is refused with its rules).
 const MAX_NAME_ARG_LEN: usize = 64;
 
+/// One person's profile, as stored in `<state dir>/profiles/<name>.toml`. The store checks a
+/// file's values when it loads it ([`Profile::problems`]); the settings table checks a
+/// client's changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
+    /// The profile's name, also its file name: see [`valid_name`].
     pub name: String,
     /// `nl` or `en`.
     pub language: String,
@@ -47,6 +51,7 @@ pub struct Profile {
     /// only lower the current-density limit, never raise it.
     #[serde(default)]
     pub electrode_area_cm2: f64,
+    /// Ids of the programs this person prefers, listed first (at most [`MAX_PREFERRED`]).
     #[serde(default)]
     pub preferred_programs: Vec<String>,
     /// The intensity they last settled on, per program, µA per channel.
@@ -58,13 +63,19 @@ pub struct Profile {
     /// Opt-in: raise the target a step every few minutes against habituation.
     #[serde(default)]
     pub habituation: crate::care::habituation::HabituationSettings,
+    /// Their answers to the contraindication questions; `None` until answered (sessions are
+    /// refused until then).
     #[serde(default)]
     pub screening: Option<Screening>,
+    /// A doctor's approval of use despite a "yes", while the "yes" answers stay the approved
+    /// ones.
     #[serde(default)]
     pub approval: Option<Approval>,
 }
 
 impl Profile {
+    /// A profile `name` in `language` with the device's limits only, the leaflet's dose, no
+    /// habituation and no answers yet (so no session until the questions are answered).
     pub fn new(name: &str, language: &str) -> Profile {
         Profile {
             name: name.into(),

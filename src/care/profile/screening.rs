@@ -31,7 +31,9 @@ pub const QUESTIONS: [(&str, &str, &str); 5] = [
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Screening {
+    /// When they were given (Unix seconds).
     pub date: i64,
+    /// Question id → the answer (true = yes); one for each of [`QUESTIONS`].
     pub answers: BTreeMap<String, bool>,
 }
 
@@ -50,9 +52,11 @@ impl Screening {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Approval {
+    /// When it was recorded (Unix seconds).
     pub date: i64,
     /// Who recorded it (`uid:<n>`).
     pub by: String,
+    /// The administrator's note: which doctor, when (at most `MAX_NOTE_LEN` characters).
     pub note: String,
 }
 
@@ -132,18 +136,30 @@ impl Profile {
 /// Why answers to the contraindication questions are refused. Nothing changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AnswersError {
+    /// More answers than there are questions.
     #[error(
         "answers has {given} entries (allowed: at most {}, one per question)",
         QUESTIONS.len()
     )]
-    TooMany { given: usize },
+    TooMany {
+        /// How many answers were sent.
+        given: usize,
+    },
+    /// A key too long or with control characters.
     #[error(transparent)]
     Text(#[from] TextError),
-    /// A key that is not a question (cut to 32 characters).
+    /// A key that is not a question.
     #[error("answers: {key:?} is not a question (questions: {})", question_ids().join(", "))]
-    NotAQuestion { key: String },
+    NotAQuestion {
+        /// The key, cut to 32 characters.
+        key: String,
+    },
+    /// Not every question is answered.
     #[error("answers: every question needs an answer; missing: {}", .missing.join(", "))]
-    Missing { missing: Vec<&'static str> },
+    Missing {
+        /// The ids of the questions without an answer.
+        missing: Vec<&'static str>,
+    },
     /// An earlier "yes" changed to "no" by someone who is not an administrator: the
     /// contraindication gate.
     #[error(
@@ -152,7 +168,9 @@ pub enum AnswersError {
         .cleared.join(", ")
     )]
     ClearsYes {
+        /// The profile's name.
         profile: String,
+        /// The questions whose "yes" would have been cleared.
         cleared: Vec<String>,
     },
 }
@@ -232,8 +250,12 @@ pub struct LanguageError {
 /// Why an approval is refused. Nothing changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApprovalError {
+    /// The profile answered no "yes" (or has not answered yet): there is nothing to approve.
     #[error("profile {profile:?} has no \"yes\" answer to approve")]
-    NothingToApprove { profile: String },
+    NothingToApprove {
+        /// The profile's name.
+        profile: String,
+    },
 }
 
 impl Profile {

@@ -26,50 +26,82 @@ pub struct Context {
 /// Why settings are refused. Nothing was applied.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SettingError {
+    /// More entries than there are settings (each key at most once).
     #[error(
         "settings has {given} entries (allowed: at most {}, one per key: {})",
         SETTINGS.len(),
         keys()
     )]
-    TooMany { given: usize },
+    TooMany {
+        /// How many entries were sent.
+        given: usize,
+    },
+    /// A key that is not a setting.
     #[error("unknown setting {} (allowed: {})", shown(.key), keys())]
-    Unknown { key: String },
+    Unknown {
+        /// The key as sent (the message quotes it escaped and cut).
+        key: String,
+    },
+    /// A list with more values than its setting takes.
     #[error("{key} has {given} values (allowed: at most {max}, {what})")]
     TooLong {
+        /// The setting.
         key: &'static str,
+        /// How many values were sent.
         given: usize,
+        /// The most the setting takes.
         max: usize,
+        /// What the values are, for the message (`one per channel`, `program ids`).
         what: &'static str,
     },
+    /// A text too long or with control characters.
     #[error(transparent)]
     Text(#[from] TextError),
+    /// A value of another type than the setting takes.
     #[error("{key}: expected {}", .expected.signature())]
     WrongType {
+        /// The setting.
         key: &'static str,
+        /// The type it takes.
         expected: SettingType,
     },
-    /// A value that is not one of the allowed ones (`value` as the message shows it).
+    /// A value that is not one of the allowed ones.
     #[error("{key} = {value} (allowed: {allowed})")]
     NotAllowed {
+        /// The setting.
         key: &'static str,
+        /// The value as the message shows it (texts escaped).
         value: String,
+        /// The allowed values in words.
         allowed: String,
     },
+    /// An integer outside its setting's range.
     #[error("{key} = {value} is out of range (allowed: {}..={})", .range.start(), .range.end())]
     OutOfRange {
+        /// The setting.
         key: &'static str,
+        /// The value sent.
         value: u32,
+        /// The values allowed.
         range: RangeInclusive<u32>,
     },
+    /// More preferred programs than a profile lists ([`MAX_PREFERRED`]).
     #[error("preferred_programs: {given} programs (allowed: at most {MAX_PREFERRED})")]
-    TooManyPrograms { given: usize },
+    TooManyPrograms {
+        /// How many were sent.
+        given: usize,
+    },
+    /// A preferred program that is not in the catalogue.
     #[error("preferred_programs: program {} does not exist", shown(.id))]
-    NoSuchProgram { id: String },
+    NoSuchProgram {
+        /// The id as sent.
+        id: String,
+    },
 }
 
 impl Setting {
     /// Checks `v` against this setting's type and allowed values.
-    pub fn check(&self, v: &SettingValue, ctx: &Context) -> Result<(), SettingError> {
+    pub(crate) fn check(&self, v: &SettingValue, ctx: &Context) -> Result<(), SettingError> {
         let key = self.key;
         if !v.is(self.ty) {
             return Err(SettingError::WrongType {
@@ -146,19 +178,6 @@ impl Setting {
             _ => Ok(()),
         }
     }
-}
-
-/// `key` set to `v` in `p`, checked; on error `p` is unchanged.
-pub fn apply(
-    p: &mut Profile,
-    key: &str,
-    v: SettingValue,
-    ctx: &Context,
-) -> Result<(), SettingError> {
-    let s = setting(key).ok_or_else(|| SettingError::Unknown { key: key.into() })?;
-    s.check(&v, ctx)?;
-    (s.set)(p, v);
-    Ok(())
 }
 
 /// Settings as a client sent them, already checked for their shape: no more entries than

@@ -8,8 +8,9 @@
 mod check;
 mod value;
 
-pub use check::{apply, Changes, Context, SettingError};
-pub use value::{Allowed, SettingType, SettingValue};
+pub use check::{Changes, Context, SettingError};
+pub(crate) use value::Allowed;
+pub use value::{SettingType, SettingValue};
 
 use super::dose::{MINUTES_PER_DAY, MIN_GAP_MINUTES, SESSIONS_PER_DAY};
 use super::habituation::{EVERY_MINUTES, MARGIN_UA};
@@ -26,19 +27,23 @@ pub const MAX_LIST_LEN: usize = if MAX_PREFERRED > CHANNELS {
 
 /// One setting: its key, type and allowed values, who may set it, and where it lives in a
 /// profile.
-pub struct Setting {
-    pub key: &'static str,
-    pub ty: SettingType,
-    pub allowed: Allowed,
+pub(crate) struct Setting {
+    /// The key clients name it by in `Profiles.Create`, `Update` and `Get`.
+    pub(crate) key: &'static str,
+    /// The type of its value.
+    pub(crate) ty: SettingType,
+    /// The values it allows beyond its type.
+    pub(crate) allowed: Allowed,
     /// Only root and administrators may set it: it changes a person's limits.
-    pub admin_only: bool,
+    pub(crate) admin_only: bool,
+    /// Reads it from a profile.
     get: fn(&Profile) -> SettingValue,
     /// Stores a value already checked against `ty` and `allowed`.
     set: fn(&mut Profile, SettingValue),
 }
 
-/// Every setting, once.
-pub static SETTINGS: [Setting; 10] = [
+/// Every setting, once: the one list of the keys a profile's settings have.
+pub(crate) static SETTINGS: [Setting; 10] = [
     Setting {
         key: "language",
         ty: SettingType::Text,
@@ -164,7 +169,7 @@ pub static SETTINGS: [Setting; 10] = [
 ];
 
 /// The setting `key`, if there is one.
-pub fn setting(key: &str) -> Option<&'static Setting> {
+pub(crate) fn setting(key: &str) -> Option<&'static Setting> {
     SETTINGS.iter().find(|s| s.key == key)
 }
 

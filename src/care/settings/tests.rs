@@ -3,6 +3,14 @@
 use super::*;
 use crate::care::admin::Action;
 
+/// `key` set to `v` in `p`, checked; on error `p` is unchanged.
+fn apply(p: &mut Profile, key: &str, v: SettingValue, ctx: &Context) -> Result<(), SettingError> {
+    let s = setting(key).ok_or_else(|| SettingError::Unknown { key: key.into() })?;
+    s.check(&v, ctx)?;
+    (s.set)(p, v);
+    Ok(())
+}
+
 fn ctx() -> Context {
     Context {
         peak_ua: 60_000,

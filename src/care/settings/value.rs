@@ -1,20 +1,26 @@
 //! A setting's value as a client sent it ([`SettingValue`]), the type each setting takes
 //! ([`SettingType`]) and what values it allows beyond its type ([`Allowed`]).
 
-#[cfg(doc)]
-use crate::care::profile::MAX_PREFERRED;
 use std::ops::RangeInclusive;
 
-/// A setting's value as a client sent it.
+/// A setting's value as a client sent it (the D-Bus edge translates each variant from the
+/// `a{sv}` value of the same signature), or as [`values`](super::values) reads it back.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SettingValue {
+    /// A boolean (`b`).
     Bool(bool),
+    /// An unsigned integer (`u`).
     U32(u32),
+    /// A floating-point number (`d`).
     F64(f64),
+    /// A text (`s`).
     Text(String),
+    /// A list of unsigned integers (`au`).
     U32s(Vec<u32>),
+    /// A list of texts (`as`).
     Texts(Vec<String>),
-    /// A list of another type, or longer than [`MAX_LIST_LEN`]: only its length.
+    /// A list of another type, or longer than [`MAX_LIST_LEN`](super::MAX_LIST_LEN): only
+    /// its length.
     List(usize),
     /// A value of any other type.
     Other,
@@ -31,6 +37,7 @@ impl SettingValue {
         }
     }
 
+    /// Whether it is a value of type `ty`.
     pub(super) fn is(&self, ty: SettingType) -> bool {
         matches!(
             (self, ty),
@@ -47,11 +54,17 @@ impl SettingValue {
 /// The type a setting takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SettingType {
+    /// A boolean: [`SettingValue::Bool`].
     Bool,
+    /// An unsigned integer: [`SettingValue::U32`].
     U32,
+    /// A floating-point number: [`SettingValue::F64`].
     F64,
+    /// A text: [`SettingValue::Text`].
     Text,
+    /// A list of unsigned integers: [`SettingValue::U32s`].
     U32s,
+    /// A list of texts: [`SettingValue::Texts`].
     Texts,
 }
 
@@ -71,7 +84,7 @@ impl SettingType {
 
 /// What values a setting allows, beyond its type.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Allowed {
+pub(crate) enum Allowed {
     /// Any value of the type.
     Any,
     /// One of these words.
@@ -81,7 +94,8 @@ pub enum Allowed {
     PerChannel,
     /// 0 (the device's setting) or 1..=400 cm².
     Area,
-    /// At most [`MAX_PREFERRED`] ids of programs that exist.
+    /// At most [`MAX_PREFERRED`](crate::care::profile::MAX_PREFERRED) ids of programs that
+    /// exist.
     Programs,
     /// An integer in this range.
     Within(RangeInclusive<u32>),
