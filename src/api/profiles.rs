@@ -24,11 +24,17 @@ use std::sync::{Arc, RwLock};
 use zbus::interface;
 use zbus::zvariant::{OwnedValue, Signature, Value};
 
+/// The `Profiles` interface: what the daemon wiring hands it. Care holds the rules.
 pub struct Profiles {
+    /// Per-sender bounds on calls (shared by every interface).
     pub limiter: Arc<super::limiter::Limiter>,
+    /// The profiles, shared with the session side.
     pub profiles: Arc<RwLock<ProfileStore>>,
+    /// The program catalogue, for the ids `preferred_programs` may name.
     pub catalog: Arc<RwLock<Catalog>>,
+    /// The device's effective limits: a person's own maximum may not exceed its peak current.
     pub limits: Limits,
+    /// Where each change to a person's limits, answers and approvals is recorded.
     pub history: HistoryHandle,
     /// Members of this group (and root) may change limits and record approvals.
     pub admin_group: String,
