@@ -6,7 +6,9 @@
 
 mod logic;
 
-pub use logic::{Action, ButtonLogic, ButtonSettings};
+pub use logic::ButtonSettings;
+
+use logic::{Action, ButtonLogic};
 
 use crate::board::ButtonEdge;
 use crate::clock::now_ns;
@@ -16,7 +18,7 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Who the history records for a button press.
-pub const ACTOR: &str = "button";
+const ACTOR: &str = "button";
 
 /// Runs until the board's edge channel closes.
 pub async fn run(
