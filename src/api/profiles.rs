@@ -220,10 +220,11 @@ impl Profiles {
             .collect())
     }
 
-    /// One profile: every setting (care's settings table: `language` s, `max_intensity_ua` au,
-    /// `electrode_area_cm2` d, `preferred_programs` as, the dose and habituation keys u or b),
-    /// and, read-only, name s, comfort a{sau}, screened b, screening_date x, answered_yes as,
-    /// approved b, approved_by s, approval_date x, approval_note s.
+    /// One profile: every setting `Create` and `Update` take, each under its key with its
+    /// type (`language` s, `max_intensity_ua` au, `electrode_area_cm2` d, `preferred_programs`
+    /// as, the dose and habituation settings), and, read-only, name s, comfort a{sau},
+    /// screened b, screening_date x, answered_yes as, approved b, approved_by s,
+    /// approval_date x, approval_note s.
     async fn get(&self, name: &str) -> Result<HashMap<String, OwnedValue>, StimdError> {
         check_name(name)?;
         let p = self.existing(name)?;
@@ -260,10 +261,9 @@ impl Profiles {
             .collect()
     }
 
-    /// Creates a profile. Settings: any of the settings `Get` returns besides the read-only
-    /// ones (care's settings table: `language` s, default the `default` profile's; the keys
-    /// that change a person's limits are for administrators only); the rest stay at their
-    /// defaults.
+    /// Creates a profile with `settings` (any of the settings `Get` returns; `language`
+    /// defaults to the `default` profile's; the settings that change a person's limits are
+    /// for administrators only); the others keep their defaults.
     async fn create(
         &self,
         #[zbus(header)] hdr: zbus::message::Header<'_>,
