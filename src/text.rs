@@ -5,6 +5,7 @@
 //! terminals, logs and lists, or make a text read differently from what it is.
 //!
 //! Pure, with no dependencies inside the crate, so `program` and `care` can both use it.
+#![warn(missing_docs)]
 
 /// What the checked texts may contain, for error messages.
 pub const ALLOWED: &str =
@@ -45,23 +46,33 @@ pub fn shown(value: &str) -> String {
 /// [`shown`]) and says what is allowed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TextError {
+    /// More than `max_chars` characters.
     #[error(
         "{key} = {shown} is longer than {max_chars} characters (allowed: at most {max_chars} characters of {ALLOWED})"
     )]
     TooLong {
+        /// The argument or file key the text came under.
         key: String,
+        /// The text as the message quotes it ([`shown`]).
         shown: String,
+        /// The most characters allowed.
         max_chars: usize,
     },
+    /// A refused character (see [`is_refused`]).
     #[error(
         "{key} = {shown} contains U+{:04X} at character {at} (allowed: {ALLOWED}; at most {max_chars} characters)",
         u32::from(*.refused)
     )]
     Refused {
+        /// The argument or file key the text came under.
         key: String,
+        /// The text as the message quotes it ([`shown`]).
         shown: String,
+        /// Where the first refused character is (characters from the start, 0-based).
         at: usize,
+        /// The first refused character.
         refused: char,
+        /// The most characters allowed.
         max_chars: usize,
     },
 }

@@ -9,14 +9,22 @@ use zbus::interface;
 use zbus::object_server::SignalEmitter;
 use zbus::zvariant::{OwnedValue, Value};
 
+/// The `Device` interface: what the daemon wiring hands it to answer with. Built once at
+/// start-up; it holds no state of its own.
 pub struct Device {
     /// Per-sender bounds on calls (shared by every interface).
     pub limiter: std::sync::Arc<super::limiter::Limiter>,
+    /// The session manager, for the emergency stop, fault acknowledgement and pad changes.
     pub session: SessionHandle,
+    /// The session's latest status (state, fault, battery, pads), for the properties.
     pub status: watch::Receiver<Status>,
+    /// Which board drives the output: `sim` or `linux`.
     pub board: String,
+    /// How many output channels the device has.
     pub channels: u32,
+    /// The effective limits the device enforces.
     pub limits: Limits,
+    /// The longest session allowed (s).
     pub session_max_s: u32,
 }
 
@@ -26,7 +34,7 @@ fn owned(v: Value<'_>) -> OwnedValue {
 }
 
 /// The effective limits as `a{sv}`.
-pub fn limits_dict(l: &Limits, session_max_s: u32) -> HashMap<String, OwnedValue> {
+fn limits_dict(l: &Limits, session_max_s: u32) -> HashMap<String, OwnedValue> {
     HashMap::from([
         (
             "peak_current_ua".into(),
@@ -118,11 +126,13 @@ impl Device {
         self.board.clone()
     }
 
+    /// stimd's version (the crate's, e.g. `0.1.0`).
     #[zbus(property(emits_changed_signal = "const"))]
     fn version(&self) -> String {
         env!("CARGO_PKG_VERSION").to_string()
     }
 
+    /// How many output channels the device has.
     #[zbus(property(emits_changed_signal = "const"))]
     fn channels(&self) -> u32 {
         self.channels

@@ -2,6 +2,8 @@
 
 use crate::session::SessionError;
 
+/// Every error a method of `io.stimd.Stimd1` answers with: the variant is the D-Bus error
+/// name (`io.stimd.Stimd1.Error.<Variant>`), the text the message for a person.
 #[derive(Debug, zbus::DBusError)]
 #[zbus(prefix = "io.stimd.Stimd1.Error")]
 pub enum StimdError {

@@ -8,9 +8,10 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-/// Calls a sender may make in a burst, and per second after it.
-pub const BURST: f64 = 50.0;
-pub const PER_SECOND: f64 = 50.0;
+/// Calls a sender may make in a burst.
+const BURST: f64 = 50.0;
+/// Calls a sender may make per second once its burst is spent.
+const PER_SECOND: f64 = 50.0;
 /// Senders remembered at most; idle ones are forgotten first.
 const MAX_SENDERS: usize = 256;
 

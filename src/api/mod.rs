@@ -60,8 +60,11 @@ pub async fn log_caller(conn: &zbus::Connection, hdr: &zbus::message::Header<'_>
 /// Which bus to use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Bus {
+    /// The system bus (the device's normal service).
     System,
+    /// The user's session bus (development, tests).
     Session,
+    /// A bus at this D-Bus address (e.g. a private `dbus-daemon` of a test).
     Address(String),
 }
 

@@ -12,7 +12,7 @@
 
 use super::StimdError;
 use crate::care::admin::{self, Action, AdminOnly};
-use crate::care::profile::{self, AnswersError, Profile, MAX_NOTE_LEN};
+use crate::care::profile::{self, AnswersError, Profile};
 use crate::care::settings::{self, Changes, Context, SettingValue, MAX_LIST_LEN};
 use crate::care::store::StoreError;
 use crate::care::ProfileStore;
@@ -24,19 +24,21 @@ use std::sync::{Arc, RwLock};
 use zbus::interface;
 use zbus::zvariant::{OwnedValue, Signature, Value};
 
+/// The `Profiles` interface: what the daemon wiring hands it. Care holds the rules.
 pub struct Profiles {
+    /// Per-sender bounds on calls (shared by every interface).
     pub limiter: Arc<super::limiter::Limiter>,
+    /// The profiles, shared with the session side.
     pub profiles: Arc<RwLock<ProfileStore>>,
+    /// The program catalogue, for the ids `preferred_programs` may name.
     pub catalog: Arc<RwLock<Catalog>>,
+    /// The device's effective limits: a person's own maximum may not exceed its peak current.
     pub limits: Limits,
+    /// Where each change to a person's limits, answers and approvals is recorded.
     pub history: HistoryHandle,
     /// Members of this group (and root) may change limits and record approvals.
     pub admin_group: String,
 }
-
-/// Longest profile name accepted as an argument (checked before anything else; profile names
-/// are at most 32 characters).
-const MAX_ARG_LEN: usize = 64;
 
 impl From<StoreError> for StimdError {
     fn from(e: StoreError) -> Self {
@@ -112,9 +114,9 @@ fn changes(settings: HashMap<String, OwnedValue>) -> Result<Changes, StimdError>
     Changes::new(entries).map_err(invalid)
 }
 
-/// A profile name argument, checked before anything else: length and control characters.
+/// A profile name argument, checked before anything else (care's rule for arguments).
 fn check_name(name: &str) -> Result<(), StimdError> {
-    crate::text::check("name", name, MAX_ARG_LEN).map_err(invalid)
+    profile::check_name_arg(name).map_err(invalid)
 }
 
 impl Profiles {
@@ -218,9 +220,11 @@ impl Profiles {
             .collect())
     }
 
-    /// One profile: name s, language s, max_intensity_ua au, electrode_area_cm2 d,
-    /// preferred_programs as, comfort a{sau}, screened b, screening_date x, answered_yes as,
-    /// approved b, approved_by s, approval_date x, approval_note s.
+    /// One profile: every setting `Create` and `Update` take, each under its key with its
+    /// type (`language` s, `max_intensity_ua` au, `electrode_area_cm2` d, `preferred_programs`
+    /// as, the dose and habituation settings), and, read-only, name s, comfort a{sau},
+    /// screened b, screening_date x, answered_yes as, approved b, approved_by s,
+    /// approval_date x, approval_note s.
     async fn get(&self, name: &str) -> Result<HashMap<String, OwnedValue>, StimdError> {
         check_name(name)?;
         let p = self.existing(name)?;
@@ -257,8 +261,9 @@ impl Profiles {
             .collect()
     }
 
-    /// Creates a profile. Settings: `language` s (default the device's), `max_intensity_ua`
-    /// au and `electrode_area_cm2` d (administrators only), `preferred_programs` as.
+    /// Creates a profile with `settings` (any of the settings `Get` returns; `language`
+    /// defaults to the `default` profile's; the settings that change a person's limits are
+    /// for administrators only); the others keep their defaults.
     async fn create(
         &self,
         #[zbus(header)] hdr: zbus::message::Header<'_>,
@@ -270,22 +275,13 @@ impl Profiles {
         let changes = changes(settings)?;
         self.limiter.take(&hdr)?;
         let actor = self.actor(conn, &hdr, |a| changes.permitted(a)).await?;
-        let language = {
-            let s = self.profiles.read().map_err(|_| unavailable())?;
-            s.get(crate::care::store::DEFAULT)
-                .map_or_else(|| s.locale().to_string(), |d| d.language.clone())
-        };
-        let mut p = Profile::new(name, &language);
+        let mut p = self.profiles.read().map_err(|_| unavailable())?.fresh(name);
         changes
             .apply(&mut p, &self.context(&changes)?)
             .map_err(invalid)?;
-        let (max, area) = (p.max_intensity_ua, p.electrode_area_cm2);
+        let record = p.created_record();
         self.store(move |s| s.create(p)).await?;
-        self.record(
-            name,
-            &actor,
-            format!("created (max_intensity_ua {max:?}, electrode_area_cm2 {area})"),
-        );
+        self.record(name, &actor, record);
         Ok(())
     }
 
@@ -310,27 +306,16 @@ impl Profiles {
             .map_err(invalid)?;
         let limits = changes.touches_limits();
         let owned = name.to_string();
-        let (max, area, dose, hab) = self
+        let record = self
             .store(move |s| {
                 s.modify(&owned, |p| {
                     changes.apply(p, &ctx)?;
-                    Ok((
-                        p.max_intensity_ua,
-                        p.electrode_area_cm2,
-                        p.dose,
-                        p.habituation,
-                    ))
+                    Ok(p.limits_record())
                 })
             })
             .await?;
         if limits {
-            self.record(
-                name,
-                &actor,
-                format!(
-                    "limits: max_intensity_ua {max:?}, electrode_area_cm2 {area}, {dose:?}, {hab:?}"
-                ),
-            );
+            self.record(name, &actor, record);
         }
         Ok(())
     }
@@ -356,12 +341,7 @@ impl Profiles {
 
     /// The contraindication questions in `language` (`nl`, `en`): (id, question).
     async fn questions(&self, language: &str) -> Result<Vec<(String, String)>, StimdError> {
-        let questions = profile::questions(language).ok_or_else(|| {
-            invalid(format!(
-                "language = {:?} (allowed: nl, en)",
-                language.chars().take(8).collect::<String>()
-            ))
-        })?;
+        let questions = profile::questions(language).map_err(invalid)?;
         Ok(questions
             .into_iter()
             .map(|(id, q)| (id.to_string(), q.to_string()))
@@ -393,11 +373,7 @@ impl Profiles {
             .await;
         match change {
             Ok(c) => {
-                let mut what = c.describe();
-                if !c.approval_kept && !c.yes.is_empty() {
-                    what += "; needs a doctor's approval";
-                }
-                self.record(name, &actor, what);
+                self.record(name, &actor, c.describe());
                 Ok(())
             }
             Err(e @ StimdError::NotPermitted(_)) => {
@@ -423,7 +399,7 @@ impl Profiles {
         note: &str,
     ) -> Result<(), StimdError> {
         check_name(name)?;
-        crate::text::check("note", note, MAX_NOTE_LEN).map_err(invalid)?;
+        profile::check_note(note).map_err(invalid)?;
         self.limiter.take(&hdr)?;
         let actor = self
             .actor(conn, &hdr, |a| admin::require(a, Action::Approve))

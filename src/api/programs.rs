@@ -15,9 +15,11 @@ use zbus::zvariant::{OwnedValue, Value};
 /// Longest program id accepted as an argument.
 const MAX_ID_LEN: usize = 64;
 
+/// The `Programs` interface: what the daemon wiring hands it. The catalogue holds the rules.
 pub struct Programs {
     /// Per-sender bounds on calls (shared by every interface).
     pub limiter: std::sync::Arc<super::limiter::Limiter>,
+    /// The program catalogue (built-in, presets and custom), shared with the session manager.
     pub catalog: Arc<RwLock<Catalog>>,
     /// `nl` or `en`: the language of names and summaries in `List` and `Get`.
     pub locale: String,

@@ -14,8 +14,11 @@ use crate::board::Button;
 use crate::safety::inject::FaultInjection;
 use zbus::interface;
 
+/// The `Sim` interface, served only with the simulated board.
 pub struct Sim {
+    /// The simulated board: pads, battery, buttons and board faults.
     pub sim: SimHandle,
+    /// How many output channels the device has (a channel argument must be below it).
     pub channels: u32,
     /// The safety core's software-fault hooks.
     pub faults: FaultInjection,

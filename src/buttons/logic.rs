@@ -8,9 +8,13 @@
 
 use crate::board::{Button, ButtonEdge};
 
+/// How long a press must hold still, and how long a long press is (from `[buttons]` in the
+/// configuration, in ms there).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ButtonSettings {
+    /// How long up or down must stay pressed without bouncing before it acts (ns).
     pub debounce_ns: u64,
+    /// How long down must be held to bring every channel to zero (ns).
     pub long_press_ns: u64,
 }
 
@@ -36,6 +40,7 @@ struct LineState {
     done: bool,
 }
 
+/// The three buttons' states between edges: feed it edges and the time, it answers actions.
 #[derive(Debug, Clone)]
 pub struct ButtonLogic {
     settings: ButtonSettings,
@@ -51,6 +56,7 @@ fn index(b: Button) -> usize {
 }
 
 impl ButtonLogic {
+    /// Every button released.
     pub fn new(settings: ButtonSettings) -> ButtonLogic {
         ButtonLogic {
             settings,

@@ -2,10 +2,13 @@
 //! channels through the session manager (the same limits, ramp and history as a D-Bus call,
 //! recorded with the actor `button`); stop is an emergency stop and wins over everything; a
 //! long press on down brings every channel to zero. `logic` decides what a press means.
+#![warn(missing_docs)]
 
 mod logic;
 
-pub use logic::{Action, ButtonLogic, ButtonSettings};
+pub use logic::ButtonSettings;
+
+use logic::{Action, ButtonLogic};
 
 use crate::board::ButtonEdge;
 use crate::clock::now_ns;
@@ -15,7 +18,7 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Who the history records for a button press.
-pub const ACTOR: &str = "button";
+const ACTOR: &str = "button";
 
 /// Runs until the board's edge channel closes.
 pub async fn run(

@@ -9,8 +9,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Dose {
+    /// Most sessions started in one local day (0..=24; 0 = no limit).
     pub sessions_per_day: u32,
+    /// Most minutes of stimulation in one local day, all sessions together (0..=1440; 0 = no
+    /// limit).
     pub minutes_per_day: u32,
+    /// Least minutes from the end of one session to the start of the next (0..=720; 0 = no
+    /// gap).
     pub min_gap_minutes: u32,
 }
 
@@ -25,38 +30,64 @@ impl Default for Dose {
     }
 }
 
-/// Allowed ranges of the fields, for validation.
+/// Allowed range of [`Dose::sessions_per_day`] (the settings table and profile files check it).
 pub const SESSIONS_PER_DAY: std::ops::RangeInclusive<u32> = 0..=24;
+/// Allowed range of [`Dose::minutes_per_day`]: up to a whole day.
 pub const MINUTES_PER_DAY: std::ops::RangeInclusive<u32> = 0..=1_440;
+/// Allowed range of [`Dose::min_gap_minutes`]: up to twelve hours.
 pub const MIN_GAP_MINUTES: std::ops::RangeInclusive<u32> = 0..=720;
 
 /// A past session: when it started and ended (Unix seconds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Past {
+    /// When it started (Unix seconds).
     pub start: i64,
+    /// When it ended (Unix seconds; not before `start`).
     pub end: i64,
 }
 
 /// Why the dose guidance refuses a session now; the message says when the next is allowed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DoseRefusal {
+    /// The day's sessions are used up.
     #[error(
         "{today} session(s) today already (allowed: {allowed} a day); the next is allowed tomorrow"
     )]
-    SessionsToday { today: usize, allowed: u32 },
+    SessionsToday {
+        /// Sessions started today.
+        today: usize,
+        /// The profile's [`Dose::sessions_per_day`].
+        allowed: u32,
+    },
+    /// The day's minutes are used up.
     #[error("{used_min} of {allowed} minutes used today; the next session is allowed tomorrow")]
-    MinutesUsed { used_min: i64, allowed: u32 },
+    MinutesUsed {
+        /// Minutes of stimulation today.
+        used_min: i64,
+        /// The profile's [`Dose::minutes_per_day`].
+        allowed: u32,
+    },
+    /// The session asked for is longer than the minutes left today.
     #[error("{used_min} of {allowed} minutes used today: ask for at most {left_s} s (duration)")]
     TooLong {
+        /// Minutes of stimulation today.
         used_min: i64,
+        /// The profile's [`Dose::minutes_per_day`].
         allowed: u32,
+        /// Seconds left today: the longest session that may start now.
         left_s: i64,
     },
     /// Too soon after the last session; `next` is the time of day it is allowed from.
     #[error(
         "the next session is allowed from {next} (at least {gap_min} minutes between sessions)"
     )]
-    TooSoon { next: String, gap_min: u32 },
+    TooSoon {
+        /// The local time of day from which the next session is allowed, as the caller's
+        /// `clock` wrote it.
+        next: String,
+        /// The profile's [`Dose::min_gap_minutes`].
+        gap_min: u32,
+    },
 }
 
 /// Whether a session of `requested_s` may start at `now`, given the profile's sessions

@@ -8,13 +8,15 @@ use crate::model::limits::ceiling::CHANNELS;
 use crate::model::units::MicroAmps;
 use serde::{Deserialize, Serialize};
 
+/// A profile's habituation settings (set by an administrator: they raise the intensity).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HabituationSettings {
+    /// Whether the target rises during a session at all (off by default).
     pub enabled: bool,
-    /// Minutes between two steps up.
+    /// Minutes between two steps up ([`EVERY_MINUTES`]).
     pub every_minutes: u32,
-    /// How far above the comfortable level it may go, µA.
+    /// How far above the comfortable level it may go, µA ([`MARGIN_UA`]).
     pub margin_ua: u32,
 }
 
@@ -28,7 +30,9 @@ impl Default for HabituationSettings {
     }
 }
 
+/// Allowed range of [`HabituationSettings::every_minutes`]: one step a minute to one an hour.
 pub const EVERY_MINUTES: std::ops::RangeInclusive<u32> = 1..=60;
+/// Allowed range of [`HabituationSettings::margin_ua`] (µA): at most 10 mA above comfort.
 pub const MARGIN_UA: std::ops::RangeInclusive<u32> = 0..=10_000;
 
 /// A running session's compensation.
@@ -64,6 +68,7 @@ impl Habituation {
         self.stopped = true;
     }
 
+    /// Whether it was stopped this session (no more steps come).
     pub fn is_stopped(&self) -> bool {
         self.stopped
     }

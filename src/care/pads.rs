@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PadSet {
+    /// Sessions run on it since it was fitted.
     pub sessions: u32,
+    /// Minutes of stimulation on it since it was fitted (each session rounded up).
     pub minutes: u32,
     /// When it was fitted (Unix seconds; 0 = unknown).
     pub fitted: i64,
@@ -26,16 +28,22 @@ struct File {
 /// Why new pad counts could not be stored; the old counts stay.
 #[derive(Debug, thiserror::Error)]
 pub enum PadsError {
+    /// The counts could not be written as TOML.
     #[error("cannot write the pad counts: {0}")]
     Serialize(#[from] toml::ser::Error),
+    /// The file could not be written durably.
     #[error("cannot store the pad counts in {}: {source}", .path.display())]
     Write {
+        /// The file that could not be written (`<state dir>/pads.toml`).
         path: PathBuf,
+        /// Why the write failed.
         #[source]
         source: std::io::Error,
     },
 }
 
+/// Every channel's pad set, as kept in `<state dir>/pads.toml`. The session side owns it and
+/// counts each session on it.
 #[derive(Debug)]
 pub struct Pads {
     dir: PathBuf,
@@ -66,10 +74,13 @@ impl Pads {
         )
     }
 
+    /// The pad set on `channel` (an empty one for a channel the device does not have).
     pub fn get(&self, channel: usize) -> PadSet {
         self.sets.get(channel).copied().unwrap_or_default()
     }
 
+    /// Whether the set on `channel` has run [`Pads::uses`] sessions or more and should be
+    /// replaced.
     pub fn worn(&self, channel: usize) -> bool {
         self.get(channel).sessions >= self.uses
     }

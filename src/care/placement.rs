@@ -24,7 +24,10 @@ pub fn problem(placement: &str) -> Option<Refusal> {
 /// A refused placement: a safety refusal or a name stimd does not know.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
+    /// A body site where stimulation is never allowed (`model::sites::FORBIDDEN`, e.g. the
+    /// chest); the message names the site and why.
     Forbidden(String),
+    /// A name that is not one of the body sites stimd knows; the message lists them.
     Unknown(String),
 }
 

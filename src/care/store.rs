@@ -15,28 +15,49 @@ use std::path::{Path, PathBuf};
 
 /// Most profiles one device keeps (a family, a practice's few regulars).
 pub const MAX_PROFILES: usize = 16;
+/// The profile used when a session names none; it always exists unless its file is damaged,
+/// and cannot be removed.
 pub const DEFAULT: &str = "default";
 
 /// Why a profile change or look-up is refused. Nothing changed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// A name that is not a valid profile name (see `profile::valid_name`); it holds the name.
     #[error(
         "name = {} is not a profile name (1 to 32 of a-z, 0-9, - and _, starting with a letter)",
         crate::text::shown(.0)
     )]
     BadName(String),
+    /// A profile of this name (the one it holds) is already stored.
     #[error("profile {0:?} already exists; use Update")]
     Exists(String),
-    /// No such profile; `known` lists the ones there are (the name is cut to 40 characters).
+    /// No such profile.
     #[error("profile = {} does not exist (profiles: {known})", crate::text::shown(.name))]
-    Unknown { name: String, known: String },
+    Unknown {
+        /// The name asked for, cut to 40 characters.
+        name: String,
+        /// The profiles there are, joined with `, `.
+        known: String,
+    },
+    /// The profile's file is damaged: not served, not replaced until an administrator removes
+    /// it.
     #[error(
         "profile = {name:?} is not available: its file is damaged ({why}); an \
          administrator may remove it (Profiles.Remove) and create the profile again"
     )]
-    Damaged { name: String, why: String },
+    Damaged {
+        /// The profile's name.
+        name: String,
+        /// The file and its problems, as found when loading.
+        why: String,
+    },
+    /// The device keeps [`MAX_PROFILES`] already.
     #[error("{count} profiles are stored (allowed: at most {MAX_PROFILES}); remove one first")]
-    Full { count: usize },
+    Full {
+        /// How many are stored.
+        count: usize,
+    },
+    /// The `default` profile may not be removed.
     #[error("the default profile cannot be removed")]
     DefaultStays,
     /// A setting the profile's rules refuse.
@@ -45,11 +66,15 @@ pub enum StoreError {
     /// Answers the profile's rules refuse (including a "yes" cleared by someone who may not).
     #[error(transparent)]
     Answers(#[from] AnswersError),
+    /// An approval the profile's rules refuse.
     #[error(transparent)]
     Approval(#[from] ApprovalError),
+    /// The profile could not be written as TOML.
     #[error("cannot write profile {name:?}: {source}")]
     Serialize {
+        /// The profile's name.
         name: String,
+        /// What the TOML writer refused.
         #[source]
         source: toml::ser::Error,
     },
@@ -59,21 +84,31 @@ pub enum StoreError {
         .dir.display()
     )]
     Write {
+        /// The profile's name.
         name: String,
+        /// The profiles' directory.
         dir: PathBuf,
+        /// Why the write failed.
         #[source]
         source: std::io::Error,
     },
     /// The file could not be removed durably; the profile is still there.
     #[error("cannot remove profile {name:?} from {}: {source}; it is still there", .dir.display())]
     Remove {
+        /// The profile's name.
         name: String,
+        /// The profiles' directory.
         dir: PathBuf,
+        /// Why the removal failed.
         #[source]
         source: std::io::Error,
     },
 }
 
+/// Every profile, in memory and in `<state dir>/profiles/`, and the ones whose file is
+/// damaged. Shared behind a lock by the session side (which reads a profile before a session,
+/// and whose outbox writes the comfort levels) and the `Profiles` interface (which edits
+/// them).
 #[derive(Debug)]
 pub struct ProfileStore {
     dir: PathBuf,
@@ -156,19 +191,28 @@ impl ProfileStore {
         (store, warnings)
     }
 
-    /// The device's language (for a fresh `default`).
-    pub fn locale(&self) -> &str {
-        &self.locale
+    /// A new profile `name` with every setting at its default, in the `default` profile's
+    /// language (the device's language when there is no `default`). Not stored: see
+    /// [`ProfileStore::create`].
+    pub fn fresh(&self, name: &str) -> Profile {
+        let language = self
+            .get(DEFAULT)
+            .map_or(self.locale.as_str(), |d| d.language.as_str());
+        Profile::new(name, language)
     }
 
+    /// The profile `name`, if it is served (`None` for an unknown or damaged one; see
+    /// [`ProfileStore::existing`] for the reason).
     pub fn get(&self, name: &str) -> Option<&Profile> {
         self.profiles.get(name)
     }
 
+    /// Every profile served, by name.
     pub fn list(&self) -> impl Iterator<Item = &Profile> {
         self.profiles.values()
     }
 
+    /// The names of the profiles served, joined with `, ` (for messages).
     pub fn names(&self) -> String {
         self.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
     }
@@ -398,6 +442,22 @@ pub(crate) mod tests {
         s.create(Profile::new("anna", "nl")).unwrap();
         s.remove(DEFAULT).unwrap();
         assert_eq!(s.get(DEFAULT).unwrap().language, "en");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_fresh_profile_takes_the_default_profiles_language() {
+        let dir = std::env::temp_dir().join(format!("stimd-profiles-lang-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (mut s, _) = ProfileStore::load(&dir, "en");
+        assert_eq!(s.fresh("kim"), Profile::new("kim", "en"));
+        s.modify(DEFAULT, |p| {
+            p.language = "nl".into();
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(s.fresh("kim"), Profile::new("kim", "nl"));
+        assert!(s.get("kim").is_none(), "not stored");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -21,24 +21,33 @@ use std::time::{Duration, Instant};
 /// Why a benchmark could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
+    /// The default configuration's limits are invalid.
     #[error("{0}")]
     Config(#[from] ConfigError),
+    /// The sim board could not be built.
     #[error("sim board: {0}")]
     Board(#[source] std::io::Error),
+    /// The sim board came without its handle (pads, battery, faults).
     #[error("the sim board has no handle")]
     NoSimHandle,
+    /// The safety core (engine and supervisor) could not start.
     #[error(transparent)]
     SafetyCore(#[from] StartError),
+    /// A file, directory or runtime the bench needs could not be made.
     #[error("{what}: {source}")]
     Io {
+        /// What it was making (a path, `tokio runtime`).
         what: String,
+        /// Why it failed.
         #[source]
         source: std::io::Error,
     },
+    /// A scratch history database failed.
     #[error("{0}")]
     History(#[from] rusqlite::Error),
 }
 
+/// The command line of `stimd bench timing`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TimingArgs {
     /// Pulse rate, Hz.
@@ -243,6 +252,7 @@ pub(super) fn recover(sup: &std::sync::mpsc::Sender<crate::safety::supervisor::C
     }
 }
 
+/// Runs `stimd bench timing` with `a` and prints its figures on standard output.
 pub fn timing(a: &TimingArgs) -> Result<(), BenchError> {
     let channels = a.channels.clamp(1, 2);
     println!(

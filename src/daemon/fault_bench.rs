@@ -16,6 +16,7 @@ use crate::model::units::{Hertz, MicroAmps, Micros};
 use crate::pulse::Setpoint;
 use std::time::{Duration, Instant};
 
+/// The command line of `stimd bench faults`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct FaultArgs {
     /// Injections per fault kind.
@@ -103,6 +104,8 @@ fn arm(core: &Core) -> bool {
     false
 }
 
+/// Runs `stimd bench faults` with `a` and prints each fault kind's latency figures on
+/// standard output.
 pub fn faults(a: &FaultArgs) -> Result<(), BenchError> {
     println!(
         "stimd bench faults: {} injections per kind, 1 channel, 150 Hz, output on",

@@ -9,6 +9,7 @@ use crate::history::{IntensityRow, Op, SessionFigures, SessionRow, Store};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// The command line of `stimd bench history`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct HistoryArgs {
     /// Where to put the scratch databases (default: a new directory in the system temp dir).
@@ -59,6 +60,8 @@ fn err(e: rusqlite::Error) -> BenchError {
     BenchError::History(e)
 }
 
+/// Runs `stimd bench history` with `a` (scratch databases, removed when it succeeds) and prints
+/// its figures on standard output.
 pub fn history(a: &HistoryArgs) -> Result<(), BenchError> {
     let dir = a.dir.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("stimd-bench-history-{}", std::process::id()))

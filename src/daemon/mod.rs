@@ -3,9 +3,12 @@
 //! tells systemd when it is ready, and shuts down with the output off (`SafetyCore::stop`).
 //!
 //! Owns start-up order and shutdown. Never decides anything about stimulation itself.
+#![warn(missing_docs)]
 
 pub mod bench;
 mod bus;
+
+pub use bus::BusLost;
 pub mod fault_bench;
 pub mod history_bench;
 
@@ -28,31 +31,46 @@ use tokio::sync::{broadcast, mpsc, watch};
 /// Which board to drive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum BoardKind {
+    /// The simulated board (development, tests, benches; serves the `Sim` interface).
     Sim,
+    /// The real hardware through Linux's SPI and GPIO character devices.
     Linux,
 }
 
-/// What the daemon needs to start.
+/// What the daemon needs to start (from `stimd`'s command line and configuration file).
 pub struct Options {
+    /// The validated configuration.
     pub config: Config,
+    /// Which board drives the output.
     pub board: BoardKind,
+    /// Which bus to serve on.
     pub bus: Bus,
+    /// Where the history, profiles, custom programs and pad counts are kept.
     pub state_dir: PathBuf,
+    /// A CSV file for every DAC code with its time (sim board only; `None` = no trace).
     pub trace: Option<PathBuf>,
 }
 
+/// Why the daemon could not start, or stopped other than on SIGTERM or SIGINT. Output is off
+/// in every case.
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
+    /// The sim board could not be built (its trace or hardware file).
     #[error("board: sim: {0}")]
     SimBoard(#[source] std::io::Error),
+    /// The safety core (engine and supervisor) could not start.
     #[error(transparent)]
     SafetyCore(#[from] StartError),
+    /// The bus could not be reached or the name not taken.
     #[error("D-Bus: {0}")]
     Bus(#[from] zbus::Error),
+    /// The configuration's limits are invalid.
     #[error("{0}")]
     Config(#[source] crate::config::ConfigError),
+    /// The connection to the bus was lost while serving: the daemon exits non-zero so that
+    /// systemd restarts it (disarmed).
     #[error("D-Bus connection lost: {0}; exiting so that systemd restarts stimd disarmed")]
-    BusLost(String),
+    BusLost(#[source] BusLost),
 }
 
 /// The board, or — when the linux board's devices are missing or busy — the absent board and
