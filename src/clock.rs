@@ -1,7 +1,6 @@
 //! The monotonic clock every thread shares, and absolute-deadline sleeping.
 //!
 //! The only users of `clock_gettime`/`clock_nanosleep` (through `sys`). Never allocates.
-#![warn(missing_docs)]
 
 /// Nanoseconds of `CLOCK_MONOTONIC`.
 pub fn now_ns() -> u64 {

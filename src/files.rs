@@ -4,7 +4,6 @@
 //!
 //! Callers change what they hold in memory only after a write succeeded: a change that cannot
 //! be kept is refused, and the old value stays in force.
-#![warn(missing_docs)]
 
 use std::io::Write;
 use std::path::Path;

@@ -4,7 +4,7 @@
 //! Owns every `unsafe` block of the library: the rest of the crate is `#![deny(unsafe_code)]`.
 //! Each block says why it is sound in a `// SAFETY:` line. Never allocates in the functions the
 //! engine calls in its loop (`now_ns`, `sleep_until_ns`).
-#![warn(missing_docs)]
+
 #![allow(unsafe_code)]
 
 use std::fs::File;

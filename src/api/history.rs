@@ -1,8 +1,6 @@
 //! `io.stimd.Stimd1.History`: the usage history, newest first; pain ratings, a summary of what
 //! helps, an export, and the history's own health (`Status`).
 
-#![warn(missing_docs)]
-
 use super::StimdError;
 use crate::history::export::{export, FORMATS};
 use crate::history::{HistoryError, HistoryHandle, SessionRow, Summary};

@@ -1,8 +1,6 @@
 //! Type checking of `a{sv}` options at the boundary: every key known, every value of the
 //! documented type, or a named error that says which.
 
-#![warn(missing_docs)]
-
 use super::StimdError;
 use crate::session::StartOptions;
 use std::collections::HashMap;

@@ -1,12 +1,13 @@
 //! `io.stimd.Stimd1.Programs`: list, read, add and remove therapy programs.
 //!
-//! Translates only: the catalogue (`program::Catalog`) validates and stores. File writes run
+//! Translates only: the catalogue (`catalog::Catalog`) validates and stores. File writes run
 //! on a blocking thread so no D-Bus or session work waits for the disk.
 
 use super::StimdError;
-use crate::program::catalog::CatalogError;
+use crate::catalog::Catalog;
+use crate::catalog::CatalogError;
 use crate::program::text::{check_file_text, to_toml};
-use crate::program::{Catalog, Param, Program};
+use crate::program::{Param, Program};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use zbus::interface;
@@ -93,7 +94,8 @@ fn segment_dict(
 
 /// Checks an id argument before anything else: at most 64 characters, no control characters.
 fn check_id(id: &str) -> Result<(), StimdError> {
-    crate::text::check("id", id, MAX_ID_LEN).map_err(|e| StimdError::InvalidArgument(e.to_string()))
+    crate::model::text::check("id", id, MAX_ID_LEN)
+        .map_err(|e| StimdError::InvalidArgument(e.to_string()))
 }
 
 #[interface(

@@ -1,5 +1,10 @@
 //! `io.stimd.Stimd1.Session`: start, stop and steer a session; its live properties.
 
+// zbus's `#[interface]` generates, beside this file's items, a struct per signal's arguments
+// (`…Args`) whose fields and accessors carry no documentation; the lint is allowed for them
+// here, and every item written in this file is documented.
+#![allow(missing_docs)]
+
 use super::{options, StimdError};
 use crate::session::{SessionHandle, Status};
 use std::collections::HashMap;
@@ -132,11 +137,13 @@ impl Session {
         self.status.borrow().session_id
     }
 
+    /// The running session's program id, empty when none.
     #[zbus(property)]
     fn program(&self) -> String {
         self.status.borrow().program.clone()
     }
 
+    /// Whose session is running (the profile's name), empty when none.
     #[zbus(property)]
     fn profile(&self) -> String {
         self.status.borrow().profile.clone()

@@ -1,6 +1,5 @@
 //! Turns status changes into `PropertiesChanged` (coalesced to at most 10 a second) and
 //! events into signals. Reads only; decides nothing.
-#![warn(missing_docs)]
 
 use super::{device::Device, session::Session, OBJECT_PATH};
 use crate::session::{Event, Status};

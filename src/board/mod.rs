@@ -6,7 +6,6 @@
 //! overcurrent) hold these handles; nothing else may touch the board. The push buttons arrive
 //! as edges on a channel, for the `buttons` task. When the hardware cannot be opened, the
 //! daemon runs on `absent`, which drives nothing, and refuses sessions.
-#![warn(missing_docs)]
 
 pub mod absent;
 pub mod dac;

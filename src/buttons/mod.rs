@@ -2,7 +2,6 @@
 //! channels through the session manager (the same limits, ramp and history as a D-Bus call,
 //! recorded with the actor `button`); stop is an emergency stop and wins over everything; a
 //! long press on down brings every channel to zero. `logic` decides what a press means.
-#![warn(missing_docs)]
 
 mod logic;
 

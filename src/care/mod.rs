@@ -4,7 +4,6 @@
 //!
 //! Owns the rules about people rather than about current. The session manager asks it before
 //! a session starts; the `Profiles` D-Bus interface edits it.
-#![warn(missing_docs)]
 
 pub mod admin;
 pub mod advice;

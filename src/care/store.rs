@@ -25,14 +25,14 @@ pub enum StoreError {
     /// A name that is not a valid profile name (see `profile::valid_name`); it holds the name.
     #[error(
         "name = {} is not a profile name (1 to 32 of a-z, 0-9, - and _, starting with a letter)",
-        crate::text::shown(.0)
+        crate::model::text::shown(.0)
     )]
     BadName(String),
     /// A profile of this name (the one it holds) is already stored.
     #[error("profile {0:?} already exists; use Update")]
     Exists(String),
     /// No such profile.
-    #[error("profile = {} does not exist (profiles: {known})", crate::text::shown(.name))]
+    #[error("profile = {} does not exist (profiles: {known})", crate::model::text::shown(.name))]
     Unknown {
         /// The name asked for, cut to 40 characters.
         name: String,
@@ -146,15 +146,16 @@ impl ProfileStore {
             let parsed = crate::files::read_small(&path)
                 .map_err(|e| e.to_string())
                 .and_then(|t| {
-                    toml::from_str::<Profile>(&t)
-                        .map_err(|e| crate::text::escape_refused(&e.to_string().replace('\n', " ")))
+                    toml::from_str::<Profile>(&t).map_err(|e| {
+                        crate::model::text::escape_refused(&e.to_string().replace('\n', " "))
+                    })
                 })
                 .and_then(|p| {
                     let mut problems = p.problems();
                     if p.name != stem {
                         problems.push(format!(
                             "name = {} does not match the file name",
-                            crate::text::shown(&p.name)
+                            crate::model::text::shown(&p.name)
                         ));
                     }
                     if problems.is_empty() {

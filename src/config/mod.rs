@@ -7,8 +7,6 @@
 //! Fails closed: a file named with `--config` must be a readable regular file, and every key has
 //! exactly one type, in the file and in the environment (see `strict`).
 
-#![warn(missing_docs)]
-
 mod linux;
 mod load;
 mod sections;

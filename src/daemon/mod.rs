@@ -3,7 +3,6 @@
 //! tells systemd when it is ready, and shuts down with the output off (`SafetyCore::stop`).
 //!
 //! Owns start-up order and shutdown. Never decides anything about stimulation itself.
-#![warn(missing_docs)]
 
 pub mod bench;
 mod bus;
@@ -14,11 +13,11 @@ pub mod history_bench;
 
 use crate::api::{self, Bus};
 use crate::board::{self, Board};
+use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::engine::EngineSettings;
 use crate::history::HistoryHandle;
 use crate::model::units::Micros;
-use crate::program::Catalog;
 use crate::safety::core::{CoreConfig, CoreLinks, SafetyCore, StartError};
 use crate::safety::supervisor::SupervisorSettings;
 use crate::session::{Manager, SessionHandle, Status, Wiring};

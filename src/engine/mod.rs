@@ -8,7 +8,6 @@
 //! every 10 ms for its heartbeat. Reads levels and the pattern lock-free and publishes
 //! telemetry for the supervisor. Never allocates, locks or logs inside its loop; on the trip
 //! flag or a board error it writes zero and stops pulsing.
-#![warn(missing_docs)]
 
 pub mod rt;
 

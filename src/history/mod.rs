@@ -11,8 +11,6 @@
 //! file deleted or replaced while in use is noticed and recreated. Session ids never repeat:
 //! see `ids`.
 
-#![warn(missing_docs)]
-
 pub(crate) mod export;
 mod handle;
 pub(crate) mod ids;

@@ -1,7 +1,6 @@
 //! Fault codes: the vocabulary of what tripped, as reported in `Fault`, `FaultRaised`, `Ended`
 //! and the history. The supervisor (`safety`) decides when to latch one; the engine reports the
 //! ones it detects through the real-time port as `code as u32`.
-#![warn(missing_docs)]
 
 /// A latched safety fault. The discriminants are the values the engine publishes through the
 /// real-time port (0 means no fault) and must not change.

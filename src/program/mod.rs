@@ -1,21 +1,16 @@
-//! Therapy programs: the model, the compiled-in presets, the TOML format, validation and the
-//! catalogue of presets plus custom programs.
+//! Therapy programs: the model, the compiled-in presets, the TOML format and validation —
+//! pure, importing only `model` (the custom programs on disk are `catalog`'s).
 //!
-//! Owns what a program *is* (names, kind, placements, segments, modes) and which programs
-//! exist. Never computes pulse times — `model::pattern` does, from `Mode::pattern` — and never
+//! Owns what a program *is* (names, kind, placements, segments, modes). Never computes pulse times — `model::pattern` does, from `Mode::pattern` — and never
 //! touches the board.
 
-#![warn(missing_docs)]
-
-pub mod catalog;
 mod check;
 mod mode;
-mod presets;
+pub(crate) mod presets;
 pub(crate) mod ranges;
 pub mod text;
 
 use crate::model::pattern::Pattern;
-pub use catalog::Catalog;
 pub use mode::{Mode, Param, Sweep};
 pub use presets::{find_preset, presets};
 

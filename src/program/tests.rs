@@ -2,6 +2,7 @@
 
 use super::text::{parse, to_toml};
 use super::*;
+use crate::catalog::Catalog;
 use crate::model::limits::tests::default_limits;
 use crate::model::units::{Hertz, Micros};
 use proptest::prelude::*;
@@ -441,7 +442,7 @@ fn every_preset_text_passes_the_text_check() {
             ("summary.nl", &p.summary.nl, text::MAX_SUMMARY_LEN),
             ("summary.en", &p.summary.en, text::MAX_SUMMARY_LEN),
         ] {
-            crate::text::check(k, v, max).unwrap_or_else(|e| panic!("{}: {e}", p.id));
+            crate::model::text::check(k, v, max).unwrap_or_else(|e| panic!("{}: {e}", p.id));
         }
     }
 }

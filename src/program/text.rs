@@ -140,7 +140,7 @@ impl RawSegment {
         let Some(allowed) = mode_keys(&self.mode) else {
             problems.push(format!(
                 "{at}.mode = {} is not a mode (allowed: {MODES})",
-                crate::text::shown(&self.mode)
+                crate::model::text::shown(&self.mode)
             ));
             return None;
         };
@@ -189,7 +189,7 @@ impl RawSegment {
                             Some(other) => {
                                 problems.push(format!(
                                     "{at}.sweep = {} is not a sweep (allowed: rate, width, amplitude)",
-                                    crate::text::shown(other)
+                                    crate::model::text::shown(other)
                                 ));
                                 return None;
                             }
@@ -295,7 +295,7 @@ pub(crate) fn valid_id(id: &str) -> bool {
 fn check_text(problems: &mut Vec<String>, key: &str, t: &RawText, max: usize, required: bool) {
     for (lang, v) in [("nl", &t.nl), ("en", &t.en)] {
         let key = format!("{key}.{lang}");
-        if let Err(e) = crate::text::check(&key, v, max) {
+        if let Err(e) = crate::model::text::check(&key, v, max) {
             problems.push(e.to_string());
         } else if required && v.trim().is_empty() {
             problems.push(format!("{key} is empty (allowed: 1..={max} characters)"));
@@ -316,7 +316,7 @@ pub enum FileTextError {
     #[error(
         "program text contains U+{:04X} on line {line} (allowed: {}, except tab and line breaks)",
         u32::from(*.refused),
-        crate::text::ALLOWED
+        crate::model::text::ALLOWED
     )]
     Refused {
         /// The refused character.
@@ -337,7 +337,7 @@ pub fn check_file_text(text: &str) -> Result<(), FileTextError> {
         match c {
             '\n' => line += 1,
             '\t' | '\r' => {}
-            c if crate::text::is_refused(c) => {
+            c if crate::model::text::is_refused(c) => {
                 return Err(FileTextError::Refused { refused: c, line })
             }
             _ => {}
@@ -353,14 +353,14 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Program, Vec<String>> {
     let raw: RawProgram = toml::from_str(text).map_err(|e| {
         vec![format!(
             "not a valid program file: {}",
-            crate::text::escape_refused(&e.to_string().trim().replace('\n', " "))
+            crate::model::text::escape_refused(&e.to_string().trim().replace('\n', " "))
         )]
     })?;
     let mut problems = Vec::new();
     if !valid_id(&raw.id) {
         problems.push(format!(
             "id = {} is not a valid id (allowed: 1..={MAX_ID_LEN} characters of a-z, 0-9 and '-', not starting with '-')",
-            crate::text::shown(&raw.id)
+            crate::model::text::shown(&raw.id)
         ));
     }
     let kind = match raw.kind.as_str() {
@@ -370,7 +370,7 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Program, Vec<String>> {
         other => {
             problems.push(format!(
                 "kind = {} is not a kind (allowed: tens, ems, combi)",
-                crate::text::shown(other)
+                crate::model::text::shown(other)
             ));
             None
         }
@@ -391,7 +391,7 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Program, Vec<String>> {
         return Err(problems);
     }
     for (i, p) in raw.placements.iter().enumerate() {
-        if let Err(e) = crate::text::check(&format!("placements[{i}]"), p, MAX_NAME_LEN) {
+        if let Err(e) = crate::model::text::check(&format!("placements[{i}]"), p, MAX_NAME_LEN) {
             problems.push(e.to_string());
             continue;
         }

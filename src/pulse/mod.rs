@@ -5,8 +5,6 @@
 //! and what each one gets. Takes time as an argument; never sleeps,
 //! never allocates, never touches the board.
 
-#![warn(missing_docs)]
-
 use crate::model::limits::Shape;
 pub mod pattern;
 

@@ -6,7 +6,6 @@
 //! this module may enable output or clear a trip. `core::SafetyCore` is the one way to start
 //! and stop the real-time side (engine and supervisor); `inject` holds the named
 //! fault-injection hooks of the sim board.
-#![warn(missing_docs)]
 
 pub mod armed;
 pub mod core;

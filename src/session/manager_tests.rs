@@ -1,8 +1,8 @@
 //! The manager task under load.
 
 use super::*;
+use crate::catalog::Catalog;
 use crate::history::HistoryHandle;
-use crate::program::Catalog;
 use crate::session::core::Config;
 use crate::session::{Event, SessionHandle, StartOptions, Status};
 use crate::shared::Shared;

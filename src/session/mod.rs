@@ -11,7 +11,6 @@
 //!
 //! Public to the rest of the crate and beyond: the handle, the status, the events and the
 //! errors. The core, admission, the outbox and the manager's wiring are the crate's own.
-#![warn(missing_docs)]
 
 mod admission;
 pub(crate) mod core;
@@ -167,7 +166,7 @@ pub(crate) struct Wiring {
     /// Reads the battery level (percent, −1 unknown).
     pub battery: Box<dyn Fn() -> i32 + Send>,
     /// Presets and custom programs (shared with the `Programs` interface).
-    pub catalog: std::sync::Arc<std::sync::RwLock<crate::program::Catalog>>,
+    pub catalog: std::sync::Arc<std::sync::RwLock<crate::catalog::Catalog>>,
     /// People's profiles: their own limits, settled intensities and screening.
     pub profiles: std::sync::Arc<std::sync::RwLock<crate::care::ProfileStore>>,
     /// Sessions of the last two days per profile, for the dose guidance (from the history,

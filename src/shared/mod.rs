@@ -14,7 +14,6 @@
 //! It also owns the data the real-time side exchanges through it: the limits a session is
 //! armed with and their pure per-pulse check (`armed`, which the engine applies before each
 //! write and the supervisor after), and the engine's timing statistics (`stats`).
-#![warn(missing_docs)]
 
 pub mod armed;
 mod cell;

@@ -15,7 +15,7 @@ pub use screening::{
 
 use super::placement::NOT_IN_PREGNANCY;
 use crate::model::limits::ceiling;
-use crate::text::TextError;
+use crate::model::text::TextError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -148,13 +148,13 @@ impl Profile {
 /// Checks a profile name as a client sent it, before anything else: a bounded length and no
 /// control characters. Whether it is a valid name is the store's rule ([`valid_name`]).
 pub fn check_name_arg(name: &str) -> Result<(), TextError> {
-    crate::text::check("name", name, MAX_NAME_ARG_LEN)
+    crate::model::text::check("name", name, MAX_NAME_ARG_LEN)
 }
 
 /// Checks an approval note as a client sent it: at most [`MAX_NOTE_LEN`] characters, no
 /// control characters.
 pub fn check_note(note: &str) -> Result<(), TextError> {
-    crate::text::check("note", note, MAX_NOTE_LEN)
+    crate::model::text::check("note", note, MAX_NOTE_LEN)
 }
 
 /// Whether `name` is a valid profile name: 1 to 32 of `a-z 0-9 - _`, starting with a letter.

@@ -14,13 +14,13 @@ impl Profile {
         if !valid_name(&self.name) {
             out.push(format!(
                 "name = {} is not a profile name (1 to {MAX_NAME_LEN} of a-z, 0-9, - and _, starting with a letter)",
-                crate::text::shown(&self.name)
+                crate::model::text::shown(&self.name)
             ));
         }
         if !LANGUAGES.contains(&self.language.as_str()) {
             out.push(format!(
                 "language = {} (allowed: nl, en)",
-                crate::text::shown(&self.language)
+                crate::model::text::shown(&self.language)
             ));
         }
         let peak = ceiling::PEAK_CURRENT.0;
@@ -41,14 +41,16 @@ impl Profile {
             ));
         }
         for (i, id) in self.preferred_programs.iter().enumerate() {
-            if let Err(e) =
-                crate::text::check(&format!("preferred_programs[{i}]"), id, MAX_PROGRAM_ID_LEN)
-            {
+            if let Err(e) = crate::model::text::check(
+                &format!("preferred_programs[{i}]"),
+                id,
+                MAX_PROGRAM_ID_LEN,
+            ) {
                 out.push(e.to_string());
             }
         }
         for (id, level) in &self.comfort {
-            if let Err(e) = crate::text::check("comfort", id, MAX_PROGRAM_ID_LEN) {
+            if let Err(e) = crate::model::text::check("comfort", id, MAX_PROGRAM_ID_LEN) {
                 out.push(e.to_string());
             } else if level.iter().any(|&l| l > peak) {
                 out.push(format!(
@@ -99,10 +101,10 @@ impl Profile {
             }
         }
         if let Some(a) = &self.approval {
-            if let Err(e) = crate::text::check("approval.by", &a.by, MAX_NAME_LEN) {
+            if let Err(e) = crate::model::text::check("approval.by", &a.by, MAX_NAME_LEN) {
                 out.push(e.to_string());
             }
-            if let Err(e) = crate::text::check("approval.note", &a.note, MAX_NOTE_LEN) {
+            if let Err(e) = crate::model::text::check("approval.note", &a.note, MAX_NOTE_LEN) {
                 out.push(e.to_string());
             }
         }

@@ -2,7 +2,7 @@
 //! approval: who may record or change answers, and what a change means for the approval.
 
 use super::{Profile, LANGUAGES};
-use crate::text::TextError;
+use crate::model::text::TextError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -188,7 +188,7 @@ pub fn check_answer_keys<'a>(
         return Err(AnswersError::TooMany { given: keys.len() });
     }
     for k in keys {
-        crate::text::check("answers", k, MAX_ANSWER_KEY_LEN)?;
+        crate::model::text::check("answers", k, MAX_ANSWER_KEY_LEN)?;
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use super::{keys, setting, Allowed, Setting, SettingType, SettingValue, SETTINGS
 use crate::care::admin::{self, Action, AdminOnly};
 use crate::care::profile::{Profile, MAX_PREFERRED};
 use crate::model::limits::ceiling::CHANNELS;
-use crate::text::{shown, TextError};
+use crate::model::text::{shown, TextError};
 use std::ops::RangeInclusive;
 
 /// Longest program id a profile may prefer (as `program::text`).
@@ -171,9 +171,9 @@ impl Setting {
             return Ok(());
         }
         match v {
-            SettingValue::Text(t) => crate::text::check(self.key, t, MAX_LANGUAGE_LEN),
+            SettingValue::Text(t) => crate::model::text::check(self.key, t, MAX_LANGUAGE_LEN),
             SettingValue::Texts(ids) => ids.iter().enumerate().try_for_each(|(i, id)| {
-                crate::text::check(&format!("{}[{i}]", self.key), id, MAX_PROGRAM_ID_LEN)
+                crate::model::text::check(&format!("{}[{i}]", self.key), id, MAX_PROGRAM_ID_LEN)
             }),
             _ => Ok(()),
         }

@@ -1,10 +1,10 @@
-//! Which programs exist: the compiled-in presets plus the custom programs kept as TOML files in
+//! Which programs exist (the custom ones on disk; `program` itself is pure and does no I/O): the compiled-in presets plus the custom programs kept as TOML files in
 //! `<state dir>/programs/`, which survive restarts. Presets can be neither removed nor
 //! shadowed. Files are written atomically (temporary file, fsync, rename).
 
-use super::text::{parse, valid_id};
-use super::{presets, Program};
 use crate::model::limits::Limits;
+use crate::program::text::{parse, valid_id};
+use crate::program::{presets, Program};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -111,7 +111,7 @@ impl Catalog {
                 Ok(p) if p.id != stem => warnings.push(format!(
                     "{}: id = {} does not match the file name; skipped",
                     path.display(),
-                    crate::text::shown(&p.id)
+                    crate::model::text::shown(&p.id)
                 )),
                 Ok(p) if cat.is_preset(&p.id) => warnings.push(format!(
                     "{}: id {:?} is a preset; skipped",

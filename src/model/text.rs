@@ -5,7 +5,6 @@
 //! terminals, logs and lists, or make a text read differently from what it is.
 //!
 //! Pure, with no dependencies inside the crate, so `program` and `care` can both use it.
-#![warn(missing_docs)]
 
 /// What the checked texts may contain, for error messages.
 pub const ALLOWED: &str =
