@@ -114,7 +114,7 @@ boot() {
     -monitor none -no-reboot -nic none \
     -kernel "$RUN/vmlinuz" -initrd "$RUN/initrd.img" \
     -append "root=/dev/vda rw console=ttyS0 loglevel=4 systemd.show_status=0 panic=-1" \
-    -drive file="$RUN/disk.img",format=raw,if=virtio \
+    -drive file="$RUN/disk.img",format=raw,if=virtio -device i6300esb \
     -serial file:"$RUN/console-$n.log" -serial file:"$RUN/results-$n.log"; then
     echo "vm-test: boot $n timed out after $TIMEOUT_S s or qemu failed; console: $RUN/console-$n.log" >&2
     tail -30 "$RUN/console-$n.log" >&2 || true

@@ -414,3 +414,118 @@ async fn only_root_and_administrators_may_change_an_earlier_yes_to_no() {
         "{rows:?}"
     );
 }
+
+const ADMIN_ONLY_USER: &str = "stimd-test-admonly";
+
+/// The uid and gid of `stimd-test-admonly`, a user in `stimd-admin` only (the therapist of
+/// docs/deploy.md, not an operator); made if missing.
+fn admin_only_user() -> (String, String) {
+    admin_tool(&["groupadd", "-f", "stimd-admin"], &[]);
+    admin_tool(
+        &[
+            "useradd",
+            "--no-create-home",
+            "--gid",
+            "stimd-admin",
+            "--shell",
+            "/usr/sbin/nologin",
+            ADMIN_ONLY_USER,
+        ],
+        &[9],
+    );
+    let id = |flag: &str| {
+        let out = Command::new("id")
+            .args([flag, ADMIN_ONLY_USER])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let groups = id("-Gn");
+    assert_eq!(
+        groups, "stimd-admin",
+        "{ADMIN_ONLY_USER} must be in stimd-admin only"
+    );
+    (id("-u"), id("-g"))
+}
+
+/// The four roles through the shipped policy and stimd's own check, on the same profile: a
+/// stranger is refused by the bus; a member (operators' group only) by stimd, naming the
+/// group; an administrator who is not an operator, and one who is both, change its limits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_outside_the_operators_group_may_change_a_persons_limits() {
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: needs root to run clients as other users and to add a user");
+        return;
+    }
+    let users = gid_of("users").expect("group users exists on Debian");
+    let (admin_only_uid, admin_only_gid) = admin_only_user();
+    let both_uid = admin_user();
+    let dir = TempDir::new("policy-roles");
+    let bus = policy_bus(&dir.0);
+    let _daemon = Daemon::start(&bus, &dir.0.join("state"), &dir.0.join("t.csv")).await;
+    enum Role {
+        Stranger,
+        Member,
+        AdminOnly,
+        Both,
+    }
+    let busctl = |role: Role, rest: &[&str]| {
+        let mut cmd = Command::new("setpriv");
+        match role {
+            Role::Stranger => cmd.args(["--reuid", NOBODY, "--regid", NOBODY, "--clear-groups"]),
+            Role::Member => cmd.args(["--reuid", NOBODY, "--regid", NOBODY, "--groups", &users]),
+            Role::AdminOnly => cmd.args([
+                "--reuid",
+                &admin_only_uid,
+                "--regid",
+                &admin_only_gid,
+                "--init-groups",
+            ]),
+            Role::Both => cmd.args(["--reuid", &both_uid, "--regid", &users, "--init-groups"]),
+        };
+        cmd.arg("busctl")
+            .arg(format!("--address={}", bus.address))
+            .args(["call", "io.stimd.Stimd1", "/io/stimd/Stimd1"])
+            .args(rest);
+        run(&mut cmd)
+    };
+    let set_max = |ua: &'static str| -> Vec<&'static str> {
+        vec![
+            "io.stimd.Stimd1.Profiles",
+            "Update",
+            "sa{sv}",
+            "kim",
+            "1",
+            "max_intensity_ua",
+            "au",
+            "2",
+            ua,
+            ua,
+        ]
+    };
+    let (ok, out) = busctl(
+        Role::AdminOnly,
+        &["io.stimd.Stimd1.Profiles", "Create", "sa{sv}", "kim", "0"],
+    );
+    assert!(ok, "an administrator creates a profile: {out}");
+
+    let (ok, out) = busctl(Role::Stranger, &set_max("9000"));
+    assert!(!ok && out.contains("Access denied"), "stranger: {out}");
+    let (ok, out) = busctl(Role::Member, &set_max("9000"));
+    assert!(
+        !ok && out.contains("stimd-admin"),
+        "member: refused by stimd, naming the group: {out}"
+    );
+    let (ok, out) = busctl(Role::AdminOnly, &set_max("8000"));
+    assert!(ok, "administrator only: {out}");
+    let get = ["io.stimd.Stimd1.Profiles", "Get", "s", "kim"];
+    let (ok, out) = busctl(Role::AdminOnly, &get);
+    assert!(ok && out.contains("8000"), "the new maximum is kept: {out}");
+    let (ok, out) = busctl(Role::Both, &set_max("7000"));
+    assert!(ok, "member and administrator: {out}");
+    let (ok, out) = busctl(Role::Member, &get);
+    assert!(
+        ok && out.contains("7000") && !out.contains("9000"),
+        "a member reads it, and the refused changes changed nothing: {out}"
+    );
+}

@@ -126,6 +126,10 @@ if [ "$PHASE" = 1 ]; then
   echo "VMTEST info $exposure" >&3
   figure exposure "$(echo "$exposure" | grep -Eo '[0-9]+\.[0-9]+' | head -1)"
   check exposure_printed sh -c "echo '$exposure' | grep -q 'Overall exposure level for stimd.service'"
+  check exposure_at_most_one sh -c "echo '$exposure' | grep -Eo '[0-9]+\.[0-9]+' | head -1 | awk '{ exit !(\$1 <= 1.0) }'"
+  # The VM has an i6300esb watchdog: the shipped udev rule gives its nodes to the stimd user only.
+  check watchdog_nodes_for_stimd_only wait_for 30 sh -c '[ -e /dev/watchdog0 ] && for n in /dev/watchdog /dev/watchdog0; do [ "$(stat -c "%U %G %a" $n)" = "stimd root 600" ] || exit 1; done'
+  check operator_cannot_open_watchdog sh -c '! runuser -u patient -- sh -c ": </dev/watchdog0" 2>/dev/null'
 
   # --- the shipped policy on the real system bus --------------------------------------------
   check stranger_reads_state as guest busctl get-property $NAME $OBJ $NAME.Device State
