@@ -242,6 +242,21 @@ async fn stimctl_drives_a_session() {
     );
     let (ok, out) = stimctl(&["start", "low-back"]);
     assert!(!ok && out.contains("AlreadyRunning"), "{out}");
+    // Steps: one step is the device's intensity step (0.5 mA), down with a negative number.
+    let (ok, out) = stimctl(&["set", "0", "5"]);
+    assert!(ok, "{out}");
+    let (ok, out) = stimctl(&["step", "0", "2"]);
+    assert!(ok && out.contains("channel 0: target 6.0 mA"), "{out}");
+    let (ok, out) = stimctl(&["step", "0", "-4"]);
+    assert!(ok && out.contains("channel 0: target 4.0 mA"), "{out}");
+    let (ok, out) = stimctl(&["pause"]);
+    assert!(ok && out.contains("paused"), "{out}");
+    let (ok, out) = stimctl(&["status"]);
+    assert!(ok && out.contains("state:     paused"), "{out}");
+    let (ok, out) = stimctl(&["resume"]);
+    assert!(ok && out.contains("resumed"), "{out}");
+    let (ok, out) = stimctl(&["status"]);
+    assert!(ok && out.contains("state:     running"), "{out}");
     let (ok, _) = stimctl(&["stop"]);
     assert!(ok);
     let (ok, out) = stimctl(&["start", "moon-walk"]);

@@ -50,6 +50,17 @@ enum Cmd {
     },
     /// Set a channel's target intensity in mA (channels count from 0).
     Set { channel: u32, milliamps: f64 },
+    /// Move a channel's target by whole intensity steps, e.g. `step 0 2` or `step 1 -1`.
+    Step {
+        channel: u32,
+        /// Steps up (positive) or down (negative); one step is the device's intensity step.
+        #[arg(allow_negative_numbers = true)]
+        steps: i32,
+    },
+    /// Pause the session: output ramps to zero, the session and its targets stay.
+    Pause,
+    /// Resume a paused session: intensity ramps up from zero to the targets again.
+    Resume,
     /// Stop the session.
     Stop,
     /// Emergency stop: output to zero at once.
@@ -318,6 +329,21 @@ async fn run(cli: Cli) -> Result<(), String> {
             } else {
                 println!("channel {channel}: target {}", ma(applied));
             }
+        }
+        Cmd::Step { channel, steps } => {
+            let applied = session
+                .step_intensity(channel, steps)
+                .await
+                .map_err(describe)?;
+            println!("channel {channel}: target {}", ma(applied));
+        }
+        Cmd::Pause => {
+            session.pause().await.map_err(describe)?;
+            println!("paused: output at zero; `stimctl resume` ramps it up again");
+        }
+        Cmd::Resume => {
+            session.resume().await.map_err(describe)?;
+            println!("resumed: ramping up from zero to the targets");
         }
         Cmd::Stop => {
             session.stop().await.map_err(describe)?;
