@@ -325,3 +325,45 @@ async fn stimctl_keeps_profiles_and_asks_the_questions() {
         "{out}"
     );
 }
+
+/// `stimctl`'s exit codes, as its `--help` lists them: 0 done, 1 refused by stimd, 2 usage,
+/// 3 `status` in fault, 4 stimd not reachable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stimctl_exit_codes_say_what_happened() {
+    let bus = Bus::start();
+    let dir = TempDir::new("stimctl-exit");
+    let _d = Daemon::start(&bus, &dir.0.join("state"), &dir.0.join("t.csv")).await;
+    let code = |address: &str, args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_stimctl"))
+            .arg("--bus")
+            .arg(address)
+            .args(args)
+            .output()
+            .expect("stimctl runs");
+        (
+            out.status.code().expect("exited"),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let help = Command::new(env!("CARGO_BIN_EXE_stimctl"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Exit codes: 0 done; 1 refused"));
+    assert_eq!(code(&bus.address, &["status"]).0, 0);
+    let (c, err) = code(&bus.address, &["start", "moon-walk"]);
+    assert_eq!(c, 1, "refused by stimd: {err}");
+    let (c, err) = code(&bus.address, &["set", "0", "abc"]);
+    assert_eq!(c, 2, "usage: {err}");
+    let (c, err) = code(&bus.address, &["set", "0", "500"]);
+    assert_eq!(c, 2, "out of range, checked before asking stimd: {err}");
+    let (c, err) = code("unix:path=/nonexistent/bus", &["status"]);
+    assert_eq!(c, 4, "no bus: {err}");
+
+    // In fault: `status` prints it and exits 3.
+    let client = Client::new(&bus).await;
+    client.sim.inject_fault("overcurrent", 100).await.unwrap();
+    client.wait_state("fault").await;
+    let (c, err) = code(&bus.address, &["status"]);
+    assert_eq!(c, 3, "status in fault: {err}");
+}

@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 use std::collections::HashMap;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU8, Ordering};
 use stimd::api::device::DeviceProxy;
 use stimd::api::session::SessionProxy;
 use stimd::api::{Bus, StimdError};
@@ -17,7 +18,10 @@ mod programs;
 #[command(
     name = "stimctl",
     version,
-    about = "Control the stimd stimulator daemon"
+    about = "Control the stimd stimulator daemon",
+    after_help = "Exit codes: 0 done; 1 refused by stimd (a limit, a fault, a dose rule); \
+                  2 usage (bad arguments, an unreadable file); 3 `status` found the device in \
+                  fault; 4 stimd not reachable, or you are not permitted."
 )]
 struct Cli {
     /// `system`, `session` or a D-Bus address.
@@ -179,24 +183,73 @@ pub(crate) fn ma(ua: u32) -> String {
     format!("{:.1} mA", f64::from(ua) / 1000.0)
 }
 
+/// Exit codes, as `stimctl --help` lists them.
+mod exit {
+    /// Refused by stimd (a limit, a fault, a dose rule, bad input it checked).
+    pub const REFUSED: u8 = 1;
+    /// A usage error: bad arguments or a file stimctl could not read (clap also uses 2).
+    pub const USAGE: u8 = 2;
+    /// `status` found the device in fault.
+    pub const FAULT: u8 = 3;
+    /// stimd not reachable, or the caller not permitted.
+    pub const UNREACHABLE: u8 = 4;
+}
+
+/// The class of the last error from stimd or the bus (0: none, so an error is a usage error).
+static ERROR_CLASS: AtomicU8 = AtomicU8::new(0);
+
+/// One line for an error from stimd or the bus, in words a person can act on; records its
+/// exit code.
 pub(crate) fn describe(e: impl Into<StimdError>) -> String {
-    match e.into() {
-        StimdError::ZBus(zbus::Error::MethodError(name, msg, _)) => {
-            format!("{}: {}", name.as_str(), msg.unwrap_or_default())
-        }
-        StimdError::ZBus(e) => format!("cannot reach stimd: {e}"),
-        other => format!("{}: {}", other.kind(), other.message()),
-    }
+    let (class, text) = match e.into() {
+        StimdError::ZBus(zbus::Error::MethodError(name, msg, _)) => match name.as_str() {
+            "org.freedesktop.DBus.Error.AccessDenied" => (
+                exit::UNREACHABLE,
+                "you may not do this: steering the stimulator is for members of the group \
+                 `stimd`, changing a person's limits for `stimd-admin`; ask whoever set up the \
+                 device to add you (AccessDenied)"
+                    .to_string(),
+            ),
+            "org.freedesktop.DBus.Error.ServiceUnknown"
+            | "org.freedesktop.DBus.Error.NameHasNoOwner" => (
+                exit::UNREACHABLE,
+                "stimd is not running and could not be started (nobody owns io.stimd.Stimd1 \
+                 on this bus); try `systemctl status stimd` (ServiceUnknown)"
+                    .to_string(),
+            ),
+            other => (
+                exit::REFUSED,
+                format!("{other}: {}", msg.unwrap_or_default()),
+            ),
+        },
+        StimdError::ZBus(e) => (exit::UNREACHABLE, format!("cannot reach stimd: {e}")),
+        other @ StimdError::NotPermitted(_) => (
+            exit::UNREACHABLE,
+            format!("{}: {}", other.kind(), other.message()),
+        ),
+        other => (
+            exit::REFUSED,
+            format!("{}: {}", other.kind(), other.message()),
+        ),
+    };
+    ERROR_CLASS.store(class, Ordering::Relaxed);
+    text
+}
+
+/// A bus that cannot be reached at all.
+fn unreachable(e: impl std::fmt::Display) -> String {
+    ERROR_CLASS.store(exit::UNREACHABLE, Ordering::Relaxed);
+    format!("cannot reach the bus: {e}")
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
     let conn = cli
         .bus
         .builder()
-        .map_err(|e| format!("cannot reach the bus: {e}"))?
+        .map_err(unreachable)?
         .build()
         .await
-        .map_err(|e| format!("cannot reach the bus: {e}"))?;
+        .map_err(unreachable)?;
     let command = match cli.command {
         Cmd::Programs => return programs::program_cmd(&conn, None).await,
         Cmd::Program(p) => return programs::program_cmd(&conn, Some(p)).await,
@@ -214,8 +267,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         Cmd::Check { profile, answers } => return profiles::check(&conn, &profile, answers).await,
         other => other,
     };
-    let device = DeviceProxy::new(&conn).await.map_err(|e| e.to_string())?;
-    let session = SessionProxy::new(&conn).await.map_err(|e| e.to_string())?;
+    let device = DeviceProxy::new(&conn).await.map_err(unreachable)?;
+    let session = SessionProxy::new(&conn).await.map_err(unreachable)?;
     match command {
         Cmd::Programs
         | Cmd::Program(_)
@@ -253,6 +306,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             let state = device.state().await.map_err(describe)?;
             let (code, message) = device.fault().await.map_err(describe)?;
             println!("state:     {state}");
+            if state == "fault" {
+                ERROR_CLASS.store(exit::FAULT, Ordering::Relaxed);
+            }
             if !code.is_empty() {
                 println!("fault:     {code}: {message}");
             }
@@ -374,10 +430,17 @@ fn main() -> ExitCode {
         }
     };
     match rt.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        // `status` succeeded but found the device in fault.
+        Ok(()) => ExitCode::from(match ERROR_CLASS.load(Ordering::Relaxed) {
+            exit::FAULT => exit::FAULT,
+            _ => 0,
+        }),
         Err(e) => {
             eprintln!("stimctl: {e}");
-            ExitCode::FAILURE
+            ExitCode::from(match ERROR_CLASS.load(Ordering::Relaxed) {
+                0 | exit::FAULT => exit::USAGE,
+                class => class,
+            })
         }
     }
 }
