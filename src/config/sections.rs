@@ -22,7 +22,7 @@ impl Default for DeviceConfig {
     }
 }
 
-/// `[limits]`: the safety limits (DESIGN.md §5). Each may only be lowered below its
+/// `[limits]`: the safety limits (the safety figures in docs/deploy.md §2 and docs/safety.md). Each may only be lowered below its
 /// compiled-in ceiling (`model::limits::ceiling`); a value above it stops start-up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

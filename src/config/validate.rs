@@ -1,4 +1,4 @@
-//! Range checks of every configuration key against the ceilings of DESIGN.md §5.
+//! Range checks of every configuration key against the board's compiled-in ceilings (`model::limits::ceiling`).
 
 use super::Config;
 use crate::model::limits::{ceiling, Limits};

@@ -7,7 +7,7 @@ use crate::model::units::{Hertz, MicroAmps, Micros, NanoCoulombs, SquareCm};
 use serde::Serialize;
 use std::fmt;
 
-/// Compiled-in ceilings of the reference board (DESIGN.md §5). No configuration can exceed them.
+/// Compiled-in ceilings of the reference board (the safety figures in docs/deploy.md §2 and docs/safety.md). No configuration can exceed them.
 pub mod ceiling {
     use crate::model::units::{Hertz, MicroAmps, Micros, NanoCoulombs};
     /// Highest peak current of one phase (100 mA).

@@ -1,4 +1,4 @@
-//! Allowed ranges per mode (DESIGN.md §7 and the product's leaflet). The effective limits of
+//! Allowed ranges per mode (the product's leaflet and docs/programs.md). The effective limits of
 //! the configuration narrow the rate and phase-width ranges further; `check` applies both.
 
 use std::ops::RangeInclusive;
