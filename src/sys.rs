@@ -203,7 +203,9 @@ impl<const N: usize> SharedWords<N> {
 
     /// The mapped words, shared with every other process that maps the file.
     pub fn words(&self) -> &[AtomicU64; N] {
-        // SAFETY: the mapping is live until drop and `BYTES` long; it is page-aligned, which
+        // SAFETY: the mapping is live until drop and `BYTES` long (the file had that size when
+        // mapped; a process that truncated it later would make an access fault with SIGBUS,
+        // never read out of bounds); it is page-aligned, which
         // satisfies `AtomicU64`'s 8-byte alignment; `AtomicU64` has the size and bit validity
         // of `u64`, so whatever bytes the file holds are valid values; and this process only
         // ever accesses them atomically through the returned reference.

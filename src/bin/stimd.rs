@@ -63,16 +63,42 @@ fn init_logging() {
         .with_ansi(std::io::stderr().is_terminal());
     // Under systemd the journal adds its own timestamps, and reads each line's priority from a
     // `<N>` prefix (sd-daemon(3)), so `journalctl -p warning` shows stimd's warnings and errors.
-    if std::env::var_os("JOURNAL_STREAM").is_some() || std::env::var_os("INVOCATION_ID").is_some() {
+    if stderr_is_the_journal() {
         let format = tracing_subscriber::fmt::format().without_time();
         builder.event_format(JournalPriority(format)).init();
+    } else if std::env::var_os("INVOCATION_ID").is_some() {
+        builder.without_time().init();
     } else {
         builder.init();
     }
 }
 
+/// Whether standard error is the journal's stream: `JOURNAL_STREAM` ("device:inode", set by
+/// systemd) names the very file standard error is (systemd.exec(5)); an inherited variable
+/// with stderr redirected elsewhere does not count.
+fn stderr_is_the_journal() -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    let Some(stream) = std::env::var_os("JOURNAL_STREAM") else {
+        return false;
+    };
+    let Some((dev, ino)) = stream.to_str().and_then(|s| s.split_once(':')) else {
+        return false;
+    };
+    let (Ok(dev), Ok(ino)) = (dev.parse::<u64>(), ino.parse::<u64>()) else {
+        return false;
+    };
+    let Ok(fd) = std::io::stderr().as_fd().try_clone_to_owned() else {
+        return false;
+    };
+    std::fs::File::from(fd)
+        .metadata()
+        .is_ok_and(|m| m.dev() == dev && m.ino() == ino)
+}
+
 /// Prefixes each log line with its syslog priority for the journal: `<3>` error, `<4>` warning,
-/// `<6>` info, `<7>` debug and trace.
+/// `<6>` info, `<7>` debug and trace. (A multi-line message's further lines are logged at
+/// the journal's default, info; stimd's messages are one line.)
 struct JournalPriority<F>(F);
 
 impl<S, N, F> tracing_subscriber::fmt::FormatEvent<S, N> for JournalPriority<F>

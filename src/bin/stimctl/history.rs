@@ -76,7 +76,7 @@ pub async fn list(
         .map(|s| parse_day("--since", &s))
         .transpose()?
         .unwrap_or(0);
-    let h = HistoryProxy::new(conn).await.map_err(|e| e.to_string())?;
+    let h = HistoryProxy::new(conn).await.map_err(crate::unreachable)?;
     if json {
         // The same JSON as `export`, limited to the period.
         let all: serde_json::Value =
@@ -132,14 +132,14 @@ pub async fn rate(conn: &zbus::Connection, id: u64, before: u8, after: u8) -> Re
             return Err(format!("{arg} = {v} is out of range (allowed: 0..=10)"));
         }
     }
-    let h = HistoryProxy::new(conn).await.map_err(|e| e.to_string())?;
+    let h = HistoryProxy::new(conn).await.map_err(crate::unreachable)?;
     h.rate_pain(id, before, after).await.map_err(describe)?;
     println!("session {id}: pain {before} → {after} recorded");
     Ok(())
 }
 
 pub async fn export(conn: &zbus::Connection, format: &str) -> Result<(), String> {
-    let h = HistoryProxy::new(conn).await.map_err(|e| e.to_string())?;
+    let h = HistoryProxy::new(conn).await.map_err(crate::unreachable)?;
     print!("{}", h.export(format).await.map_err(describe)?);
     Ok(())
 }
@@ -157,7 +157,7 @@ pub async fn summary(
         .map(|s| parse_day("--until", &s).map(|t| t + 86_399))
         .transpose()?
         .unwrap_or(0);
-    let h = HistoryProxy::new(conn).await.map_err(|e| e.to_string())?;
+    let h = HistoryProxy::new(conn).await.map_err(crate::unreachable)?;
     let s = h.summary(since, until).await.map_err(describe)?;
     println!(
         "{} sessions, {} minutes, over {} day(s): {:.1} a day",
@@ -191,7 +191,7 @@ pub async fn summary(
 
 /// `stimctl advice`: the program that helped this profile most, with the numbers.
 pub async fn advice(conn: &zbus::Connection, profile: &str) -> Result<(), String> {
-    let h = HistoryProxy::new(conn).await.map_err(|e| e.to_string())?;
+    let h = HistoryProxy::new(conn).await.map_err(crate::unreachable)?;
     let a = h.advice(profile).await.map_err(describe)?;
     let message = a
         .get("message")

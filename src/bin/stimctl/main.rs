@@ -237,7 +237,7 @@ pub(crate) fn describe(e: impl Into<StimdError>) -> String {
 }
 
 /// A bus that cannot be reached at all.
-fn unreachable(e: impl std::fmt::Display) -> String {
+pub(crate) fn unreachable(e: impl std::fmt::Display) -> String {
     ERROR_CLASS.store(exit::UNREACHABLE, Ordering::Relaxed);
     format!("cannot reach the bus: {e}")
 }
@@ -426,7 +426,7 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("stimctl: {e}");
-            return ExitCode::FAILURE;
+            return ExitCode::from(exit::USAGE);
         }
     };
     match rt.block_on(run(cli)) {

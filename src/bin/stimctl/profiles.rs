@@ -45,7 +45,7 @@ fn settings(given: ProfileSettings) -> Result<HashMap<String, OwnedValue>, Strin
 }
 
 pub async fn profile_cmd(conn: &zbus::Connection, cmd: Option<ProfileCmd>) -> Result<(), String> {
-    let p = ProfilesProxy::new(conn).await.map_err(|e| e.to_string())?;
+    let p = ProfilesProxy::new(conn).await.map_err(crate::unreachable)?;
     match cmd {
         None => {
             for (name, language) in p.list().await.map_err(describe)? {
@@ -131,7 +131,7 @@ pub async fn check(
     profile: &str,
     answers: Option<String>,
 ) -> Result<(), String> {
-    let p = ProfilesProxy::new(conn).await.map_err(|e| e.to_string())?;
+    let p = ProfilesProxy::new(conn).await.map_err(crate::unreachable)?;
     let language: String =
         entry(&p.get(profile).await.map_err(describe)?, "language").unwrap_or("en".into());
     let questions = p.questions(&language).await.map_err(describe)?;

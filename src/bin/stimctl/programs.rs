@@ -13,7 +13,7 @@ fn text_of(d: &HashMap<String, OwnedValue>, key: &str) -> String {
 }
 
 pub async fn program_cmd(conn: &zbus::Connection, cmd: Option<ProgramCmd>) -> Result<(), String> {
-    let programs = ProgramsProxy::new(conn).await.map_err(|e| e.to_string())?;
+    let programs = ProgramsProxy::new(conn).await.map_err(crate::unreachable)?;
     match cmd {
         None => {
             for (id, name, kind, summary) in programs.list().await.map_err(describe)? {

@@ -308,8 +308,10 @@ pub struct Mapping(SharedWords<WORDS>);
 const SIZE: usize = SharedWords::<WORDS>::BYTES;
 
 impl Mapping {
-    /// Creates `path` (or reuses it, never shrinking it under another process's mapping)
-    /// with the registers' size, and maps it.
+    /// Creates `path` (or reuses it) with the registers' size, and maps it. A file of another
+    /// size is set to this one; a file that was longer may have been mapped by another
+    /// process, which would then fault on the cut-off pages — register files are the sim
+    /// board's and its tests', one per run.
     fn create(path: &Path) -> io::Result<Mapping> {
         let named = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", path.display()));
         let f = OpenOptions::new()

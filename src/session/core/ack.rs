@@ -4,7 +4,8 @@
 //! The supervisor's answer comes back later, as a message (the manager's loop keeps handling
 //! trips, ticks and requests meanwhile). At most one question is in flight: an
 //! `AcknowledgeFault` that arrives while one is pending shares its answer (`AckStep::Join`).
-//! A fault latched after the one asked about is never cleared by that answer.
+//! A fault latched after the one asked about is never cleared by that answer, and the waiting
+//! clients are told it is latched.
 
 use super::Core;
 use crate::safety::supervisor::AckRefusal;
@@ -60,7 +61,17 @@ impl Core {
                 if asked.is_some() && asked == Some(self.fault_seq) {
                     self.fault = None;
                 }
-                Ok(())
+                // A fault latched after the question stays, and every waiting client is told
+                // so: "acknowledged" would tell the caregiver the opposite of the truth.
+                match &self.fault {
+                    None => Ok(()),
+                    Some(f) => Err(SessionError::FaultActive(format!(
+                        "fault {} latched while acknowledging ({}); acknowledge it once the \
+                         cause is gone",
+                        f.code.as_str(),
+                        f.message
+                    ))),
+                }
             }
             AckAnswer::Refused(cause) => Err(SessionError::FaultActive(format!(
                 "cannot acknowledge: {cause}"
@@ -156,7 +167,15 @@ mod tests {
         // The supervisor cleared the first fault, then latched another; its trip reaches the
         // core before the answer does.
         core.trip(FaultCode::Overcurrent, "again".into(), NOW);
-        assert_eq!(core.acknowledged(AckAnswer::Cleared), Ok(()));
+        assert_eq!(
+            core.acknowledged(AckAnswer::Cleared),
+            Err(SessionError::FaultActive(
+                "fault overcurrent latched while acknowledging (again); acknowledge it once the \
+                 cause is gone"
+                    .into()
+            )),
+            "the waiting clients are told the new fault is latched"
+        );
         assert_eq!(
             core.fault.as_ref().map(|f| f.code),
             Some(FaultCode::Overcurrent)
@@ -166,7 +185,7 @@ mod tests {
     #[test]
     fn an_answer_nobody_asked_for_clears_nothing() {
         let mut core = tripped();
-        assert_eq!(core.acknowledged(AckAnswer::Cleared), Ok(()));
+        assert!(core.acknowledged(AckAnswer::Cleared).is_err());
         assert!(core.fault.as_ref().is_some());
     }
 }
