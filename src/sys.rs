@@ -252,7 +252,7 @@ pub fn mkfifo(path: &std::ffi::CStr) -> io::Result<()> {
     }
 }
 
-// ---- users, groups and local time ---------------------------------------------------------
+// ---- users and groups ----------------------------------------------------------------------
 
 /// The gid of the group called `group`, if it exists.
 pub fn group_id(group: &str) -> Option<u32> {
@@ -297,34 +297,6 @@ pub fn groups_of_user(uid: u32) -> Option<Vec<u32>> {
             return None;
         }
     }
-}
-
-fn local_tm(t: i64) -> Option<libc::tm> {
-    let time = t as libc::time_t;
-    // SAFETY: plain-old-data out parameter (all-zero is a valid `tm`).
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    // SAFETY: `time` and `tm` are valid; localtime_r is thread-safe.
-    let r = unsafe { libc::localtime_r(&time, &mut tm) };
-    (!r.is_null()).then_some(tm)
-}
-
-/// The start of the local day that contains `t` (Unix seconds), if the C library can tell.
-pub fn local_midnight(t: i64) -> Option<i64> {
-    let mut tm = local_tm(t)?;
-    tm.tm_hour = 0;
-    tm.tm_min = 0;
-    tm.tm_sec = 0;
-    tm.tm_isdst = -1;
-    // SAFETY: `tm` is a valid, initialised `tm`; mktime is thread-safe with localtime_r.
-    let m = unsafe { libc::mktime(&mut tm) };
-    // time_t is 32 bits on armv7.
-    #[allow(clippy::useless_conversion)]
-    (m != -1).then(|| i64::from(m))
-}
-
-/// The local hour and minute at `t` (Unix seconds).
-pub fn local_hour_minute(t: i64) -> Option<(i32, i32)> {
-    local_tm(t).map(|tm| (tm.tm_hour, tm.tm_min))
 }
 
 #[cfg(test)]

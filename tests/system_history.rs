@@ -368,6 +368,9 @@ async fn stimctl_shows_rates_summarises_and_exports_the_history() {
             !ok && out.contains("--since = \"2026-13-01\" is not a date (allowed: YYYY-MM-DD)"),
             "{out}"
         );
+        // Past 2038 (a 32-bit time_t's end): a date, with nothing after it yet.
+        let (ok, out) = stimctl(&["history", "--since", "2039-01-01"]);
+        assert!(ok && out.contains("no sessions"), "{out}");
     })
     .await;
 }

@@ -141,15 +141,12 @@ pub fn check(
 
 /// The start of the local day that contains `t` (Unix seconds).
 pub fn local_midnight(t: i64) -> i64 {
-    crate::sys::local_midnight(t).unwrap_or(t - t.rem_euclid(86_400))
+    crate::clock::local_day_start(t).unwrap_or(t - t.rem_euclid(86_400))
 }
 
 /// `HH:MM` local time.
 pub fn local_clock(t: i64) -> String {
-    match crate::sys::local_hour_minute(t) {
-        Some((h, m)) => format!("{h:02}:{m:02}"),
-        None => t.to_string(),
-    }
+    crate::clock::local_hour_minute(t).unwrap_or_else(|| t.to_string())
 }
 
 #[cfg(test)]

@@ -14,50 +14,13 @@ fn val<T: TryFrom<OwnedValue>>(d: &Dict, key: &str) -> Option<T> {
 
 /// Local midnight at the start of `YYYY-MM-DD`, as Unix seconds (`arg` names the option).
 pub fn parse_day(arg: &str, text: &str) -> Result<i64, String> {
-    let bad = || format!("{arg} = {text:?} is not a date (allowed: YYYY-MM-DD)");
-    let parts: Vec<&str> = text.split('-').collect();
-    let [y, m, d] = parts.as_slice() else {
-        return Err(bad());
-    };
-    let (y, m, d): (i32, i32, i32) = (
-        y.parse().map_err(|_| bad())?,
-        m.parse().map_err(|_| bad())?,
-        d.parse().map_err(|_| bad())?,
-    );
-    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return Err(bad());
-    }
-    // SAFETY: mktime reads and normalises a fully initialised tm of our own.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    tm.tm_year = y - 1900;
-    tm.tm_mon = m - 1;
-    tm.tm_mday = d;
-    tm.tm_isdst = -1;
-    let t = unsafe { libc::mktime(&mut tm) };
-    if t < 0 || tm.tm_mday != d {
-        return Err(bad());
-    }
-    // time_t is 32 bits on armv7, 64 on aarch64 and x86_64.
-    #[allow(clippy::useless_conversion)]
-    Ok(i64::from(t))
+    stimd::clock::parse_local_date(text)
+        .ok_or_else(|| format!("{arg} = {text:?} is not a date (allowed: YYYY-MM-DD)"))
 }
 
 /// `YYYY-MM-DD HH:MM` in local time.
 fn local(t: i64) -> String {
-    // SAFETY: localtime_r writes into a tm of our own.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    let secs = t as libc::time_t;
-    if unsafe { libc::localtime_r(&secs, &mut tm) }.is_null() {
-        return t.to_string();
-    }
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        tm.tm_year + 1900,
-        tm.tm_mon + 1,
-        tm.tm_mday,
-        tm.tm_hour,
-        tm.tm_min
-    )
+    stimd::clock::local_date_minute(t).unwrap_or_else(|| t.to_string())
 }
 
 fn ma_list(v: &[u32]) -> String {

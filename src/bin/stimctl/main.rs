@@ -1,5 +1,6 @@
 //! `stimctl`: command-line client of stimd, built on the proxies generated from the daemon's
-//! own interface code.
+//! own interface code. No `unsafe`: local dates go through `stimd::clock`.
+#![forbid(unsafe_code)]
 
 use clap::{Parser, Subcommand};
 use std::collections::HashMap;
