@@ -2,7 +2,7 @@
 # The test command: installs what the tests need if it is missing, then runs every test (unit,
 # property and system tests against a private dbus-daemon and the real stimd binary), then the
 # Yocto layer's lint (oelint-adv --release wrynose), the
-# cross builds for the boards (aarch64, armv7) and the library's tests under qemu-aarch64, then
+# cross builds for the boards (aarch64, armv7) and the library's tests under qemu-aarch64 and qemu-arm, then
 # stimd as installed: the shipped packaging booted under systemd in a VM (scripts/vm-test.sh).
 # With arguments (a test-name filter, cargo test options) it runs only the matching native
 # tests, for quick iterations.
