@@ -45,19 +45,24 @@ pub fn unix_now_ms() -> i64 {
 
 /// The local time zone: `TZ` if set, else `/etc/localtime`, with zone names from
 /// `/usr/share/zoneinfo` (cached by `jiff` for five minutes). UTC if neither can be read, as
-/// the C library does, with a warning the first time.
+/// the C library does. A system with neither `TZ` nor `/etc/localtime` runs on UTC by
+/// convention (glibc, systemd), which is said once at debug level; a `TZ` or `/etc/localtime`
+/// that is there but cannot be used is a warning, the first time.
 fn local_zone() -> jiff::tz::TimeZone {
     jiff::tz::TimeZone::try_system().unwrap_or_else(|e| {
-        static WARNED: std::sync::Once = std::sync::Once::new();
-        WARNED.call_once(|| {
+        static SAID: std::sync::Once = std::sync::Once::new();
+        SAID.call_once(|| {
+            let configured = std::env::var_os("TZ").is_some()
+                || std::fs::symlink_metadata("/etc/localtime").is_ok();
             let msg = format!(
-                "no local time zone ({e}): local dates and days are in UTC; set TZ or \
+                "no usable local time zone ({e}): local dates and days are in UTC; set TZ or \
                  install /etc/localtime and /usr/share/zoneinfo"
             );
-            if tracing::dispatcher::has_been_set() {
-                tracing::warn!("{msg}");
-            } else {
-                eprintln!("warning: {msg}");
+            match (configured, tracing::dispatcher::has_been_set()) {
+                (false, true) => tracing::debug!("{msg}"),
+                (false, false) => {}
+                (true, true) => tracing::warn!("{msg}"),
+                (true, false) => eprintln!("warning: {msg}"),
             }
         });
         jiff::tz::TimeZone::UTC

