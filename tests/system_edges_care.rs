@@ -383,7 +383,7 @@ async fn changes_that_cannot_be_stored_are_refused_and_the_old_values_stay() {
         let before = c.device.pads().await.unwrap()[0].0;
         assert!(before >= 1);
         let e = c.device.pads_replaced(0).await.unwrap_err();
-        assert_eq!(error_name(&e), "io.stimd.Stimd1.Error.Failed", "{e}");
+        assert_eq!(error_name(&e), "io.stimd.Stimd1.Error.StorageFailed", "{e}");
         assert!(
             e.message()
                 .contains("pad counts of channel 0 are unchanged"),

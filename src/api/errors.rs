@@ -51,6 +51,7 @@ impl From<SessionError> for StimdError {
             SessionError::Contraindicated(m) => StimdError::Contraindicated(m),
             SessionError::DoseLimit(m) => StimdError::DoseLimit(m),
             SessionError::Failed(m) => StimdError::Failed(m),
+            SessionError::StorageFailed(m) => StimdError::StorageFailed(m),
         }
     }
 }

@@ -140,10 +140,14 @@ pub enum SessionError {
     /// The profile's dose guidance: too many sessions or minutes today, or too soon.
     #[error("{0}")]
     DoseLimit(String),
-    /// Something inside the daemon did not work (a task gone, a store unavailable, a file not
-    /// written, the supervisor silent); the request may be retried.
+    /// Something inside the daemon did not work (a task gone, a store unavailable, the
+    /// supervisor silent); the request may be retried.
     #[error("{0}")]
     Failed(String),
+    /// A change could not be written durably (a full or failing disk): refused, and the old
+    /// value stays in force.
+    #[error("{0}")]
+    StorageFailed(String),
 }
 
 type Reply<T> = oneshot::Sender<Result<T, SessionError>>;

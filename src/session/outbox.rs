@@ -321,7 +321,7 @@ fn store(
                     Some((Ok(()), p)) => Ok(Some(PadCounts::of(p))),
                     Some((Err(e), _)) => {
                         tracing::error!(channel, "new pads not recorded: {e}");
-                        Err(SessionError::Failed(format!(
+                        Err(SessionError::StorageFailed(format!(
                             "{e}; the pad counts of channel {channel} are unchanged"
                         )))
                     }
