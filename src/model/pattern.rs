@@ -271,4 +271,19 @@ impl Pattern {
 }
 
 #[cfg(test)]
+impl Pattern {
+    /// The onsets in [0, until) as the engine walks them (for the tests here and in
+    /// `program`, which build patterns from a mode).
+    pub(crate) fn onsets_until(&self, until: u64) -> Vec<u64> {
+        let mut out = Vec::new();
+        let mut t = self.first_at_or_after(0);
+        while t < until {
+            out.push(t);
+            t = self.next_after(t);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
 mod tests;

@@ -7,21 +7,10 @@ use super::*;
 
 const MS: u64 = 1_000_000;
 
-/// The onsets in [0, until) as the engine walks them.
-fn onsets(p: &Pattern, until: u64) -> Vec<u64> {
-    let mut out = Vec::new();
-    let mut t = p.first_at_or_after(0);
-    while t < until {
-        out.push(t);
-        t = p.next_after(t);
-    }
-    out
-}
-
 #[test]
 fn steady_train_keeps_absolute_deadlines_and_drops_missed_onsets() {
     let p = Pattern::steady(10_000, 200);
-    assert_eq!(onsets(&p, 35 * MS), [0, 10 * MS, 20 * MS, 30 * MS]);
+    assert_eq!(p.onsets_until(35 * MS), [0, 10 * MS, 20 * MS, 30 * MS]);
     // Late by 3 ms: the next onset is still on the grid.
     assert_eq!(p.first_at_or_after(3 * MS), 10 * MS);
     // Far behind: resume on the grid, never a burst of missed pulses.

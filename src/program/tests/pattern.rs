@@ -10,17 +10,6 @@ use proptest::prelude::*;
 
 const MS: u64 = 1_000_000;
 
-/// The onsets in [0, until) as the engine walks them.
-fn onsets(p: &Pattern, until: u64) -> Vec<u64> {
-    let mut out = Vec::new();
-    let mut t = p.first_at_or_after(0);
-    while t < until {
-        out.push(t);
-        t = p.next_after(t);
-    }
-    out
-}
-
 #[test]
 fn bursts_have_their_count_inner_spacing_and_repetition() {
     let p = Mode::Burst {
@@ -30,7 +19,7 @@ fn bursts_have_their_count_inner_spacing_and_repetition() {
         phase_us: 200,
     }
     .pattern();
-    let o = onsets(&p, 1_000 * MS);
+    let o = p.onsets_until(1_000 * MS);
     assert_eq!(o.len(), 16);
     let first: Vec<u64> = (0..8).map(|k| k * 10 * MS).collect();
     assert_eq!(o[..8], first[..]);
@@ -217,7 +206,7 @@ proptest! {
     #[test]
     fn steady_rates_are_exact(rate in 1.0f64..=150.0) {
         let p = Mode::Conventional { rate_hz: rate, phase_us: 100 }.pattern();
-        let o = onsets(&p, 20_000 * MS);
+        let o = p.onsets_until(20_000 * MS);
         let mean = (o.len() - 1) as f64 / ((o[o.len() - 1] - o[0]) as f64 / 1e9);
         prop_assert!((mean - rate).abs() / rate < 0.001, "{mean} vs {rate}");
     }
