@@ -141,31 +141,12 @@ async fn a_profile_limits_checks_and_remembers() {
     assert_eq!(c.session.profile().await.unwrap(), "anna");
     c.session.stop().await.unwrap();
 
-    // What she settled on is offered next time (ramping from zero, as always).
-    let deadline = std::time::Instant::now() + DEADLINE;
-    loop {
-        let got = c.profiles.get("anna").await.unwrap();
-        let comfort: std::collections::HashMap<String, Vec<u32>> = get(&got, "comfort");
-        if comfort.get("low-back") == Some(&vec![20_000, 10_000]) {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "comfort {comfort:?}");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    start("neck", None).await.unwrap();
-    assert_eq!(c.session.target().await.unwrap(), [20_000, 10_000]);
-    assert!(
-        c.session.intensity().await.unwrap()[0] < 20_000,
-        "not ramped"
-    );
-    c.session.stop().await.unwrap();
-    // A level cut short by an emergency stop is never remembered as comfortable.
-    start("neck", Some(vec![15_000, 15_000])).await.unwrap();
-    c.device.emergency_stop().await.unwrap();
+    // Asked for, ramped towards for a moment, never held: nothing is remembered as comfortable
+    // (a level held for a minute is; `a_level_held_for_a_minute_is_offered_next_time`).
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let comfort: std::collections::HashMap<String, Vec<u32>> =
         get(&c.profiles.get("anna").await.unwrap(), "comfort");
-    assert_eq!(comfort["low-back"], [20_000, 10_000]);
+    assert!(!comfort.contains_key("low-back"), "{comfort:?}");
 
     // Pregnancy: new answers clear the approval; approved, the abdomen and low back stay out.
     let mut answers = no_contraindications();
@@ -252,6 +233,9 @@ async fn dose_guidance_counts_the_day_across_a_restart() {
         ("sessions_per_day", 1u32),
         ("minutes_per_day", 30),
         ("min_gap_minutes", 0),
+        // Every session counts, however short (the default counts five minutes of therapy;
+        // `a_session_stopped_early_does_not_lock_the_person_out`).
+        ("dose_counts_after_minutes", 0),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.into()))
@@ -307,6 +291,110 @@ async fn dose_guidance_counts_the_day_across_a_restart() {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("tomorrow"), "after a restart: {e}");
+}
+
+/// Dose guidance counts therapy, not attempts: under the default dose (two sessions a day, two
+/// hours apart, counting after five minutes of stimulation) a session stopped after seconds —
+/// or cut by an emergency stop — does not block the next start, and the history says how
+/// long each stimulated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_stopped_early_does_not_lock_the_person_out() {
+    let dir = TempDir::new("dose-early");
+    let bus = Bus::start();
+    let _d = Daemon::start(&bus, &dir.0.join("state"), &dir.0.join("t.csv")).await;
+    let c = Client::new(&bus).await;
+    c.profiles.create("dora", Default::default()).await.unwrap();
+    c.profiles
+        .record_screening("dora", no_contraindications())
+        .await
+        .unwrap();
+    let start = || {
+        c.session.start(
+            "neck",
+            opts(vec![
+                ("profile", Value::from("dora")),
+                ("duration", Value::U32(600)),
+                ("intensity", Value::from(vec![4_000u32, 4_000])),
+            ]),
+        )
+    };
+    for round in 0..3 {
+        start()
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        let deadline = std::time::Instant::now() + DEADLINE;
+        while c.session.intensity().await.unwrap()[0] == 0 {
+            assert!(std::time::Instant::now() < deadline, "no stimulation");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        if round == 1 {
+            c.device.emergency_stop().await.unwrap();
+            c.device.acknowledge_fault().await.ok();
+        } else {
+            c.session.stop().await.unwrap();
+        }
+    }
+    let rows = c.history.sessions(0, 0, 0).await.unwrap();
+    assert_eq!(rows.len(), 3);
+    for r in &rows {
+        let (stimulated, duration) = (get::<u32>(r, "stimulated"), get::<u32>(r, "duration"));
+        assert!(stimulated <= duration && stimulated < 300, "{r:?}");
+    }
+    c.session.stop().await.ok();
+}
+
+/// The intensity remembered for a program is the level each channel held for a minute —
+/// reached, not asked — and it is offered (as a target, ramping from zero) next time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_level_held_for_a_minute_is_offered_next_time() {
+    retry_on_timing_trip("held", |dir| async move {
+        let bus = Bus::start();
+        let _d = Daemon::start(&bus, &dir.join("state"), &dir.join("t.csv")).await;
+        let c = Client::new(&bus).await;
+        let none: std::collections::HashMap<String, zbus::zvariant::OwnedValue> =
+            [("sessions_per_day", 0u32), ("min_gap_minutes", 0)]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.into()))
+                .collect();
+        c.profiles.create("cleo", none).await.unwrap();
+        c.profiles
+            .record_screening("cleo", no_contraindications())
+            .await
+            .unwrap();
+        let start = |intensity: Option<Vec<u32>>| {
+            let mut o = opts(vec![("profile", Value::from("cleo"))]);
+            if let Some(i) = intensity {
+                o.insert("intensity".into(), ua(i));
+            }
+            c.session.start("low-back", o)
+        };
+        start(Some(vec![6_000, 4_000])).await.unwrap();
+        let deadline = std::time::Instant::now() + DEADLINE;
+        while c.session.intensity().await.unwrap() != [6_000, 4_000] {
+            assert!(std::time::Instant::now() < deadline, "not reached");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(62)).await;
+        c.session.stop().await.unwrap();
+        let deadline = std::time::Instant::now() + DEADLINE;
+        loop {
+            let got = c.profiles.get("cleo").await.unwrap();
+            let comfort: std::collections::HashMap<String, Vec<u32>> = get(&got, "comfort");
+            if comfort.get("low-back") == Some(&vec![6_000, 4_000]) {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "comfort {comfort:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        start(None).await.unwrap();
+        assert_eq!(c.session.target().await.unwrap(), [6_000, 4_000]);
+        assert!(
+            c.session.intensity().await.unwrap()[0] < 6_000,
+            "not ramped"
+        );
+        c.session.stop().await.unwrap();
+    })
+    .await;
 }
 
 /// Pad wear: after `care.pad_uses` sessions a channel's pads are worn (`PadsWorn`, `Pads`),

@@ -134,7 +134,7 @@ const START_KEYS: [&str; 6] = [
     "placement",
     "keepalive",
 ];
-const PROFILE_KEYS: [&str; 10] = [
+const PROFILE_KEYS: [&str; 11] = [
     "language",
     "max_intensity_ua",
     "electrode_area_cm2",
@@ -142,6 +142,7 @@ const PROFILE_KEYS: [&str; 10] = [
     "sessions_per_day",
     "minutes_per_day",
     "min_gap_minutes",
+    "dose_counts_after_minutes",
     "habituation",
     "habituation_every_minutes",
     "habituation_margin_ua",

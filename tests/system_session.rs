@@ -250,6 +250,59 @@ fn check_output_off_after(rows: &[Row], t_ns: u64) {
     assert!(cut, "the output stage was not cut after the stop");
 }
 
+/// A session killed a few seconds in keeps, in the history, the maximum it delivered and
+/// its stimulation time within seconds of the truth (progress every 5 s, and within a second
+/// of a new maximum).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_session_keeps_what_it_delivered() {
+    retry_on_timing_trip("kill-max", |dir| async move {
+        let bus = Bus::start();
+        let state = dir.join("state");
+        let mut daemon = Daemon::start(&bus, &state, &dir.join("t1.csv")).await;
+        let c = Client::new(&bus).await;
+        let started = std::time::Instant::now();
+        let id = c
+            .session
+            .start(
+                "low-back",
+                opts(vec![("intensity", Value::from(vec![6_000u32, 6_000]))]),
+            )
+            .await
+            .unwrap();
+        let deadline = std::time::Instant::now() + DEADLINE;
+        while c.session.intensity().await.unwrap() != [6_000, 6_000] {
+            assert!(std::time::Instant::now() < deadline, "not reached");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // Long enough for the new maximum's progress (due a second after it, committed within
+        // a second more), far less than the 5 s between regular progress records.
+        tokio::time::sleep(Duration::from_millis(3_000)).await;
+        let ran = started.elapsed().as_secs();
+        daemon.kill();
+
+        let _daemon = Daemon::start(&bus, &state, &dir.join("t2.csv")).await;
+        let c = Client::new(&bus).await;
+        let rows = c.history.sessions(0, 0, 0).await.unwrap();
+        assert_eq!(get::<u64>(&rows[0], "id"), id);
+        assert_eq!(get::<String>(&rows[0], "end_reason"), "interrupted");
+        assert_eq!(
+            get::<Vec<u32>>(&rows[0], "max_intensity"),
+            [6_000, 6_000],
+            "{:?}",
+            rows[0]
+        );
+        let (duration, stimulated) = (
+            get::<u32>(&rows[0], "duration"),
+            get::<u32>(&rows[0], "stimulated"),
+        );
+        assert!(
+            stimulated >= 1 && stimulated <= duration && u64::from(duration) <= ran + 1,
+            "duration {duration} s, stimulated {stimulated} s, ran {ran} s"
+        );
+    })
+    .await;
+}
+
 /// A session running when the daemon is killed is `interrupted` after the next start, and the
 /// daemon comes back disarmed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

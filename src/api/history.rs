@@ -46,6 +46,12 @@ fn session_dict(r: SessionRow) -> Result<HashMap<String, OwnedValue>, StimdError
             entry(Value::from(r.mean_intensity))?,
         ),
         ("segments".to_string(), entry(Value::from(r.segments))?),
+        (
+            "stimulated".to_string(),
+            entry(Value::U32(
+                r.stimulated_s.clamp(0, i64::from(u32::MAX)) as u32
+            ))?,
+        ),
     ]);
     if let (Some(b), Some(a)) = (r.pain_before, r.pain_after) {
         d.insert("pain_before".into(), entry(Value::U8(b))?);
@@ -117,7 +123,8 @@ impl History {
     /// Sessions started between `since` and `until` (Unix s, 0 = unbounded), at most `limit`
     /// (0 = all). Keys: id t, program s, profile s, placement s, start x, end x (0 while
     /// running), duration u (s), end_reason s, channels au, max_intensity au, mean_intensity
-    /// au (µA), segments as (the modes run), and pain_before y, pain_after y when rated.
+    /// au (µA), segments as (the modes run), stimulated u (s of stimulation at a non-zero
+    /// level: what the dose guidance counts), and pain_before y, pain_after y when rated.
     async fn sessions(
         &self,
         #[zbus(header)] hdr: zbus::message::Header<'_>,

@@ -17,6 +17,11 @@ pub struct Dose {
     /// Least minutes from the end of one session to the start of the next (0..=720; 0 = no
     /// gap).
     pub min_gap_minutes: u32,
+    /// Minutes of stimulation at a non-zero level after which a session counts towards the
+    /// day's sessions and the gap (0..=60; 0 = every session counts). A session stopped
+    /// early — because it hurt, a pad came off, a fault or the battery ended it — does not
+    /// lock the person out.
+    pub counts_after_minutes: u32,
 }
 
 impl Default for Dose {
@@ -26,6 +31,7 @@ impl Default for Dose {
             sessions_per_day: 2,
             minutes_per_day: 60,
             min_gap_minutes: 120,
+            counts_after_minutes: 5,
         }
     }
 }
@@ -36,14 +42,25 @@ pub const SESSIONS_PER_DAY: std::ops::RangeInclusive<u32> = 0..=24;
 pub const MINUTES_PER_DAY: std::ops::RangeInclusive<u32> = 0..=1_440;
 /// Allowed range of [`Dose::min_gap_minutes`]: up to twelve hours.
 pub const MIN_GAP_MINUTES: std::ops::RangeInclusive<u32> = 0..=720;
+/// Allowed range of [`Dose::counts_after_minutes`]: up to an hour.
+pub const COUNTS_AFTER_MINUTES: std::ops::RangeInclusive<u32> = 0..=60;
 
-/// A past session: when it started and ended (Unix seconds).
+/// A past session: when it started and ended (Unix seconds) and how long it stimulated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Past {
     /// When it started (Unix seconds).
     pub start: i64,
     /// When it ended (Unix seconds; not before `start`).
     pub end: i64,
+    /// Seconds of stimulation at a non-zero level (at most `end - start`).
+    pub stimulated_s: i64,
+}
+
+impl Past {
+    /// Whether it delivered enough therapy to count towards the day's sessions and the gap.
+    fn counts(&self, dose: &Dose) -> bool {
+        self.stimulated_s >= i64::from(dose.counts_after_minutes) * 60
+    }
 }
 
 /// Why the dose guidance refuses a session now; the message says when the next is allowed.
@@ -91,8 +108,9 @@ pub enum DoseRefusal {
 }
 
 /// Whether a session of `requested_s` may start at `now`, given the profile's sessions
-/// `past` and the start of today (`midnight`, local). The refusal says when the next one is
-/// allowed; `clock` formats a time of day.
+/// `past` and the start of today (`midnight`, local). Sessions count only once they
+/// delivered [`Dose::counts_after_minutes`] of stimulation; minutes are minutes of
+/// stimulation. The refusal says when the next one is allowed; `clock` formats a time of day.
 pub fn check(
     dose: &Dose,
     past: &[Past],
@@ -102,14 +120,18 @@ pub fn check(
     clock: impl Fn(i64) -> String,
 ) -> Result<(), DoseRefusal> {
     let today: Vec<&Past> = past.iter().filter(|p| p.start >= midnight).collect();
-    if dose.sessions_per_day > 0 && today.len() as u32 >= dose.sessions_per_day {
+    let counted = today.iter().filter(|p| p.counts(dose)).count();
+    if dose.sessions_per_day > 0 && counted as u32 >= dose.sessions_per_day {
         return Err(DoseRefusal::SessionsToday {
-            today: today.len(),
+            today: counted,
             allowed: dose.sessions_per_day,
         });
     }
     if dose.minutes_per_day > 0 {
-        let used_s: i64 = today.iter().map(|p| (p.end - p.start).max(0)).sum();
+        let used_s: i64 = today
+            .iter()
+            .map(|p| p.stimulated_s.clamp(0, (p.end - p.start).max(0)))
+            .sum();
         let left_s = i64::from(dose.minutes_per_day) * 60 - used_s;
         if left_s < 60 {
             return Err(DoseRefusal::MinutesUsed {
@@ -126,7 +148,8 @@ pub fn check(
         }
     }
     if dose.min_gap_minutes > 0 {
-        if let Some(last) = past.iter().map(|p| p.end).max() {
+        let last = past.iter().filter(|p| p.counts(dose)).map(|p| p.end).max();
+        if let Some(last) = last {
             let next = last + i64::from(dose.min_gap_minutes) * 60;
             if now < next {
                 return Err(DoseRefusal::TooSoon {
@@ -157,6 +180,15 @@ mod tests {
     /// A day's midnight in these tests.
     const MID: i64 = 1_000 * 86_400;
 
+    /// A session that stimulated from `start` to `end`.
+    fn full(start: i64, end: i64) -> Past {
+        Past {
+            start,
+            end,
+            stimulated_s: end - start,
+        }
+    }
+
     fn hhmm(t: i64) -> String {
         format!(
             "{:02}:{:02}",
@@ -168,10 +200,7 @@ mod tests {
     #[test]
     fn twice_a_day_an_hour_in_all_two_hours_apart() {
         let d = Dose::default();
-        let s1 = Past {
-            start: MID + 8 * H,
-            end: MID + 8 * H + 1_800,
-        };
+        let s1 = full(MID + 8 * H, MID + 8 * H + 1_800);
         assert_eq!(check(&d, &[], MID + 8 * H, MID, 1_800, hhmm), Ok(()));
         let e = check(&d, &[s1], MID + 9 * H, MID, 1_800, hhmm)
             .unwrap_err()
@@ -182,10 +211,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("at most 1800 s"), "{e}");
-        let s2 = Past {
-            start: MID + 12 * H,
-            end: MID + 12 * H + 600,
-        };
+        let s2 = full(MID + 12 * H, MID + 12 * H + 600);
         let e = check(&d, &[s1, s2], MID + 20 * H, MID, 60, hhmm)
             .unwrap_err()
             .to_string();
@@ -198,16 +224,7 @@ mod tests {
     #[test]
     fn the_day_boundary_resets_the_count_but_not_the_gap() {
         let d = Dose::default();
-        let late = [
-            Past {
-                start: MID - 4 * H,
-                end: MID - 3 * H,
-            },
-            Past {
-                start: MID - H,
-                end: MID - 600,
-            },
-        ];
+        let late = [full(MID - 4 * H, MID - 3 * H), full(MID - H, MID - 600)];
         // Two sessions yesterday, the last ending at 23:50: the count starts again at
         // midnight, the gap runs on until 01:50.
         let e = check(&d, &late, MID + 600, MID, 1_800, hhmm)
@@ -223,14 +240,47 @@ mod tests {
             sessions_per_day: 0,
             minutes_per_day: 0,
             min_gap_minutes: 0,
+            counts_after_minutes: 0,
         };
         let many: Vec<Past> = (0..30)
-            .map(|i| Past {
-                start: MID + i * 60,
-                end: MID + i * 60 + 59,
-            })
+            .map(|i| full(MID + i * 60, MID + i * 60 + 59))
             .collect();
         assert_eq!(check(&d, &many, MID + 1_800, MID, 7_200, hhmm), Ok(()));
+    }
+
+    #[test]
+    fn sessions_stopped_early_do_not_lock_the_person_out_but_their_minutes_count() {
+        let d = Dose::default();
+        // Three tries this morning, each stopped after a few seconds or minutes of
+        // stimulation: none counts, so neither the day's two sessions nor the gap bind.
+        let tries: Vec<Past> = [(8, 6), (9, 240), (10, 299)]
+            .iter()
+            .map(|&(h, s)| Past {
+                start: MID + h * H,
+                end: MID + h * H + s + 30,
+                stimulated_s: s,
+            })
+            .collect();
+        assert_eq!(
+            check(&d, &tries, MID + 10 * H + 400, MID, 1_800, hhmm),
+            Ok(())
+        );
+        // Their stimulation counts towards the day's minutes: 545 s used of 3600.
+        let e = check(&d, &tries, MID + 11 * H, MID, 3_600, hhmm)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("at most 3055 s"), "{e}");
+        // Five minutes of stimulation count: the gap and the day's count bind again.
+        let mut more = tries.clone();
+        more.push(Past {
+            start: MID + 11 * H,
+            end: MID + 11 * H + 900,
+            stimulated_s: 300,
+        });
+        let e = check(&d, &more, MID + 11 * H + 1_000, MID, 600, hhmm)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("allowed from 13:15"), "{e}");
     }
 
     #[test]

@@ -342,6 +342,7 @@ pub(crate) mod tests {
             sessions_per_day: 0,
             minutes_per_day: 0,
             min_gap_minutes: 0,
+            counts_after_minutes: 0,
         };
         s.profiles.insert(DEFAULT.into(), p);
         s

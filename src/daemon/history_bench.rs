@@ -53,6 +53,7 @@ fn figures(max: u32) -> SessionFigures {
         max_intensity: vec![max, max],
         mean_intensity: vec![max / 2, max / 2],
         segments: vec!["conventional".into()],
+        stimulated_s: 0,
     }
 }
 
@@ -110,7 +111,8 @@ pub fn history(a: &HistoryArgs) -> Result<(), BenchError> {
         quantile(&lat, 1.0) as f64 / 1e3
     );
 
-    // 2. One hour of stimulation, as the session manager records it: progress every 30 s,
+    // 2. One hour of stimulation, as the session manager records it: progress every 5 s (and
+    //    every second while a ramp raises the maximum),
     //    levels at most once a second while they change, targets as they are set. Typical: ten
     //    adjustments an hour, each ramping for 5 s. Worst: every level changing every second.
     for (name, changes_every_s, ramp_s) in [("typical", 360i64, 5i64), ("worst case", 1, 1)] {
@@ -154,7 +156,7 @@ pub fn history(a: &HistoryArgs) -> Result<(), BenchError> {
                     }));
                 }
             }
-            if s % 30 == 0 {
+            if s % 5 == 0 || since_change < ramp_s {
                 batch.push(Op::Progress {
                     id: 1,
                     time: s,

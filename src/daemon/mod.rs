@@ -169,6 +169,7 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
                 let past = crate::care::dose::Past {
                     start: r.start,
                     end: r.start + r.duration_s(),
+                    stimulated_s: r.stimulated_s,
                 };
                 (r.profile.clone(), past)
             })

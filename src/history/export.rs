@@ -7,7 +7,7 @@ use super::SessionRow;
 pub const FORMATS: &str = "json, csv";
 
 /// The CSV columns, in order.
-pub const CSV_HEADER: [&str; 14] = [
+pub const CSV_HEADER: [&str; 15] = [
     "id",
     "program",
     "profile",
@@ -22,6 +22,7 @@ pub const CSV_HEADER: [&str; 14] = [
     "segments",
     "pain_before",
     "pain_after",
+    "stimulated_s",
 ];
 
 fn joined<T: ToString>(v: &[T]) -> String {
@@ -77,6 +78,7 @@ fn csv_text(rows: &[SessionRow]) -> Result<String, ExportError> {
             joined(&r.segments),
             opt(r.pain_before),
             opt(r.pain_after),
+            r.stimulated_s.to_string(),
         ])?;
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;

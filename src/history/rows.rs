@@ -33,6 +33,9 @@ pub struct SessionRow {
     pub pain_before: Option<u8>,
     /// Pain score 0–10 after the session, when rated.
     pub pain_after: Option<u8>,
+    /// Seconds of stimulation at a non-zero level so far (sessions recorded before this was
+    /// kept: their whole duration).
+    pub stimulated_s: i64,
 }
 
 impl SessionRow {
@@ -60,6 +63,7 @@ impl SessionRow {
             segments: Vec::new(),
             pain_before: None,
             pain_after: None,
+            stimulated_s: 0,
         }
     }
 
@@ -145,6 +149,8 @@ pub struct SessionFigures {
     pub mean_intensity: Vec<u32>,
     /// The modes of the segments run so far, in order.
     pub segments: Vec<String>,
+    /// Seconds of stimulation at a non-zero level so far.
+    pub stimulated_s: u32,
 }
 
 /// One program's share of a period.

@@ -58,6 +58,9 @@ pub const MIGRATIONS: &[&str] = &[
         actor TEXT NOT NULL,
         change TEXT NOT NULL
     );",
+    // v4: seconds of stimulation at a non-zero level, what the dose guidance counts (NULL for
+    // sessions recorded before: read as their whole duration).
+    "ALTER TABLE sessions ADD COLUMN stimulated_s INTEGER;",
 ];
 
 pub fn migrate(conn: &mut rusqlite::Connection) -> rusqlite::Result<()> {

@@ -198,22 +198,25 @@ fn refuses_over_the_dose() {
         (
             "anna".to_string(),
             Past {
-                start: 999_000,
-                end: 999_100,
+                start: 998_800,
+                end: 999_200,
+                stimulated_s: 400,
             },
         ),
         (
             "anna".to_string(),
             Past {
-                start: 999_200,
-                end: 999_300,
+                start: 999_300,
+                end: 999_700,
+                stimulated_s: 400,
             },
         ),
         (
             "bob".to_string(),
             Past {
-                start: 999_400,
-                end: 999_500,
+                start: 999_750,
+                end: 999_800,
+                stimulated_s: 50,
             },
         ),
     ];

@@ -177,6 +177,8 @@ pub struct Figures {
     pub mean_intensity: Vec<u32>,
     /// The modes of the segments entered so far, in order.
     pub segments: Vec<String>,
+    /// Seconds of stimulation at a non-zero level so far.
+    pub stimulated_s: u32,
 }
 
 /// What the history keeps, typed; the outbox turns each into the history's row.
@@ -282,12 +284,13 @@ pub enum Effect {
     Record(Record),
     /// An event for the D-Bus signals.
     Signal(Event),
-    /// The targets a session ended with, as its profile's comfortable intensity for the
-    /// program (a file write, off the manager's task).
+    /// The levels a session held for a minute, as its profile's comfortable intensity for
+    /// the program (a file write, off the manager's task); `None` keeps a channel's
+    /// remembered level as it was.
     SaveComfort {
         profile: String,
         program: String,
-        comfort: [u32; CHANNELS],
+        comfort: [Option<u32>; CHANNELS],
     },
     /// A session of `seconds` used the pads of `channels` (a file write, off the manager's
     /// task; the counts come back to the core with `Core::pads_counted`).

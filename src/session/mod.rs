@@ -14,7 +14,9 @@
 
 mod admission;
 pub(crate) mod core;
+mod delivered;
 mod effect;
+mod end_reason;
 mod gather;
 mod handle;
 mod manager;

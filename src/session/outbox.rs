@@ -30,7 +30,7 @@ enum Job {
     Comfort {
         profile: String,
         program: String,
-        comfort: [u32; CHANNELS],
+        comfort: [Option<u32>; CHANNELS],
     },
     PadsUsed {
         channels: Vec<usize>,
@@ -274,6 +274,7 @@ fn row_figures(f: Figures) -> SessionFigures {
         max_intensity: f.max_intensity,
         mean_intensity: f.mean_intensity,
         segments: f.segments,
+        stimulated_s: f.stimulated_s,
     }
 }
 
@@ -297,7 +298,13 @@ fn store(
                 let Some(mut p) = store.get(&profile).cloned() else {
                     continue;
                 };
-                p.comfort.insert(program, comfort);
+                let mut kept = p.comfort.get(&program).copied().unwrap_or_default();
+                for (k, c) in kept.iter_mut().zip(comfort) {
+                    if let Some(c) = c {
+                        *k = c;
+                    }
+                }
+                p.comfort.insert(program, kept);
                 if let Err(e) = store.put(p) {
                     tracing::warn!("{e}");
                 }

@@ -2,6 +2,8 @@
 //! program's segments in sequence, elapsed time and its end. Time comes in as an argument; no
 //! I/O.
 
+use super::delivered::Delivered;
+pub use super::end_reason::EndReason;
 use super::ramp::Ramp;
 use crate::care::habituation::Habituation;
 use crate::model::limits::{ceiling::CHANNELS, LimitKind, Limits, Shape};
@@ -9,62 +11,9 @@ use crate::model::units::MicroAmps;
 use crate::program::Program;
 use crate::pulse::pattern::Pattern;
 use crate::pulse::Setpoint;
-use crate::safety::fault::FaultCode;
 
 /// The most ramp time one tick may add (the manager ticks every 20 ms).
 pub const MAX_RAMP_STEP_MS: u64 = 20;
-
-/// Why a session ended (the `Ended` reasons; the history keeps the same spelling).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EndReason {
-    /// It ran its whole duration (`completed`).
-    Completed,
-    /// A client called `Stop`, or the daemon shut down (`stopped`).
-    Stopped,
-    /// `Device.EmergencyStop` or the stop button (`emergency_stop`).
-    EmergencyStop,
-    /// The client that asked for a keepalive interval stopped calling `Keepalive`
-    /// (`keepalive_lost`).
-    KeepaliveLost,
-    /// `contact_lost`: part of the D-Bus contract, but nothing ends a session with it now —
-    /// lost contact zeroes that channel's target and pauses the session instead.
-    ContactLost,
-    /// The battery fell to the critical level (`battery_low`).
-    BatteryLow,
-    /// The daemon lost its D-Bus connection: no client could stop the session any more.
-    BusLost,
-    /// The supervisor tripped (`fault:<code>`).
-    Fault(FaultCode),
-}
-
-impl EndReason {
-    /// The spelling on D-Bus and in the history: `completed`, `stopped`, `emergency_stop`,
-    /// `keepalive_lost`, `contact_lost`, `battery_low`, `bus_lost` or `fault:<code>`.
-    pub fn as_string(&self) -> String {
-        match self {
-            EndReason::Completed => "completed".into(),
-            EndReason::Stopped => "stopped".into(),
-            EndReason::EmergencyStop => "emergency_stop".into(),
-            EndReason::KeepaliveLost => "keepalive_lost".into(),
-            EndReason::ContactLost => "contact_lost".into(),
-            EndReason::BatteryLow => "battery_low".into(),
-            EndReason::BusLost => "bus_lost".into(),
-            EndReason::Fault(code) => format!("fault:{}", code.as_str()),
-        }
-    }
-
-    /// Only a session that ended normally tells what was comfortable: never the level an
-    /// emergency stop, a fault or lost contact cut short.
-    pub fn tells_comfort(&self) -> bool {
-        matches!(self, EndReason::Completed | EndReason::Stopped)
-    }
-}
-
-impl std::fmt::Display for EndReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.as_string())
-    }
-}
 
 /// A clamp to report: a target lowered to fit a limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +67,8 @@ pub struct Session {
     electrode_area_cm2: Option<f64>,
     /// Habituation compensation, if the profile opted in.
     habituation: Option<Habituation>,
+    /// Stimulation time and the levels held, for the dose guidance and the comfort level.
+    delivered: Delivered,
 }
 
 impl Session {
@@ -162,6 +113,7 @@ impl Session {
             cap: [MicroAmps(u32::MAX); CHANNELS],
             electrode_area_cm2: None,
             habituation: None,
+            delivered: Delivered::default(),
         }
         .with_first_segment()
     }
@@ -254,6 +206,11 @@ impl Session {
             }
             None => false,
         }
+    }
+
+    /// What the session delivered: stimulation time and the levels held.
+    pub fn delivered(&self) -> &Delivered {
+        &self.delivered
     }
 
     /// Whole seconds since the start.
@@ -406,6 +363,7 @@ impl Session {
         for &ch in &self.channels {
             self.integral_ua_ms[ch] += f64::from(self.actual[ch].0) * elapsed as f64;
         }
+        self.delivered.ran(elapsed, &self.actual, &self.channels);
         let dt = elapsed.min(MAX_RAMP_STEP_MS);
         self.last_tick_ms = now_ms;
         if self.elapsed_s(now_ms) >= self.duration_s {
@@ -436,6 +394,7 @@ impl Session {
                 self.ramps[ch].advance(self.actual[ch], target, limits.rise_rate_ua_per_s, dt);
             self.max[ch] = self.max[ch].max(self.actual[ch]);
         }
+        self.delivered.reached(now_ms, &self.actual, &self.channels);
         None
     }
 
@@ -476,6 +435,7 @@ impl Session {
     pub fn lose_contact(&mut self, channel: usize) {
         if let Some(lost) = self.contact_lost.get_mut(channel) {
             *lost = true;
+            self.delivered.lost_contact(channel);
             self.target[channel] = MicroAmps::ZERO;
             if let Some(h) = self.habituation.as_mut() {
                 h.stop();

@@ -58,7 +58,9 @@ impl Profile {
                 ));
             }
         }
-        use crate::care::dose::{MINUTES_PER_DAY, MIN_GAP_MINUTES, SESSIONS_PER_DAY};
+        use crate::care::dose::{
+            COUNTS_AFTER_MINUTES, MINUTES_PER_DAY, MIN_GAP_MINUTES, SESSIONS_PER_DAY,
+        };
         use crate::care::habituation::{EVERY_MINUTES, MARGIN_UA};
         for (key, v, range) in [
             (
@@ -75,6 +77,11 @@ impl Profile {
                 "dose.min_gap_minutes",
                 self.dose.min_gap_minutes,
                 MIN_GAP_MINUTES,
+            ),
+            (
+                "dose.counts_after_minutes",
+                self.dose.counts_after_minutes,
+                COUNTS_AFTER_MINUTES,
             ),
             (
                 "habituation.every_minutes",

@@ -12,7 +12,7 @@ pub use check::{Changes, Context, SettingError};
 pub(crate) use value::Allowed;
 pub use value::{SettingType, SettingValue};
 
-use super::dose::{MINUTES_PER_DAY, MIN_GAP_MINUTES, SESSIONS_PER_DAY};
+use super::dose::{COUNTS_AFTER_MINUTES, MINUTES_PER_DAY, MIN_GAP_MINUTES, SESSIONS_PER_DAY};
 use super::habituation::{EVERY_MINUTES, MARGIN_UA};
 use super::profile::{Profile, LANGUAGES, MAX_PREFERRED};
 use crate::model::limits::ceiling::CHANNELS;
@@ -43,7 +43,7 @@ pub(crate) struct Setting {
 }
 
 /// Every setting, once: the one list of the keys a profile's settings have.
-pub(crate) static SETTINGS: [Setting; 10] = [
+pub(crate) static SETTINGS: [Setting; 11] = [
     Setting {
         key: "language",
         ty: SettingType::Text,
@@ -127,6 +127,18 @@ pub(crate) static SETTINGS: [Setting; 10] = [
         set: |p, v| {
             if let SettingValue::U32(n) = v {
                 p.dose.min_gap_minutes = n;
+            }
+        },
+    },
+    Setting {
+        key: "dose_counts_after_minutes",
+        ty: SettingType::U32,
+        allowed: Allowed::Within(COUNTS_AFTER_MINUTES),
+        admin_only: true,
+        get: |p| SettingValue::U32(p.dose.counts_after_minutes),
+        set: |p, v| {
+            if let SettingValue::U32(n) = v {
+                p.dose.counts_after_minutes = n;
             }
         },
     },

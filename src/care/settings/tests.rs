@@ -132,6 +132,7 @@ fn limit_keys_are_refused_to_a_caller_who_is_not_an_administrator() {
         "sessions_per_day",
         "minutes_per_day",
         "min_gap_minutes",
+        "dose_counts_after_minutes",
         "habituation",
         "habituation_every_minutes",
         "habituation_margin_ua",
@@ -160,13 +161,13 @@ fn limit_keys_are_refused_to_a_caller_who_is_not_an_administrator() {
 
 #[test]
 fn the_shape_is_checked_before_anything_else() {
-    let many = (0..11)
+    let many = (0..12)
         .map(|i| (format!("k{i}"), SettingValue::U32(0)))
         .collect();
     let e = Changes::new(many).unwrap_err().to_string();
     assert!(
         e.starts_with(
-            "settings has 11 entries (allowed: at most 10, one per key: language, max_intensity_ua"
+            "settings has 12 entries (allowed: at most 11, one per key: language, max_intensity_ua"
         ),
         "{e}"
     );

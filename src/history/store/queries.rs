@@ -85,7 +85,8 @@ impl Store {
         let limit = if limit == 0 { -1 } else { i64::from(limit) };
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, program, profile, placement, start, end, end_reason, channels, max_intensity,
-                    mean_intensity, segments, pain_before, pain_after
+                    mean_intensity, segments, pain_before, pain_after,
+                    COALESCE(stimulated_s, CASE WHEN end > 0 THEN MAX(end - start, 0) ELSE 0 END)
              FROM sessions WHERE start >= ?1 AND start <= ?2 ORDER BY start DESC, id DESC LIMIT ?3",
         )?;
         let rows = stmt.query_map(params![since, until, limit], |r| {
@@ -103,6 +104,7 @@ impl Store {
                 segments: json_to_list(&r.get::<_, String>(10)?),
                 pain_before: r.get(11)?,
                 pain_after: r.get(12)?,
+                stimulated_s: r.get(13)?,
             })
         })?;
         rows.collect()

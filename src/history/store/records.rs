@@ -66,12 +66,13 @@ impl Store {
 
     fn write_figures(&self, id: u64, f: &SessionFigures) -> rusqlite::Result<()> {
         self.conn.execute(
-            "UPDATE sessions SET max_intensity = ?2, mean_intensity = ?3, segments = ?4 WHERE id = ?1",
+            "UPDATE sessions SET max_intensity = ?2, mean_intensity = ?3, segments = ?4, stimulated_s = ?5 WHERE id = ?1",
             params![
                 id as i64,
                 list_to_json(&f.max_intensity),
                 list_to_json(&f.mean_intensity),
-                list_to_json(&f.segments)
+                list_to_json(&f.segments),
+                f.stimulated_s
             ],
         )?;
         Ok(())

@@ -27,6 +27,7 @@ fn figures(max: Vec<u32>) -> SessionFigures {
         mean_intensity: max.iter().map(|m| m / 2).collect(),
         max_intensity: max,
         segments: vec!["conventional".into()],
+        stimulated_s: 0,
     }
 }
 
@@ -71,6 +72,26 @@ fn session_round_trip_and_interrupted_on_reopen() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(v as usize, schema::MIGRATIONS.len());
+}
+
+#[test]
+fn stimulation_time_is_kept_and_older_rows_count_their_whole_duration() {
+    let mut s = Store::open(&temp_db()).unwrap();
+    s.apply(Op::Started(row(1, 100))).unwrap();
+    let mut f = figures(vec![4_000, 4_000]);
+    f.stimulated_s = 42;
+    s.apply(Op::Progress {
+        id: 1,
+        time: 150,
+        figures: f,
+    })
+    .unwrap();
+    assert_eq!(s.sessions(0, 0, 0).unwrap()[0].stimulated_s, 42);
+    // A session recorded before stimulation time was kept counts as stimulating throughout.
+    s.conn
+        .execute("UPDATE sessions SET stimulated_s = NULL, end = 400", [])
+        .unwrap();
+    assert_eq!(s.sessions(0, 0, 0).unwrap()[0].stimulated_s, 300);
 }
 
 #[test]

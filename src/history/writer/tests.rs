@@ -31,6 +31,7 @@ fn ended(id: u64, end: i64) -> Op {
             max_intensity: vec![3_000],
             mean_intensity: vec![2_000],
             segments: vec!["conventional".into()],
+            stimulated_s: 0,
         },
     }
 }

@@ -115,6 +115,8 @@ pub struct Core {
     pads: Option<PadCounts>,
     battery: i32,
     last_progress_ms: u64,
+    /// The session's maxima at its last progress.
+    progress_max: Vec<u32>,
     /// The levels last recorded, and when.
     logged_levels: Vec<u32>,
     last_level_ms: u64,
@@ -135,6 +137,7 @@ impl Core {
             pads,
             battery: -1,
             last_progress_ms: 0,
+            progress_max: Vec::new(),
             logged_levels: Vec::new(),
             last_level_ms: 0,
             effects: Vec::new(),
@@ -235,6 +238,7 @@ impl Core {
         let pattern = s.pattern();
         self.session = Some(s);
         self.last_progress_ms = now.ms;
+        self.progress_max = Vec::new();
         self.logged_levels = vec![0; self.config.channels];
         self.last_level_ms = now.ms;
         for c in clamps {

@@ -105,8 +105,9 @@ fn start_arms_with_the_sessions_limits_only_after_zero_levels_and_the_pattern() 
 #[test]
 fn stop_disarms_first_records_the_end_and_remembers_comfort_and_pads() {
     let (mut core, _) = running("low-back", anna(), with_targets(vec![3_000, 2_000]));
-    ticks(&mut core, 20, 1_000);
-    core.stop(at(61_000));
+    // Reached within two seconds, then held for a minute.
+    ticks(&mut core, 20, 63_000);
+    core.stop(at(63_000));
     let e = core.drain();
     assert_eq!(e[0], Effect::Disarm);
     assert_eq!(ended(&e), Some(EndReason::Stopped));
@@ -121,15 +122,28 @@ fn stop_disarms_first_records_the_end_and_remembers_comfort_and_pads() {
     assert!(e.contains(&Effect::SaveComfort {
         profile: "anna".into(),
         program: "low-back".into(),
-        comfort: [3_000, 2_000],
+        comfort: [Some(3_000), Some(2_000)],
     }));
     assert!(e.contains(&Effect::PadsUsed {
         channels: vec![0, 1],
-        seconds: 61,
+        seconds: 63,
     }));
     assert!(!core.is_running());
     core.stop(at(62_000));
     assert_eq!(core.drain(), [Effect::Disarm], "idempotent");
+}
+
+#[test]
+fn a_target_asked_for_but_not_held_for_a_minute_is_not_remembered() {
+    let (mut core, _) = running("low-back", anna(), with_targets(vec![8_000, 8_000]));
+    ticks(&mut core, 20, 3_000);
+    assert!(core.status(3_000, vec![true, true]).intensity[0] < 8_000);
+    core.stop(at(3_000));
+    let e = core.drain();
+    assert!(
+        !e.iter().any(|x| matches!(x, Effect::SaveComfort { .. })),
+        "{e:?}"
+    );
 }
 
 #[test]

@@ -3,16 +3,19 @@
 
 use super::{Core, TickInputs};
 use crate::care::dose::Past;
-use crate::model::limits::ceiling::CHANNELS;
 use crate::model::units::MicroAmps;
 use crate::session::effect::{Actor, Effect, Event, Figures, Notice, Now, Record};
 use crate::session::state::{Clamp, EndReason, Session};
 use crate::session::{as_u32s, DeviceState, Status};
 
-/// How often a running session's progress goes to the history (a session cut short by a
-/// crash ends, as `interrupted`, at its last progress). Each progress is a commit, and commits
-/// are what wears an SD card.
-const PROGRESS_EVERY_MS: u64 = 30_000;
+/// How often a running session's progress goes to the history: a session cut short by a
+/// crash or power loss ends, as `interrupted`, at its last progress, so its end, duration,
+/// maximum and stimulation time are at most this far behind what was delivered. Each progress
+/// is a commit (the writer commits at most once a second); see the README's history figures
+/// for what it costs an SD card.
+const PROGRESS_EVERY_MS: u64 = 5_000;
+/// A new maximum goes to the history this soon (it changes only while a ramp rises).
+const PROGRESS_NEW_MAX_MS: u64 = 1_000;
 /// The level a ramp reached is recorded at most this often (intensity changes only: a steady
 /// session writes nothing).
 const LEVEL_EVERY_MS: u64 = 1_000;
@@ -87,10 +90,13 @@ impl Core {
         for c in clamps {
             self.report_clamp(now, id, c);
         }
-        if now.ms.saturating_sub(self.last_progress_ms) >= PROGRESS_EVERY_MS {
-            self.last_progress_ms = now.ms;
-            if let Some(s) = &self.session {
+        let since = now.ms.saturating_sub(self.last_progress_ms);
+        if let Some(s) = &self.session {
+            let new_max = s.max_levels() != self.progress_max;
+            if since >= PROGRESS_EVERY_MS || (new_max && since >= PROGRESS_NEW_MAX_MS) {
+                self.last_progress_ms = now.ms;
                 let figures = figures(s, now.ms);
+                self.progress_max.clone_from(&figures.max_intensity);
                 self.record(Record::Progress {
                     id,
                     time: now.unix(),
@@ -175,11 +181,8 @@ impl Core {
             return;
         };
         if reason.tells_comfort() {
-            let mut comfort = [0u32; CHANNELS];
-            for &ch in s.channels() {
-                comfort[ch] = s.targets()[ch].0;
-            }
-            if comfort.iter().any(|&c| c > 0) {
+            let comfort = s.delivered().comfort();
+            if comfort.iter().any(Option::is_some) {
                 self.effects.push(Effect::SaveComfort {
                     profile: s.profile().to_string(),
                     program: s.program().id.clone(),
@@ -200,6 +203,7 @@ impl Core {
             Past {
                 start: s.start_unix(),
                 end,
+                stimulated_s: i64::from(s.delivered().stimulated_s()),
             },
         ));
         tracing::info!(id = s.id(), reason = %reason, "session ended");
@@ -288,5 +292,6 @@ fn figures(s: &Session, now_ms: u64) -> Figures {
         max_intensity: s.max_levels(),
         mean_intensity: s.mean_intensity(now_ms),
         segments: s.segments_run().to_vec(),
+        stimulated_s: s.delivered().stimulated_s(),
     }
 }
