@@ -452,8 +452,8 @@ async fn keepalive_lost_stops_the_session() {
     .await;
 }
 
-/// Below `battery.low_percent` no session starts; at `battery.critical_percent` a running one
-/// ends with `battery_low`.
+/// Below `battery.low_percent` no session starts; a running session that falls to it is told
+/// (a `Notice`) before `battery.critical_percent` ends it with `battery_low`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn battery_low_refuses_and_critical_ends_the_session() {
     retry_on_timing_trip("battery", |dir| async move {
@@ -481,7 +481,26 @@ async fn battery_low_refuses_and_critical_ends_the_session() {
         assert_eq!(c.session.id().await.unwrap(), 0);
 
         c.sim.set_battery(50).await.unwrap();
+        while c.device.battery().await.unwrap() != 50 {
+            assert!(start.elapsed() < DEADLINE, "Battery never showed 50 %");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let mut notices = c.session.receive_notice().await.unwrap();
         let id = c.session.start("low-back", running_opts()).await.unwrap();
+        c.sim.set_battery(12).await.unwrap();
+        let sig = tokio::time::timeout(DEADLINE, notices.next())
+            .await
+            .expect("Notice")
+            .expect("stream");
+        let a = sig.args().unwrap();
+        assert_eq!(*a.id(), id);
+        assert!(
+            a.message()
+                .starts_with("battery at 12 %: the session ends at 5 %"),
+            "{}",
+            a.message()
+        );
+        assert_eq!(c.device.state().await.unwrap(), "running");
         c.sim.set_battery(4).await.unwrap();
         let sig = tokio::time::timeout(DEADLINE, ended.next())
             .await

@@ -84,6 +84,8 @@ pub struct Plan {
     /// What the engine and the supervisor enforce on every pulse of this session: the
     /// device's limits narrowed by this person and this program.
     pub armed: ArmedLimits,
+    /// The battery reading admission judged (percent, −1 unknown): the session's first.
+    pub battery: i32,
 }
 
 /// Admits `program_id` with `o`, or says why not (the first reason in the order clients have
@@ -225,6 +227,7 @@ pub fn admit(
         targets,
         notice,
         armed,
+        battery: facts.battery,
     })
 }
 

@@ -95,6 +95,15 @@ pub enum Notice {
         /// Sessions after which a pad set counts as worn (`care.pad_uses`).
         uses: u32,
     },
+    /// The battery fell to `battery.low_percent` during the session.
+    BatteryLow {
+        /// The battery level, %.
+        percent: u32,
+        /// The level at which the session ends (`battery.critical_percent`), %.
+        critical: u32,
+        /// Minutes until then at the drain seen so far, when it could be estimated.
+        minutes_left: Option<u32>,
+    },
 }
 
 impl fmt::Display for Notice {
@@ -118,6 +127,21 @@ impl fmt::Display for Notice {
                 "channel {channel} lost contact; its pads have had {sessions} sessions (worn after \
                  {uses}): fit new pads, then Device.PadsReplaced({channel})"
             ),
+            Notice::BatteryLow {
+                percent,
+                critical,
+                minutes_left,
+            } => {
+                write!(
+                    f,
+                    "battery at {percent} %: the session ends at {critical} %"
+                )?;
+                match minutes_left {
+                    Some(m) => write!(f, ", in about {m} minute(s) at this rate"),
+                    None => Ok(()),
+                }?;
+                f.write_str("; connect the charger to go on")
+            }
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::model::units::MicroAmps;
 use crate::safety::fault::FaultCode;
 
 mod ack;
+mod battery;
 mod tick;
 
 pub use ack::{AckAnswer, AckStep};
@@ -114,6 +115,8 @@ pub struct Core {
     recent: Vec<(String, Past)>,
     pads: Option<PadCounts>,
     battery: i32,
+    /// The running session's view of the battery (the low-battery notice).
+    battery_watch: battery::BatteryWatch,
     last_progress_ms: u64,
     /// The session's maxima at its last progress.
     progress_max: Vec<u32>,
@@ -136,6 +139,7 @@ impl Core {
             recent,
             pads,
             battery: -1,
+            battery_watch: battery::BatteryWatch::default(),
             last_progress_ms: 0,
             progress_max: Vec::new(),
             logged_levels: Vec::new(),
@@ -189,6 +193,7 @@ impl Core {
             targets,
             notice,
             armed,
+            battery,
         } = plan;
         let habituation = Habituation::new(
             &profile.habituation,
@@ -239,6 +244,10 @@ impl Core {
         self.session = Some(s);
         self.last_progress_ms = now.ms;
         self.progress_max = Vec::new();
+        self.battery_watch = battery::BatteryWatch::default();
+        if battery >= 0 {
+            self.battery = battery;
+        }
         self.logged_levels = vec![0; self.config.channels];
         self.last_level_ms = now.ms;
         for c in clamps {

@@ -38,6 +38,17 @@ impl Core {
             );
             self.end(EndReason::BatteryLow, now);
         }
+        if let Some(id) = self.session.as_ref().map(Session::id) {
+            let low = self.config.battery_low_percent;
+            if let Some(notice) = self
+                .battery_watch
+                .observe(now.ms, self.battery, low, critical)
+            {
+                tracing::warn!(id, "{notice}");
+                self.effects
+                    .push(Effect::Signal(Event::Notice { id, notice }));
+            }
+        }
         let limits = self.limits_for(self.session.as_ref());
         let Some(s) = self.session.as_mut() else {
             return;
