@@ -33,6 +33,7 @@ async fn trips_and_latches(
     let c = Client::new(&bus).await;
     let mut faults = c.device.receive_fault_raised().await.unwrap();
     let mut ended = c.session.receive_ended().await.unwrap();
+    let mut notices = c.session.receive_notice().await.unwrap();
     let id = c.session.start("low-back", running_opts()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(700)).await;
 
@@ -54,6 +55,14 @@ async fn trips_and_latches(
     );
     c.wait_state("fault").await;
     assert_eq!(c.device.fault().await.unwrap().0, code);
+    // A fault is never told as contact loss (an output stage cut by the interlock senses no
+    // current, as pads taken off would).
+    if let Ok(Some(n)) = tokio::time::timeout(Duration::from_millis(300), notices.next()).await {
+        panic!(
+            "{kind}: a notice after the fault: {}",
+            n.args().unwrap().message()
+        );
+    }
 
     // Latched: no new session; acknowledging fails while the cause is present.
     let e = c
@@ -397,6 +406,29 @@ async fn contact_loss_stops_the_channel_and_pauses() {
             .count();
         assert!(after <= 3, "{after} pulses on channel 0 after contact loss");
 
+        // Resume with the pad still off: contact is unknown, not assumed, until pulses measure
+        // it; raised again, the channel stops again within 3 pulses and the session pauses.
+        c.session.resume().await.unwrap();
+        c.wait_state("running").await;
+        let resumed = monotonic_ns();
+        assert_eq!(c.session.contact_state().await.unwrap()[0], "unknown");
+        assert!(!c.session.contact().await.unwrap()[0]);
+        assert_eq!(c.session.set_intensity(0, 3_000).await.unwrap(), 3_000);
+        c.wait_state("paused").await;
+        assert_eq!(c.session.contact_state().await.unwrap()[0], "off");
+        assert!(!c.session.contact().await.unwrap()[0]);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        // Sensed pulses: those strong enough for contact to be judged (1 mA, the engine's
+        // CONTACT_SENSE_MIN_UA; the ramp from zero passes through weaker ones first).
+        let sensed = pulses(&read_trace(&trace), 0)
+            .iter()
+            .filter(|p| p.onset_ns > resumed && p.phase1_ua.unsigned_abs() >= 1_000)
+            .count();
+        assert!(
+            sensed <= 3,
+            "{sensed} sensed pulses on channel 0 after resuming with the pad off"
+        );
+
         // Pads back on, resume: ramps from zero, channel 0 from a zero target.
         c.sim.set_contact(0, true).await.unwrap();
         c.session.resume().await.unwrap();
@@ -404,6 +436,14 @@ async fn contact_loss_stops_the_channel_and_pauses() {
         let i = c.session.intensity().await.unwrap();
         assert!(i[1] < 2_000, "resume ramps from zero, got {i:?}");
         assert_eq!(c.session.set_intensity(0, 3_000).await.unwrap(), 3_000);
+        let start = Instant::now();
+        while c.session.contact_state().await.unwrap() != ["on", "on"] {
+            assert!(
+                start.elapsed() < DEADLINE,
+                "contact never measured on both channels"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         assert_eq!(c.session.contact().await.unwrap(), vec![true, true]);
         c.session.stop().await.unwrap();
     })

@@ -173,10 +173,18 @@ impl Session {
         self.status.borrow().target.clone()
     }
 
-    /// Whether current flows through each channel's electrodes.
+    /// Whether current flows through each channel's electrodes, as the pulses measured it
+    /// (false while not measured since the session started or resumed).
     #[zbus(property)]
     fn contact(&self) -> Vec<bool> {
         self.status.borrow().contact.clone()
+    }
+
+    /// Each channel's contact as the pulses measured it: `on`, `off`, or `unknown` (not
+    /// measured since the session started or resumed, or no pulses).
+    #[zbus(property)]
+    fn contact_state(&self) -> Vec<String> {
+        self.status.borrow().contact_state.clone()
     }
 
     /// The running segment's mode.

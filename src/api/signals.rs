@@ -131,6 +131,9 @@ async fn emit_changes(
     if a.contact != b.contact {
         s.contact_changed(se).await?;
     }
+    if a.contact_state != b.contact_state {
+        s.contact_state_changed(se).await?;
+    }
     if a.segment != b.segment {
         s.segment_changed(se).await?;
     }

@@ -238,6 +238,7 @@ impl Supervisor {
         }
         self.drive_output(now);
         self.pet_watchdog(now);
+        self.port.beat(now);
     }
 
     fn drive_output(&mut self, now: u64) {

@@ -96,11 +96,16 @@ impl Manager {
     /// The core's effects performed, then the status as it stands.
     fn flush(&mut self) {
         self.outbox.perform(self.core.drain());
-        let contact = (0..self.w.config.channels)
-            .map(|ch| self.w.shared.contact_sensed(ch))
+        let readings: Vec<_> = (0..self.w.config.channels)
+            .map(|ch| self.w.shared.contact(ch))
             .collect();
-        self.outbox
-            .publish(self.core.status(self.now().ms, contact));
+        let contact = readings
+            .iter()
+            .map(|&c| c == crate::shared::Contact::On)
+            .collect();
+        let mut status = self.core.status(self.now().ms, contact);
+        status.contact_state = readings.iter().map(|c| c.as_str().to_string()).collect();
+        self.outbox.publish(status);
     }
 
     fn tick(&mut self) {
@@ -117,6 +122,10 @@ impl Manager {
         let inputs = TickInputs {
             battery,
             contact_lost,
+            output_live: self.w.shared.output_live(
+                crate::clock::now_ns(),
+                crate::safety::supervisor::SELF_STALL_NS,
+            ),
         };
         self.core.tick(now, inputs);
     }

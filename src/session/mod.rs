@@ -83,8 +83,12 @@ pub struct Status {
     pub intensity: Vec<u32>,
     /// Each device channel's target after every limit, µA (zero on channels not in use).
     pub target: Vec<u32>,
-    /// Per device channel: whether the engine senses current through the electrodes.
+    /// Per device channel: whether the engine senses current through the electrodes (false
+    /// while unknown).
     pub contact: Vec<bool>,
+    /// Per device channel: `on`, `off` or `unknown` (not measured since the session started or
+    /// resumed).
+    pub contact_state: Vec<String>,
     /// The running segment's mode, empty when no session runs.
     pub segment: String,
     /// Battery charge in percent, −1 when unknown.

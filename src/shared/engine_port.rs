@@ -113,6 +113,7 @@ impl EnginePort {
     pub fn contact_sensed(&self, channel: usize) {
         if let Some(t) = self.0.engine.telemetry.get(channel) {
             t.contact_misses.store(0, Ordering::Release);
+            t.contact_measured.store(true, Ordering::Release);
         }
     }
 

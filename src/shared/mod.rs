@@ -38,6 +38,28 @@ use stats::TimingStats;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
+/// A channel's electrode contact as its pulses measured it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contact {
+    /// Not measured since contact was judged afresh (session start, resume), or no pulses.
+    Unknown,
+    /// The last pulses sensed current.
+    On,
+    /// The last pulse sensed none although it should have.
+    Off,
+}
+
+impl Contact {
+    /// `unknown`, `on` or `off` (the `ContactState` property).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Contact::Unknown => "unknown",
+            Contact::On => "on",
+            Contact::Off => "off",
+        }
+    }
+}
+
 /// Per-channel telemetry the engine publishes after each pulse.
 #[derive(Default)]
 struct ChannelTelemetry {
@@ -54,6 +76,9 @@ struct ChannelTelemetry {
     /// Set by the engine after `CONTACT_LOSS_PULSES` misses: it stops pulsing the channel until
     /// the session manager clears this on `Resume` (`reset_contact`).
     contact_lost: AtomicBool,
+    /// A pulse sensed current since contact was last judged afresh (`reset_contact`): until
+    /// then contact is unknown, not assumed.
+    contact_measured: AtomicBool,
     /// Packed setpoint of the last pulse the engine refused to write because it broke the
     /// armed limits (0 = none): what the supervisor's `over_limit` trip reports. Also cleared
     /// by the supervisor's acknowledge (`SupervisorPort::clear_faults`).
@@ -101,6 +126,9 @@ struct SupervisorOwned {
     /// Set on a trip; the engine then writes zero and stops pulsing. Cleared on an acknowledge
     /// with the cause gone.
     tripped: AtomicBool,
+    /// When the supervisor last completed a cycle (monotonic ns; 0 = never), after any trip
+    /// that cycle made.
+    heartbeat_ns: AtomicU64,
 }
 
 /// Written by the daemon's wiring only.
@@ -191,6 +219,7 @@ impl Shared {
         for tel in &self.engine.telemetry {
             tel.contact_misses.store(0, Ordering::Release);
             tel.contact_lost.store(false, Ordering::Release);
+            tel.contact_measured.store(false, Ordering::Release);
         }
     }
 
@@ -202,11 +231,35 @@ impl Shared {
             .is_some_and(|t| t.contact_lost.load(Ordering::Acquire))
     }
 
-    /// Whether the last pulses on `channel` sensed current (no miss since the last one did).
+    /// Whether the last pulses on `channel` sensed current (one did since contact was judged
+    /// afresh, and none missed since).
     pub fn contact_sensed(&self, channel: usize) -> bool {
-        self.engine.telemetry.get(channel).is_some_and(|t| {
-            t.contact_misses.load(Ordering::Acquire) == 0 && !t.contact_lost.load(Ordering::Acquire)
-        })
+        self.contact(channel) == Contact::On
+    }
+
+    /// What the pulses on `channel` have measured of its contact.
+    pub fn contact(&self, channel: usize) -> Contact {
+        let Some(t) = self.engine.telemetry.get(channel) else {
+            return Contact::Unknown;
+        };
+        if t.contact_lost.load(Ordering::Acquire) || t.contact_misses.load(Ordering::Acquire) > 0 {
+            Contact::Off
+        } else if t.contact_measured.load(Ordering::Acquire) {
+            Contact::On
+        } else {
+            Contact::Unknown
+        }
+    }
+
+    /// Whether what the pulses sense is the electrodes' doing: output is armed, the supervisor
+    /// has not tripped, and it completed a cycle within `within_ns` of `now_ns` (a stalled
+    /// supervisor stops driving the interlock, which cuts the output stage: pulses then sense
+    /// nothing, and that is a fault, not pads coming off).
+    pub fn output_live(&self, now_ns: u64, within_ns: u64) -> bool {
+        self.session.armed.load(Ordering::Acquire)
+            && !self.supervisor.tripped.load(Ordering::Acquire)
+            && now_ns.saturating_sub(self.supervisor.heartbeat_ns.load(Ordering::Acquire))
+                <= within_ns
     }
 
     /// The session manager is alive at `now_ns` (the supervisor pets the watchdogs only while

@@ -97,6 +97,14 @@ impl SupervisorPort {
         self.0.supervisor.tripped.store(true, Ordering::Release);
     }
 
+    /// The supervisor completed a cycle at `now_ns` (after any trip it made in it).
+    pub fn beat(&self, now_ns: u64) {
+        self.0
+            .supervisor
+            .heartbeat_ns
+            .store(now_ns, Ordering::Release);
+    }
+
     /// An acknowledge with the cause gone: the engine's refused pulses and fault are cleared,
     /// then the trip flag.
     pub fn clear_faults(&self) {

@@ -82,6 +82,10 @@ pub struct TickInputs {
     pub battery: Option<i32>,
     /// Channels the engine stopped for lost electrode contact.
     pub contact_lost: [bool; CHANNELS],
+    /// Whether what the pulses sense is the electrodes' doing (`Shared::output_live`): while
+    /// not, a channel that senses nothing is not taken for lost contact — a fault is never
+    /// reported as pads coming off.
+    pub output_live: bool,
 }
 
 /// What admission needs that the manager gathers (under locks, from files and clocks).

@@ -257,6 +257,15 @@ fn contact_loss_zeroes_the_target_pauses_refuses_raising_and_mentions_worn_pads(
     ticks(&mut core, 20, 1_000);
     let mut lost = TickInputs::default();
     lost.contact_lost[1] = true;
+    // Output cut by a fault (not armed, tripped, or the supervisor stalled): pulses sensing
+    // nothing are not the pads' doing, and nothing is said about them.
+    core.tick(at(1_000), lost);
+    let e = core.drain();
+    assert!(targets(&e).is_empty(), "{e:?}");
+    assert!(!e
+        .iter()
+        .any(|x| matches!(x, Effect::Signal(Event::Notice { .. }))));
+    lost.output_live = true;
     core.tick(at(1_020), lost);
     let e = core.drain();
     assert_eq!(targets(&e), [(1, 0, Actor::ContactLost)]);

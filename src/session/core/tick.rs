@@ -56,7 +56,7 @@ impl Core {
         let id = s.id();
         let mut lost = Vec::new();
         for ch in s.channels().to_vec() {
-            if inputs.contact_lost[ch] && !s.contact_lost(ch) {
+            if inputs.output_live && inputs.contact_lost[ch] && !s.contact_lost(ch) {
                 tracing::warn!(
                     id,
                     channel = ch,
