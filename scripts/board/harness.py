@@ -10,6 +10,10 @@ the host's clock, the clock of the trace) and requests to drive a line. After th
 trace is decoded: SPI frames from SCK/MOSI/CS (mode 0, MSB first) as MCP4922 commands, HV
 enable, the interlock. Timing is checked with wide tolerances (TCG is not real time) and
 printed as figures. Python's standard library only.
+
+STIMD_BOARD_CPU replaces the guest's clock options (`-icount shift=2,sleep=off`: the guest's
+clock runs by instruction count, so the host's load cannot stall it); STIMD_BOARD_TIMEOUT_S
+the time a boot may take (300 s).
 """
 
 import argparse
