@@ -31,14 +31,10 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-missing=()
-command -v qemu-system-aarch64 >/dev/null 2>&1 || missing+=(qemu-system-arm)
-command -v dtc >/dev/null 2>&1 || missing+=(device-tree-compiler)
-command -v cpio >/dev/null 2>&1 || missing+=(cpio)
-command -v readelf >/dev/null 2>&1 || missing+=(binutils)
-command -v python3 >/dev/null 2>&1 || missing+=(python3)
-command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
-[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+# QEMU, dtc, cpio, binutils, python3 (scripts/ensure-deps.sh board); the cross linker, as
+# scripts/cross-check.sh installs it.
+scripts/ensure-deps.sh board
+command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || apt_install gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 rustup target list --installed | grep -qx "$TARGET" || rustup target add "$TARGET"
 # Debian's arm64 packages: the architecture once, then its package lists.
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
