@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
 # Installs what stimd's demo and tests need on a fresh Debian machine, if it is missing:
-# dbus-daemon (the private test bus) and busctl (a client nobody on the team wrote).
+# dbus-daemon (the private test bus) and busctl (a client nobody on the team wrote). With
+# `board`, also what the board test (scripts/board-test.sh) needs: QEMU's arm machines, the
+# device-tree compiler, cpio, binutils and python3 (the demo does not need them).
 # Needs root or sudo only when something is missing.
 set -euo pipefail
 
 missing=()
 command -v dbus-daemon >/dev/null 2>&1 || missing+=(dbus-daemon)
 command -v busctl >/dev/null 2>&1 || missing+=(systemd)
+if [ "${1:-}" = board ]; then
+  command -v qemu-system-aarch64 >/dev/null 2>&1 || missing+=(qemu-system-arm)
+  command -v dtc >/dev/null 2>&1 || missing+=(device-tree-compiler)
+  command -v cpio >/dev/null 2>&1 || missing+=(cpio)
+  command -v readelf >/dev/null 2>&1 || missing+=(binutils)
+  command -v python3 >/dev/null 2>&1 || missing+=(python3)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}" >&2
   SUDO=""

@@ -1,12 +1,13 @@
 //! Finding and requesting the configured GPIO lines: by offset on `linux.gpio_chip`, or by name
 //! on any chip (as `gpiofind` does), active-low where the configuration says. Outputs are
-//! requested inactive; inputs either plainly or for edge events. Every error names the line,
-//! where it was looked for, and the OS error.
+//! requested inactive; inputs either plainly or for edge events. Lines are driven and read by
+//! their logical value (`pin::LinePin`: the kernel applies active-low). Every error names the
+//! line, where it was looked for, and the OS error.
 
+use super::pin::LinePin;
 use super::LinuxError;
 use crate::config::{LineSpec, LinuxConfig};
 use gpio_cdev::{Chip, EventRequestFlags, Line, LineEventHandle, LineRequestFlags};
-use linux_embedded_hal::CdevPin;
 use std::collections::hash_map::{Entry, HashMap};
 
 const CONSUMER: &str = "stimd";
@@ -32,23 +33,23 @@ impl<'a> Lines<'a> {
     }
 
     /// An output, requested inactive.
-    pub fn output(&mut self, key: &str) -> Result<CdevPin, LinuxError> {
+    pub fn output(&mut self, key: &str) -> Result<LinePin, LinuxError> {
         let (line, at) = self.find(key)?;
         let handle = line
             .request(self.flags(key, LineRequestFlags::OUTPUT), 0, CONSUMER)
             .map_err(|source| line_error(&at, source))?;
         tracing::info!("{at}: output, inactive");
-        CdevPin::new(handle).map_err(|source| LinuxError::Line { at, source })
+        Ok(LinePin(handle))
     }
 
     /// An input read by polling.
-    pub fn input(&mut self, key: &str) -> Result<CdevPin, LinuxError> {
+    pub fn input(&mut self, key: &str) -> Result<LinePin, LinuxError> {
         let (line, at) = self.find(key)?;
         let handle = line
             .request(self.flags(key, LineRequestFlags::INPUT), 0, CONSUMER)
             .map_err(|source| line_error(&at, source))?;
         tracing::info!("{at}: input");
-        CdevPin::new(handle).map_err(|source| LinuxError::Line { at, source })
+        Ok(LinePin(handle))
     }
 
     /// An input that reports both edges, and where it is (for messages).

@@ -5,9 +5,11 @@
 //! OS error. Outputs are requested inactive (HV off, interlock low) so opening the board never
 //! enables the output stage. The overcurrent comparator and the buttons are read by edge
 //! events (`events`); the contact comparators are polled by the engine during each pulse.
+//! Lines are driven and read by their logical value (`pin`), active-low applied by the kernel.
 
 mod events;
 mod lines;
+mod pin;
 
 use super::dac::dac8552::Dac8552;
 use super::dac::mcp4922::Mcp4922;
