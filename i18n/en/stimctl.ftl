@@ -21,7 +21,7 @@ plot-duration-min = { $minutes } min
 plot-duration-rest = to the end of the session
 plot-pulse = one pulse: phases of { $phases } µs, gap { $gap } µs
 plot-written = { $file }: { $segments ->
-    [one] the segment
+    [one] 1 segment
    *[other] { $segments } segments
   } of { $id }
 
@@ -76,6 +76,7 @@ chart-sessions-axis = sessions
 chart-minutes = Minutes of stimulation per day
 chart-minutes-axis = minutes
 chart-pain = Pain before and after each rated session
+chart-pain-sessions = rated sessions, oldest first
 chart-pain-axis = pain (0–10)
 pain-before = before
 pain-after = after

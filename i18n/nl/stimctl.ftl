@@ -21,7 +21,7 @@ plot-duration-min = { $minutes } min
 plot-duration-rest = tot het einde van de sessie
 plot-pulse = één puls: fasen van { $phases } µs, pauze { $gap } µs
 plot-written = { $file }: { $segments ->
-    [one] het segment
+    [one] 1 segment
    *[other] { $segments } segmenten
   } van { $id }
 
@@ -76,6 +76,7 @@ chart-sessions-axis = sessies
 chart-minutes = Minuten stimulatie per dag
 chart-minutes-axis = minuten
 chart-pain = Pijn voor en na elke beoordeelde sessie
+chart-pain-sessions = beoordeelde sessies, oudste eerst
 chart-pain-axis = pijn (0–10)
 pain-before = voor
 pain-after = na

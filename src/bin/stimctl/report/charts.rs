@@ -131,31 +131,44 @@ fn per_day(
     })
 }
 
+/// Rated session `i`'s day as `MM-DD`, shown only where a new day begins.
+fn pain_label(f: &Figures, x: f64) -> String {
+    bar_label(x, |i| {
+        match (f.pain.get(i), i.checked_sub(1).and_then(|j| f.pain.get(j))) {
+            (Some(p), Some(prev)) if prev.day == p.day => String::new(),
+            (Some(p), _) => format!("{:02}-{:02}", p.day.month(), p.day.day()),
+            _ => String::new(),
+        }
+    })
+}
+
 fn pain(cat: &Catalogue, f: &Figures) -> Result<String, String> {
     draw(|root| {
-        let span = (f.days.len().max(1)) as f64;
+        let n = f.pain.len().max(1) as f64;
         let mut chart = ChartBuilder::on(root)
             .caption(cat.text("chart-pain"), ("sans-serif", 20))
             .margin(15)
             .x_label_area_size(40)
             .y_label_area_size(55)
-            .build_cartesian_2d(0f64..span, -0.5f64..10.5)
+            .build_cartesian_2d(-0.5..n - 0.5, -0.5f64..10.5)
             .map_err(err)?;
         chart
             .configure_mesh()
-            .x_desc(cat.text("axis-day"))
+            .disable_x_mesh()
+            .x_desc(cat.text("chart-pain-sessions"))
             .y_desc(cat.text("chart-pain-axis"))
-            .x_labels(f.days.len().clamp(2, 14))
-            .x_label_formatter(&|x| day_label(&f.days, x.floor() as i32))
+            .x_labels(f.pain.len().clamp(2, 30))
+            .x_label_formatter(&|x| pain_label(f, *x))
             .y_labels(11)
             .y_label_formatter(&|y| format!("{y:.0}"))
             .draw()
             .map_err(err)?;
         // Each rated session: a thin line from before to after.
         chart
-            .draw_series(f.pain.iter().map(|p| {
+            .draw_series(f.pain.iter().enumerate().map(|(i, p)| {
+                let x = i as f64;
                 PathElement::new(
-                    vec![(p.x, f64::from(p.before)), (p.x, f64::from(p.after))],
+                    vec![(x, f64::from(p.before)), (x, f64::from(p.after))],
                     BLACK.mix(0.25),
                 )
             }))
@@ -168,8 +181,12 @@ fn pain(cat: &Catalogue, f: &Figures) -> Result<String, String> {
             ),
             ("pain-after", AFTER, |p| p.after),
         ] {
-            let points: Vec<(f64, f64)> =
-                f.pain.iter().map(|p| (p.x, f64::from(pick(p)))).collect();
+            let points: Vec<(f64, f64)> = f
+                .pain
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (i as f64, f64::from(pick(p))))
+                .collect();
             chart
                 .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))
                 .map_err(err)?

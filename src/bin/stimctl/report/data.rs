@@ -47,8 +47,8 @@ pub struct DayUse {
 pub struct PainPoint {
     /// The session's id.
     pub id: u64,
-    /// Days since the first day of the period, with the time of day as the fraction.
-    pub x: f64,
+    /// The local day it started on.
+    pub day: Date,
     /// Pain before.
     pub before: u8,
     /// Pain after.
@@ -60,7 +60,7 @@ pub struct PainPoint {
 pub struct Figures {
     /// Every day from the first to the last of the period.
     pub days: Vec<DayUse>,
-    /// Rated sessions, oldest first.
+    /// Rated sessions, oldest first (by day and time of day).
     pub pain: Vec<PainPoint>,
     /// Totals and per-program figures (most sessions first), as `History.Summary` gives them.
     pub summary: Summary,
@@ -125,12 +125,9 @@ pub fn figures(sessions: &[Session], first_day: Option<Date>) -> Figures {
         .iter()
         .filter_map(|s| {
             let (before, after) = s.pain?;
-            let offset = start
-                .and_then(|d| d.until(s.day).ok())
-                .map_or(0, |span| span.get_days());
             Some(PainPoint {
                 id: s.id,
-                x: f64::from(offset) + f64::from(s.time_of_day) / 86_400.0,
+                day: s.day,
                 before,
                 after,
             })
@@ -252,7 +249,7 @@ mod tests {
         );
         assert_eq!(f.days.len(), 4);
         assert_eq!(f.days[0].day, date(2026, 11, 1));
-        assert!((f.pain[0].x - (3.0 + 8.0 / 24.0)).abs() < 1e-9);
+        assert_eq!(f.pain[0].day, date(2026, 11, 4));
         let empty = figures(&[], Some(date(2026, 11, 1)));
         assert_eq!(empty.days.len(), 1);
         assert!(empty.pain.is_empty() && empty.best.is_none());
