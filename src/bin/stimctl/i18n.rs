@@ -154,8 +154,19 @@ mod tests {
                 }
             }
         }
+        // Ids the source builds or chooses at run time.
         for mode in ["conventional", "acupuncture", "burst", "modulated", "ems"] {
             wanted.insert(format!("mode-{mode}"));
+        }
+        for id in [
+            "chart-sessions-axis",
+            "chart-minutes-axis",
+            "report-pads-worn",
+            "report-pads-line",
+            "pain-before",
+            "pain-after",
+        ] {
+            wanted.insert(id.to_string());
         }
         assert!(wanted.len() > 10, "{wanted:?}");
         let en = ids(CATALOGUES[1].1);
