@@ -12,8 +12,11 @@ use stimd::api::{Bus, StimdError};
 use zbus::zvariant::{OwnedValue, Value};
 
 mod history;
+mod i18n;
+mod plot;
 mod profiles;
 mod programs;
+mod report;
 
 #[derive(Parser)]
 #[command(
@@ -116,6 +119,9 @@ enum Cmd {
         #[arg(long)]
         answers: Option<String>,
     },
+    /// A report for the person and their therapist as one HTML file (charts inside, nothing
+    /// fetched from the network), in the profile's language.
+    Report(report::Request),
     /// What helps: sessions, minutes and pain reduction per program.
     Summary {
         /// From this day (YYYY-MM-DD, local time).
@@ -169,6 +175,20 @@ pub(crate) enum ProgramCmd {
     Add { file: std::path::PathBuf },
     /// Remove a custom program.
     Rm { id: String },
+    /// Draw a program's shapes as SVG: per segment a representative stretch (a burst train,
+    /// an EMS cycle, a sweep period) and its biphasic pulse, in mA over ms, as stimd would
+    /// deliver it on channel 0 (before a profile's own maximum).
+    Plot {
+        /// Program id, e.g. `massage` (presets and the device's custom programs).
+        id: String,
+        /// The SVG file to write.
+        #[arg(long)]
+        output: std::path::PathBuf,
+        /// The first segment's intensity in mA; later segments carry it over as a session
+        /// does, each capped at the most the device permits for it.
+        #[arg(long, default_value_t = 10.0)]
+        intensity: f64,
+    },
 }
 
 pub(crate) fn milliamps_to_ua(arg: &str, ma: f64) -> Result<u32, String> {
@@ -243,7 +263,19 @@ pub(crate) fn unreachable(e: impl std::fmt::Display) -> String {
     format!("cannot reach the bus: {e}")
 }
 
+/// Checks what can be checked without stimd, so a bad argument never waits for the bus.
+fn precheck(command: &Cmd) -> Result<(), String> {
+    match command {
+        Cmd::Program(ProgramCmd::Plot {
+            output, intensity, ..
+        }) => plot::check(output, *intensity).map(|_| ()),
+        Cmd::Report(r) => report::check(r),
+        _ => Ok(()),
+    }
+}
+
 async fn run(cli: Cli) -> Result<(), String> {
+    precheck(&cli.command)?;
     let conn = cli
         .bus
         .builder()
@@ -262,6 +294,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         } => return history::rate(&conn, session, before, after).await,
         Cmd::Export { format } => return history::export(&conn, &format).await,
         Cmd::Summary { since, until } => return history::summary(&conn, since, until).await,
+        Cmd::Report(r) => return report::report(&conn, r).await,
         Cmd::Profiles => return profiles::profile_cmd(&conn, None).await,
         Cmd::Advice { profile } => return history::advice(&conn, &profile).await,
         Cmd::Profile(p) => return profiles::profile_cmd(&conn, Some(p)).await,
@@ -280,7 +313,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         | Cmd::Advice { .. }
         | Cmd::Profile(_)
         | Cmd::Check { .. }
-        | Cmd::Summary { .. } => {}
+        | Cmd::Summary { .. }
+        | Cmd::Report(_) => {}
         Cmd::Pads { replaced } => {
             if let Some(ch) = replaced {
                 device.pads_replaced(ch).await.map_err(describe)?;

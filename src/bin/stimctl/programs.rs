@@ -6,7 +6,7 @@ use stimd::api::programs::ProgramsProxy;
 use zbus::zvariant::OwnedValue;
 
 /// A `Programs.Get` entry as text.
-fn text_of(d: &HashMap<String, OwnedValue>, key: &str) -> String {
+pub(crate) fn text_of(d: &HashMap<String, OwnedValue>, key: &str) -> String {
     d.get(key)
         .and_then(|v| String::try_from(v.try_clone().ok()?).ok())
         .unwrap_or_default()
@@ -38,6 +38,11 @@ pub async fn program_cmd(conn: &zbus::Connection, cmd: Option<ProgramCmd>) -> Re
             let id = programs.add(&text).await.map_err(describe)?;
             println!("program {id} added");
         }
+        Some(ProgramCmd::Plot {
+            id,
+            output,
+            intensity,
+        }) => return crate::plot::plot(conn, &id, &output, intensity).await,
         Some(ProgramCmd::Rm { id }) => {
             programs.remove(&id).await.map_err(describe)?;
             println!("program {id} removed");
