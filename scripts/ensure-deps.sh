@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
 # Installs what stimd's demo and tests need on a fresh Debian machine, if it is missing:
-# dbus-daemon (the private test bus) and busctl (a client nobody on the team wrote).
+# dbus-daemon (the private test bus) and busctl (a client nobody on the team wrote), and the
+# tools the trace and export tests check stimd's files with (see below).
 # Needs root or sudo only when something is missing.
 set -euo pipefail
 
 missing=()
 command -v dbus-daemon >/dev/null 2>&1 || missing+=(dbus-daemon)
 command -v busctl >/dev/null 2>&1 || missing+=(systemd)
+# Waveform tools nobody on the team wrote, which tests/system_trace.rs opens the VCD trace with:
+# GTKWave's vcd2fst/fst2vcd and sigrok-cli (libsigrok, the library under PulseView).
+command -v vcd2fst >/dev/null 2>&1 || missing+=(gtkwave)
+command -v sigrok-cli >/dev/null 2>&1 || missing+=(sigrok-cli)
+# python3 with venv: scripts/fhir-validate.sh puts the FHIR validator (fhir.resources from PyPI)
+# in a virtual environment under target/ for tests/system_history.rs's FHIR export test.
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}" >&2
   SUDO=""
