@@ -80,7 +80,9 @@ impl Output {
     }
 }
 
-/// The current (µA) a channel's DAC code stands for in the VCD trace.
+/// The current (µA) a channel's DAC code stands for in the VCD trace: the same conversion as
+/// the CSV's `microamps` in `write_row` — if one changes (calibration, the modelled analog
+/// errors), so must the other.
 fn vcd_microamps(_channel: u8, code: u16) -> i32 {
     crate::board::dac::microamps_for(code, crate::board::dac::mcp4922::BITS)
 }
@@ -234,5 +236,22 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "5,dac,1,4095,100000,100000\n6,enable,,0,,\n7,contact,1,0,,\n"
         );
+    }
+
+    #[test]
+    fn the_extension_names_the_format() {
+        for (name, want) in [
+            ("t.csv", Some(TraceFormat::Csv)),
+            ("dir.d/T.VCD", Some(TraceFormat::Vcd)),
+            ("t.vcd.txt", None),
+            ("t", None),
+            ("vcd", None),
+        ] {
+            let got = TraceFormat::for_path(Path::new(name));
+            assert_eq!(got.as_ref().ok(), want.as_ref(), "{name}");
+            if let Err(e) = got {
+                assert!(e.to_string().contains("allowed: .csv, .vcd"), "{e}");
+            }
+        }
     }
 }
