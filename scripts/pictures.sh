@@ -7,7 +7,7 @@
 # stall the engine's real-time thread and the supervisor trips, as it should.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/ensure-deps.sh
+scripts/ensure-deps.sh tests
 cargo build --locked --bins
 bin=target/debug
 out=docs/img

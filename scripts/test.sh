@@ -10,7 +10,7 @@
 # tests, for quick iterations.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/ensure-deps.sh
+scripts/ensure-deps.sh tests
 cargo test --locked --all-targets "$@"
 if [ $# -eq 0 ]; then
   scripts/yocto-lint.sh

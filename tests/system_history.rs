@@ -1,4 +1,5 @@
-//! System tests of the usage history: ratings, summary and export through the real bus; every
+//! System tests of the usage history: ratings, summary and export through the real bus (the
+//! FHIR export validated by fhir.resources, through `scripts/fhir-validate.sh`); every
 //! intensity change with its actor in the SQLite file; a crash loop of SIGKILLs that never
 //! damages the database; and a corrupt or unwritable database that costs the history, never
 //! the stimulation.
@@ -90,7 +91,7 @@ async fn ratings_summary_export_and_actors() {
         let e = c.history.export("xml").await.unwrap_err();
         assert!(e
             .message()
-            .contains("format = \"xml\" is not supported (allowed: json, csv)"));
+            .contains("format = \"xml\" is not supported (allowed: json, csv, fhir)"));
         let e = c.history.summary(10, 5).await.unwrap_err();
         assert_eq!(error_name(&e), "io.stimd.Stimd1.Error.InvalidArgument");
 
@@ -414,6 +415,123 @@ async fn a_locked_database_is_reported_and_writes_resume_when_it_is_free() {
         }
         // Nothing was lost: the session run while the database was locked is there too.
         assert_eq!(wait_sessions(&c, 2).await.len(), 2);
+    })
+    .await;
+}
+
+/// Pipes `json` to `scripts/fhir-validate.sh` (fhir.resources, FHIR R4 4.0.1, in a venv under
+/// target/ that it makes when missing); returns whether it passed and what it said.
+fn fhir_validate(json: &str) -> (bool, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/fhir-validate.sh");
+    let mut child = Command::new(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("scripts/fhir-validate.sh");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(json.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+/// `History.Export("fhir")` over the bus from a real daemon: a session with pain rated before
+/// and after and a placement, and an unrated one, as a FHIR R4 Bundle that a validator nobody
+/// here wrote accepts (and refuses once broken, so it is known to look), with the session's
+/// values in the places the documentation names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fhir_export_is_a_valid_r4_bundle_of_procedures_and_pain_scores() {
+    retry_on_timing_trip("fhir", |dir| async move {
+        let bus = Bus::start();
+        let _d = Daemon::start(&bus, &dir.join("state"), &dir.join("t.csv")).await;
+        let c = Client::new(&bus).await;
+        let rated = c
+            .session
+            .start(
+                "neck",
+                opts(vec![
+                    ("channels", Value::from(vec![0u32])),
+                    ("intensity", Value::from(vec![1_000u32])),
+                    ("duration", Value::U32(60)),
+                    ("placement", Value::from("knee")),
+                ]),
+            )
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        c.session.stop().await.unwrap();
+        let unrated = short_session(&c, "low-back", 1_000, 100).await;
+        wait_sessions(&c, 2).await;
+        c.history.rate_pain(rated, 6, 2).await.unwrap();
+
+        let text = c.history.export("fhir").await.unwrap();
+        let (ok, said) = fhir_validate(&text);
+        assert!(ok, "{said}\n{text}");
+        assert!(
+            said.contains("valid FHIR R4 4.0.1 Bundle (transaction): 2 Observation, 2 Procedure"),
+            "{said}"
+        );
+
+        let b: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let entries = b["entry"].as_array().unwrap();
+        let of = |kind: &str| -> Vec<&serde_json::Value> {
+            entries
+                .iter()
+                .filter(|e| e["resource"]["resourceType"] == kind)
+                .collect()
+        };
+        let procedures = of("Procedure");
+        let p = procedures
+            .iter()
+            .find(|e| e["resource"]["code"]["text"] == "neck")
+            .expect("the rated session");
+        let r = &p["resource"];
+        assert_eq!(r["status"], "stopped");
+        assert_eq!(r["statusReason"]["text"], "stopped");
+        assert_eq!(r["bodySite"][0]["text"], "knee");
+        assert_eq!(r["subject"], serde_json::json!({ "display": "default" }));
+        assert!(r["performedPeriod"]["end"].is_string());
+        let scores: Vec<(String, u64)> = of("Observation")
+            .iter()
+            .map(|e| {
+                let o = &e["resource"];
+                assert_eq!(o["code"]["coding"][0]["system"], "http://loinc.org");
+                assert_eq!(o["code"]["coding"][0]["code"], "72514-3");
+                assert_eq!(o["partOf"][0]["reference"], p["fullUrl"]);
+                (
+                    o["note"][0]["text"].as_str().unwrap().to_string(),
+                    o["valueInteger"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            scores,
+            [
+                ("before the session".to_string(), 6),
+                ("after the session".to_string(), 2)
+            ]
+        );
+        let other = procedures
+            .iter()
+            .find(|e| e["resource"]["code"]["text"] == "low-back")
+            .unwrap();
+        assert!(other["resource"].get("bodySite").is_none(), "{unrated}");
+
+        // The same export again names every resource the same.
+        assert_eq!(c.history.export("fhir").await.unwrap(), text);
+        // Broken (a Procedure without its required status), the validator refuses it.
+        let broken = text.replacen("\"status\": \"stopped\",", "", 1);
+        assert_ne!(broken, text);
+        let (ok, said) = fhir_validate(&broken);
+        assert!(!ok && said.contains("status"), "{said}");
     })
     .await;
 }

@@ -241,17 +241,19 @@ impl History {
         Ok(d)
     }
 
-    /// Every session as `json` or `csv` (with a header row).
+    /// Every session as `json`, `csv` (with a header row) or `fhir` (a FHIR R4 transaction
+    /// Bundle: a Procedure per session, an Observation per pain score, LOINC 72514-3).
     async fn export(
         &self,
         #[zbus(header)] hdr: zbus::message::Header<'_>,
         format: &str,
     ) -> Result<String, StimdError> {
         self.limiter.take(&hdr)?;
-        if format != "json" && format != "csv" {
+        if !FORMATS.contains(&format) {
             return Err(StimdError::InvalidArgument(format!(
-                "format = {:?} is not supported (allowed: {FORMATS})",
-                format.chars().take(32).collect::<String>()
+                "format = {:?} is not supported (allowed: {})",
+                format.chars().take(32).collect::<String>(),
+                FORMATS.join(", ")
             )));
         }
         let rows = self.history.sessions(0, 0, 0).await?;

@@ -23,7 +23,8 @@ struct Cli {
     /// Where the history lives (default: $STATE_DIRECTORY, else /var/lib/stimd).
     #[arg(long)]
     state_dir: Option<PathBuf>,
-    /// Write every DAC code with its timestamp to this CSV file (sim board).
+    /// Write every DAC code and output-stage change with its timestamp to this file (sim
+    /// board): a Value Change Dump for waveform viewers if it ends in .vcd, CSV if in .csv.
     #[arg(long)]
     trace: Option<PathBuf>,
     /// Print the effective, validated configuration and exit.
@@ -202,6 +203,14 @@ fn main() -> ExitCode {
     }
     if cli.trace.is_some() && cli.board != BoardKind::Sim {
         eprintln!("stimd: --trace needs --board sim");
+        return ExitCode::from(2);
+    }
+    if let Some(Err(e)) = cli
+        .trace
+        .as_deref()
+        .map(stimd::board::sim::TraceFormat::for_path)
+    {
+        eprintln!("stimd: {e}");
         return ExitCode::from(2);
     }
     let state_dir = cli

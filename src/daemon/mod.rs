@@ -46,7 +46,8 @@ pub struct Options {
     pub bus: Bus,
     /// Where the history, profiles, custom programs and pad counts are kept.
     pub state_dir: PathBuf,
-    /// A CSV file for every DAC code with its time (sim board only; `None` = no trace).
+    /// A trace file for every DAC code with its time, CSV or VCD by its extension (sim board
+    /// only; `None` = no trace).
     pub trace: Option<PathBuf>,
 }
 
@@ -103,6 +104,7 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
     let (board, unavailable) = build_board(&o)?;
     let board_name = board.name;
     let sim = board.sim.clone();
+    let trace = board.sim.clone();
     let button_edges = board.buttons;
     let shared = Arc::new(Shared::new());
 
@@ -311,6 +313,10 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
     }
     drop(conn);
     let _ = tokio::task::spawn_blocking(move || core.stop()).await;
+    if let Some(sim) = trace {
+        // The sim board's trace, to its last change (the output cut just now).
+        let _ = tokio::task::spawn_blocking(move || sim.finish_trace(Duration::from_secs(1))).await;
+    }
     manager_task.abort();
     // The session's end was queued before `stop` answered; wait until it is on disk.
     if !history.flush(Duration::from_secs(2)).await {

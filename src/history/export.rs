@@ -1,10 +1,13 @@
-//! The history as a file a person or a therapist can open: JSON (every field, lists as lists)
-//! or CSV (a header row, one session a row, lists joined with `;`). Pure formatting.
+//! The history as a file a person, a therapist or a clinic's system can open: JSON (every
+//! field, lists as lists), CSV (a header row, one session a row, lists joined with `;`) or a
+//! FHIR R4 `Bundle` (see `fhir`). Pure formatting.
+
+mod fhir;
 
 use super::SessionRow;
 
 /// The export formats.
-pub const FORMATS: &str = "json, csv";
+pub const FORMATS: [&str; 3] = ["json", "csv", "fhir"];
 
 /// The CSV columns, in order.
 pub const CSV_HEADER: [&str; 15] = [
@@ -32,9 +35,12 @@ fn joined<T: ToString>(v: &[T]) -> String {
 /// Why an export could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    /// A format other than `json` or `csv` (the name asked for).
+    /// A format other than `json`, `csv` or `fhir` (the name asked for).
     #[error("format {0:?}")]
     UnknownFormat(String),
+    /// The FHIR bundle could not be made.
+    #[error("{0}")]
+    Fhir(#[from] fhir::FhirError),
     /// The JSON encoder failed.
     #[error("{0}")]
     Json(#[from] serde_json::Error),
@@ -49,11 +55,12 @@ pub enum ExportError {
     Utf8(#[from] std::string::FromUtf8Error),
 }
 
-/// `rows` in `format` (`json` or `csv`).
+/// `rows` in `format` (`json`, `csv` or `fhir`).
 pub fn export(rows: &[SessionRow], format: &str) -> Result<String, ExportError> {
     match format {
         "json" => Ok(serde_json::to_string_pretty(rows)?),
         "csv" => csv_text(rows),
+        "fhir" => Ok(fhir::bundle(rows)?),
         _ => Err(ExportError::UnknownFormat(format.into())),
     }
 }

@@ -91,9 +91,10 @@ enum Cmd {
     },
     /// Record how much it hurt before and after a session (0 = no pain, 10 = worst).
     Rate { session: u64, before: u8, after: u8 },
-    /// Every session as CSV or JSON, on standard output.
+    /// Every session as CSV, JSON or FHIR R4 (a Bundle for a clinic's system), on standard
+    /// output.
     Export {
-        #[arg(long, default_value = "csv", value_parser = ["csv", "json"])]
+        #[arg(long, default_value = "csv", value_parser = ["csv", "json", "fhir"])]
         format: String,
     },
     /// How worn each channel's pads are; `--replaced CH` after fitting new ones.

@@ -3,7 +3,7 @@
 //! Models the MCP4922 DAC (decoding real SPI frames), the electrode load, contact sense, the
 //! overcurrent comparator, the HV enable and the interlock monostable that cuts the output when
 //! its heartbeat stops for 10 ms. It can write every DAC code and every output-enable change
-//! with its timestamp to a CSV trace, and it takes scripted contact loss, battery levels and
+//! with its timestamp to a trace (CSV, or VCD for waveform viewers), and it takes scripted contact loss, battery levels and
 //! injected faults. Its model thread plays the part of the hardware: it never calls into the
 //! daemon.
 
@@ -11,6 +11,7 @@ mod pins;
 pub mod registers;
 mod spi;
 mod trace;
+mod trace_vcd;
 
 use crate::board::dac::mcp4922::Mcp4922;
 use crate::board::{Board, Button, ButtonEdge, EngineIo, SafetyIo};
@@ -21,6 +22,7 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
+pub use trace::{TraceFormat, UnknownTraceFormat};
 
 /// Board fault kinds `InjectFault` takes. `phase_stall` stalls the engine inside the DAC
 /// transfer that latched a phase, so the phase is held too long (a stuck phase);
@@ -133,6 +135,16 @@ impl SimHandle {
         Some(self.0.regs().probe_hit_ns.load(Ordering::Acquire)).filter(|&t| t != 0)
     }
 
+    /// At shutdown, once the output is off: lets the hardware model record the last
+    /// output-enable change (it polls every millisecond), then writes everything the trace
+    /// holds and stops its writer (at most `timeout`). Without a trace it does nothing.
+    pub fn finish_trace(&self, timeout: Duration) {
+        if let Some(t) = &self.0.trace {
+            std::thread::sleep(Duration::from_millis(10));
+            t.finish(timeout);
+        }
+    }
+
     /// Battery level in percent, −1 when unknown.
     pub fn battery(&self) -> i32 {
         self.0.regs().battery.load(Ordering::Acquire)
@@ -168,7 +180,8 @@ impl SimHandle {
 /// Where the simulated board's state goes besides memory.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SimOutputs<'a> {
-    /// Every DAC write and output-enable change as CSV.
+    /// Every DAC write and output-enable change: CSV for a `.csv` file, a Value Change Dump
+    /// for `.vcd` (see [`TraceFormat`]).
     pub trace: Option<&'a Path>,
     /// The registers in a shared-memory file another process can watch (see `registers`).
     pub hardware_file: Option<&'a Path>,

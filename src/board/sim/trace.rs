@@ -1,7 +1,8 @@
 //! The sim board's trace: every DAC code change and every output-enable change, timestamped
-//! with the monotonic clock, written as CSV by a thread of its own.
+//! with the monotonic clock, written by a thread of its own as CSV (a `.csv` file) or as a
+//! Value Change Dump for waveform viewers (a `.vcd` file, see `trace_vcd`).
 //!
-//! Columns: `t_ns,event,channel,code,microamps,millivolts`. `dac` rows carry the channel, the
+//! CSV columns: `t_ns,event,channel,code,microamps,millivolts`. `dac` rows carry the channel, the
 //! code, the current it stands for and the voltage that current develops across the modelled
 //! electrode load; `enable` rows carry 1 or 0 in `code` (output stage on or cut); `contact`
 //! rows carry the channel and 1 or 0 (pads put on or taken off).
@@ -9,12 +10,82 @@
 
 use crossbeam_queue::ArrayQueue;
 use std::io::Write;
-use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 const CAPACITY: usize = 1 << 16;
+
+/// The trace's file formats, chosen by the file name's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TraceFormat {
+    /// `.csv`: one row per event (see the module's documentation).
+    Csv,
+    /// `.vcd`: a Value Change Dump, one signal per line and channel (see `trace_vcd`).
+    Vcd,
+}
+
+/// A trace file whose extension names no format.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("--trace {}: the extension must be .csv (CSV) or .vcd (Value Change Dump); allowed: .csv, .vcd", .0.display())]
+pub struct UnknownTraceFormat(pub PathBuf);
+
+impl TraceFormat {
+    /// The format for `path`'s extension (`.csv` or `.vcd`, in any case).
+    pub fn for_path(path: &Path) -> Result<TraceFormat, UnknownTraceFormat> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("csv") => Ok(TraceFormat::Csv),
+            Some("vcd") => Ok(TraceFormat::Vcd),
+            _ => Err(UnknownTraceFormat(path.into())),
+        }
+    }
+}
+
+/// Where the writer thread puts the events.
+enum Output {
+    Csv(std::io::BufWriter<std::fs::File>, u32),
+    Vcd(super::trace_vcd::VcdOut<std::io::BufWriter<std::fs::File>>),
+}
+
+impl Output {
+    fn event(&mut self, e: Event) {
+        match self {
+            Output::Csv(out, load_ohms) => {
+                let _ = write_row(out, e, *load_ohms);
+            }
+            Output::Vcd(v) => v.push(e),
+        }
+    }
+
+    fn dropped(&mut self, lost: u64) {
+        let _ = match self {
+            Output::Csv(out, _) => writeln!(out, "{},dropped,,{lost},,", crate::clock::now_ns()),
+            Output::Vcd(v) => v.dropped(lost),
+        };
+    }
+
+    /// Writes what is due (`last`: everything held, and the VCD's end) and flushes.
+    fn flush(&mut self, last: bool) {
+        let now = crate::clock::now_ns();
+        let _ = match self {
+            Output::Csv(out, _) => out.flush(),
+            Output::Vcd(v) if last => v.finish(now),
+            Output::Vcd(v) => v.write_due(now),
+        };
+    }
+}
+
+/// The current (µA) a channel's DAC code stands for in the VCD trace: the same conversion as
+/// the CSV's `microamps` in `write_row` — if one changes (calibration, the modelled analog
+/// errors), so must the other.
+fn vcd_microamps(_channel: u8, code: u16) -> i32 {
+    crate::board::dac::microamps_for(code, crate::board::dac::mcp4922::BITS)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -64,31 +135,70 @@ impl Event {
 pub struct TraceSink {
     queue: Arc<ArrayQueue<Event>>,
     dropped: Arc<AtomicU64>,
+    /// The writer thread: `RUNNING`, asked to write everything and stop (`CLOSING`), or done.
+    writer: Arc<AtomicU8>,
 }
 
+const RUNNING: u8 = 0;
+const CLOSING: u8 = 1;
+const CLOSED: u8 = 2;
+
 impl TraceSink {
-    /// Creates the file and starts the writer thread.
+    /// Creates the file (CSV or VCD by its extension) and starts the writer thread.
     pub fn create(path: &Path, load_ohms: u32) -> std::io::Result<TraceSink> {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
-        writeln!(out, "t_ns,event,channel,code,microamps,millivolts")?;
-        out.flush()?;
+        let format = TraceFormat::for_path(path)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+        let mut out = match format {
+            TraceFormat::Csv => {
+                writeln!(file, "t_ns,event,channel,code,microamps,millivolts")?;
+                file.flush()?;
+                Output::Csv(file, load_ohms)
+            }
+            TraceFormat::Vcd => Output::Vcd(super::trace_vcd::VcdOut::new(
+                file,
+                crate::clock::now_ns(),
+                load_ohms,
+                Box::new(vcd_microamps),
+            )?),
+        };
         let queue = Arc::new(ArrayQueue::new(CAPACITY));
         let dropped = Arc::new(AtomicU64::new(0));
-        let (q, d) = (queue.clone(), dropped.clone());
+        let writer = Arc::new(AtomicU8::new(RUNNING));
+        let (q, d, w) = (queue.clone(), dropped.clone(), writer.clone());
         std::thread::Builder::new()
             .name("sim-trace".into())
             .spawn(move || loop {
+                let closing = w.load(Ordering::Acquire) == CLOSING;
                 while let Some(e) = q.pop() {
-                    let _ = write_row(&mut out, e, load_ohms);
+                    out.event(e);
                 }
                 let lost = d.swap(0, Ordering::AcqRel);
                 if lost > 0 {
-                    let _ = writeln!(out, "{},dropped,,{lost},,", crate::clock::now_ns());
+                    out.dropped(lost);
                 }
-                let _ = out.flush();
+                out.flush(closing);
+                if closing {
+                    w.store(CLOSED, Ordering::Release);
+                    return;
+                }
                 std::thread::sleep(Duration::from_millis(5));
             })?;
-        Ok(TraceSink { queue, dropped })
+        Ok(TraceSink {
+            queue,
+            dropped,
+            writer,
+        })
+    }
+
+    /// Writes every event pushed so far (the VCD's held ones too) and stops the writer; waits
+    /// for it at most `timeout`. Events pushed later are not written.
+    pub fn finish(&self, timeout: Duration) {
+        self.writer.store(CLOSING, Ordering::Release);
+        let start = std::time::Instant::now();
+        while self.writer.load(Ordering::Acquire) != CLOSED && start.elapsed() < timeout {
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 
     pub fn push(&self, e: Event) {
@@ -126,5 +236,22 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "5,dac,1,4095,100000,100000\n6,enable,,0,,\n7,contact,1,0,,\n"
         );
+    }
+
+    #[test]
+    fn the_extension_names_the_format() {
+        for (name, want) in [
+            ("t.csv", Some(TraceFormat::Csv)),
+            ("dir.d/T.VCD", Some(TraceFormat::Vcd)),
+            ("t.vcd.txt", None),
+            ("t", None),
+            ("vcd", None),
+        ] {
+            let got = TraceFormat::for_path(Path::new(name));
+            assert_eq!(got.as_ref().ok(), want.as_ref(), "{name}");
+            if let Err(e) = got {
+                assert!(e.to_string().contains("allowed: .csv, .vcd"), "{e}");
+            }
+        }
     }
 }
