@@ -4,8 +4,6 @@
 //! PulseView) for the 1-bit lines. Debian's libsigrok 0.5.2 stops reading a dump at its first
 //! multi-bit value, so sigrok gets the dump without the DAC code lines, as README tells
 //! PulseView users to do. Both packages come from `scripts/ensure-deps.sh`.
-//!
-//! And a trace file whose extension names no format is refused before anything starts.
 
 mod common;
 
@@ -230,31 +228,4 @@ async fn vcd_trace_opens_in_gtkwave_and_sigrok_with_the_session_in_it() {
         assert_eq!(values(&s, "ch0_pads_on"), ["1"]);
     })
     .await;
-}
-
-/// `--trace` with an extension that names no format: exit 2 with the allowed ones, and no
-/// file made.
-#[test]
-fn a_trace_file_of_no_known_format_is_refused_before_anything_starts() {
-    let dir = TempDir::new("trace-ext");
-    let config = write_file(&dir.0, "stimd.toml", "");
-    for name in ["t.txt", "t"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_stimd"))
-            .arg("--config")
-            .arg(&config)
-            .args(["--board", "sim", "--bus", "unix:path=/nonexistent/bus"])
-            .arg("--state-dir")
-            .arg(dir.0.join("state"))
-            .arg("--trace")
-            .arg(dir.0.join(name))
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{err}");
-        assert!(
-            err.contains(name) && err.contains("allowed: .csv, .vcd"),
-            "{err}"
-        );
-        assert!(!dir.0.join(name).exists() && !dir.0.join("state").exists());
-    }
 }

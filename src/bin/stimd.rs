@@ -205,14 +205,6 @@ fn main() -> ExitCode {
         eprintln!("stimd: --trace needs --board sim");
         return ExitCode::from(2);
     }
-    if let Some(Err(e)) = cli
-        .trace
-        .as_deref()
-        .map(stimd::board::sim::TraceFormat::for_path)
-    {
-        eprintln!("stimd: {e}");
-        return ExitCode::from(2);
-    }
     let state_dir = cli
         .state_dir
         .or_else(|| {

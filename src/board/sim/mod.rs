@@ -22,7 +22,7 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
-pub use trace::{TraceFormat, UnknownTraceFormat};
+pub use trace::TraceFormat;
 
 /// Board fault kinds `InjectFault` takes. `phase_stall` stalls the engine inside the DAC
 /// transfer that latched a phase, so the phase is held too long (a stuck phase);
