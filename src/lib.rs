@@ -14,6 +14,7 @@
 pub mod api;
 pub mod board;
 pub mod buttons;
+pub mod calibrate;
 pub mod care;
 pub mod catalog;
 pub mod clock;

@@ -12,10 +12,10 @@ use stimd::daemon::{self, bench, fault_bench, history_bench, BoardKind};
 struct Cli {
     /// Configuration file; it must be a readable regular file. Without this option
     /// /etc/stimd/stimd.toml is read, and only then may it be absent (built-in defaults).
-    #[arg(long)]
+    #[arg(long, global = true)]
     config: Option<PathBuf>,
     /// Board backend.
-    #[arg(long, value_enum, default_value_t = BoardKind::Linux)]
+    #[arg(long, value_enum, default_value_t = BoardKind::Linux, global = true)]
     board: BoardKind,
     /// `system`, `session` or a D-Bus address.
     #[arg(long, default_value = "system")]
@@ -24,8 +24,8 @@ struct Cli {
     #[arg(long)]
     state_dir: Option<PathBuf>,
     /// Write every DAC code and output-stage change with its timestamp to this file (sim
-    /// board): a Value Change Dump for waveform viewers if it ends in .vcd, CSV if in .csv.
-    #[arg(long)]
+    /// board): a Value Change Dump for waveform viewers if it ends in .vcd, else CSV.
+    #[arg(long, global = true)]
     trace: Option<PathBuf>,
     /// Print the effective, validated configuration and exit.
     #[arg(long)]
@@ -40,6 +40,14 @@ enum Cmd {
     Bench {
         #[command(subcommand)]
         which: BenchCmd,
+    },
+    /// Measure each channel's offset and gain error with a test load and a multimeter (never
+    /// with a person connected), and print the [calibration] lines for the configuration.
+    Calibrate {
+        /// The test load, Ω, for readings typed in mV or V (default 1000; on the sim board
+        /// its [sim] load_ohms).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        load_ohms: Option<u32>,
     },
 }
 
@@ -189,6 +197,34 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(Cmd::Calibrate { load_ohms }) = cli.command {
+        if cli.trace.is_some() && cli.board != BoardKind::Sim {
+            eprintln!("stimd: --trace needs --board sim");
+            return ExitCode::from(2);
+        }
+        let options = stimd::calibrate::Options {
+            config,
+            board: cli.board,
+            trace: cli.trace,
+            load_ohms,
+        };
+        return match stimd::calibrate::main(options) {
+            Ok(lines) => {
+                print!("{lines}");
+                eprintln!(
+                    "\nPut the [calibration] lines above into {} (replacing any [calibration] \
+                     there), check it with `stimd --check-config`, restart stimd, and check the \
+                     rest level at 0 mA on the test load (docs/deploy.md §8).",
+                    path.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("\nstimd calibrate: {e}");
+                ExitCode::from(e.exit_code())
+            }
+        };
+    }
     if cli.check_config {
         let file = if from_file {
             path.display().to_string()

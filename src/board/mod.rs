@@ -26,9 +26,11 @@ pub enum BoardError {
     Gpio(embedded_hal::digital::ErrorKind),
 }
 
-/// The pulse DAC: a bipolar current source per channel, mid-scale = 0 mA.
+/// The pulse DAC: a bipolar current source per channel, mid-scale = 0 mA on an ideal board;
+/// the drivers map each current through the channel's calibration (`dac::Transfer`).
 pub trait Dac: Send {
-    /// Sets `channel` to `microamps` (sign = polarity), rounded towards zero.
+    /// Sets `channel` to `microamps` (sign = polarity): 0 is the code nearest 0 µA, anything
+    /// else the nearest code no further from zero than the request (`dac::Transfer::code`).
     fn set_current(&mut self, channel: usize, microamps: i32) -> Result<(), BoardError>;
 }
 

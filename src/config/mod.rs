@@ -17,8 +17,8 @@ use crate::model::limits::Limits;
 pub use linux::{LineSpec, LinuxConfig, BUTTON_LINES, REQUIRED_LINES};
 pub use load::{ConfigError, FileRule, ReadProblem};
 pub use sections::{
-    BatteryConfig, ButtonsConfig, CareConfig, DeviceConfig, ElectrodesConfig, EngineConfig,
-    HistoryConfig, LimitsConfig, SimConfig, SupervisorConfig, WatchdogConfig,
+    BatteryConfig, ButtonsConfig, CalibrationConfig, CareConfig, DeviceConfig, ElectrodesConfig,
+    EngineConfig, HistoryConfig, LimitsConfig, SimConfig, SupervisorConfig, WatchdogConfig,
 };
 use serde::{Deserialize, Serialize};
 pub use strict::{KeyProblem, ENV_PREFIX};
@@ -45,6 +45,9 @@ pub struct Config {
     pub sim: SimConfig,
     /// `[linux]`: the real board's DAC and GPIO lines.
     pub linux: LinuxConfig,
+    /// `[calibration]`: each channel's measured offset and gain error, corrected by the DAC
+    /// mapping (`stimd calibrate` prints it).
+    pub calibration: CalibrationConfig,
     /// `[buttons]`: debouncing and what the push buttons step.
     pub buttons: ButtonsConfig,
     /// `[care]`: who administers profiles, and pad wear.

@@ -133,6 +133,20 @@ pub struct SimConfig {
     /// Keep the simulated hardware's registers in this shared-memory file, so another process
     /// (a test) can watch the board outlive the daemon; empty: in memory only.
     pub hardware_file: String,
+    /// The modelled output stage's offset per channel, µA (the current at mid-scale); empty:
+    /// none. One value per channel in use, each within ±`ANALOG_OFFSET_MAX_UA`.
+    pub analog_offset_ua: Vec<i32>,
+    /// The modelled output stage's gain error per channel, ppm; empty: none. One value per
+    /// channel in use, each within ±`ANALOG_GAIN_MAX_PPM`.
+    pub analog_gain_ppm: Vec<i32>,
+}
+
+impl SimConfig {
+    /// The largest modelled offset, µA: wider than a calibration may correct, so the sim board
+    /// can also be a board that needs repair.
+    pub const ANALOG_OFFSET_MAX_UA: i32 = 10_000;
+    /// The largest modelled gain error, ppm (±20 %).
+    pub const ANALOG_GAIN_MAX_PPM: i32 = 200_000;
 }
 
 impl Default for SimConfig {
@@ -140,8 +154,35 @@ impl Default for SimConfig {
         SimConfig {
             load_ohms: 1_000,
             hardware_file: String::new(),
+            analog_offset_ua: Vec::new(),
+            analog_gain_ppm: Vec::new(),
         }
     }
+}
+
+/// `[calibration]`: each channel's measured output-stage errors, which the DAC mapping corrects
+/// so that the current is what was asked (the rest level 0 µA, the phases of a pulse balanced).
+/// Printed by `stimd calibrate`. Absent or empty: no correction (mid-scale is taken as 0 µA and
+/// full scale as ±100 mA).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CalibrationConfig {
+    /// The current at mid-scale per channel, µA: one value per channel in use, each within
+    /// ±`OFFSET_MAX_UA`.
+    pub offset_ua: Vec<i32>,
+    /// The gain error per channel, ppm (+20 000: 2 % more current than ideal): one value per
+    /// channel in use, each within ±`GAIN_MAX_PPM`.
+    pub gain_ppm: Vec<i32>,
+}
+
+impl CalibrationConfig {
+    /// The largest offset a calibration corrects, µA: 2 % of full scale (about 41 codes of
+    /// the MCP4922). A Howland source with a sound op-amp and matched resistors is well inside
+    /// it; a board beyond it is faulty and is repaired, not calibrated.
+    pub const OFFSET_MAX_UA: i32 = 2_000;
+    /// The largest gain error a calibration corrects, ppm (±5 %: a wrong sense resistor or
+    /// reference is beyond it).
+    pub const GAIN_MAX_PPM: i32 = 50_000;
 }
 
 /// Battery thresholds (ignored while the level is unknown).

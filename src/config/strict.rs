@@ -125,6 +125,7 @@ fn plain(message: &str) -> String {
         .unwrap_or(message);
     for (rust, words) in [
         ("u8", format!("an integer 0..={}", u8::MAX)),
+        ("i32", format!("an integer {}..={}", i32::MIN, i32::MAX)),
         ("u32", format!("an integer 0..={}", u32::MAX)),
         ("u64", format!("an integer 0..={}", u64::MAX)),
         ("f64", "a number".to_string()),

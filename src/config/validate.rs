@@ -40,6 +40,29 @@ impl Checker {
             });
         }
     }
+    /// A list with one value per channel in use (or none), each within `-max..=max`.
+    fn per_channel(&mut self, key: &'static str, values: &[i32], max: i32, channels: usize) {
+        if !values.is_empty() && values.len() != channels {
+            let plural = if channels == 1 { "" } else { "s" };
+            self.fail(
+                key,
+                format!("{values:?}"),
+                format!(
+                    "{channels} value{plural}, one per channel in use (device.channels = \
+                     {channels}), or [] for none"
+                ),
+            );
+        }
+        for (ch, &v) in values.iter().enumerate() {
+            if !(-max..=max).contains(&v) {
+                self.fail(
+                    key,
+                    format!("{v} (channel {ch})"),
+                    format!("{}..={max}", -max),
+                );
+            }
+        }
+    }
     fn fail(&mut self, key: &'static str, value: impl fmt::Display, allowed: impl Into<String>) {
         self.0.push(Problem {
             key,
@@ -147,6 +170,32 @@ pub(super) fn problems(c: &Config) -> Vec<Problem> {
         99,
     );
     k.range("sim.load_ohms", c.sim.load_ohms, 100, 100_000);
+    let channels = c.device.channels as usize;
+    use super::{CalibrationConfig as Cal, SimConfig as Sim};
+    k.per_channel(
+        "sim.analog_offset_ua",
+        &c.sim.analog_offset_ua,
+        Sim::ANALOG_OFFSET_MAX_UA,
+        channels,
+    );
+    k.per_channel(
+        "sim.analog_gain_ppm",
+        &c.sim.analog_gain_ppm,
+        Sim::ANALOG_GAIN_MAX_PPM,
+        channels,
+    );
+    k.per_channel(
+        "calibration.offset_ua",
+        &c.calibration.offset_ua,
+        Cal::OFFSET_MAX_UA,
+        channels,
+    );
+    k.per_channel(
+        "calibration.gain_ppm",
+        &c.calibration.gain_ppm,
+        Cal::GAIN_MAX_PPM,
+        channels,
+    );
     linux(&mut k, &c.linux);
     buttons(&mut k, &c.buttons);
     if c.care.admin_group.trim().is_empty() {

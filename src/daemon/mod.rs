@@ -12,6 +12,7 @@ pub mod fault_bench;
 pub mod history_bench;
 
 use crate::api::{self, Bus};
+use crate::board::dac::Transfers;
 use crate::board::{self, Board};
 use crate::catalog::Catalog;
 use crate::config::Config;
@@ -76,6 +77,7 @@ pub enum DaemonError {
 /// The board, or — when the linux board's devices are missing or busy — the absent board and
 /// why, so the daemon still serves D-Bus and reports `hardware_unavailable`.
 fn build_board(o: &Options) -> Result<(Board, Option<String>), DaemonError> {
+    let calibration = calibration(&o.config, o.board);
     match o.board {
         BoardKind::Sim => {
             let file = &o.config.sim.hardware_file;
@@ -83,11 +85,17 @@ fn build_board(o: &Options) -> Result<(Board, Option<String>), DaemonError> {
                 trace: o.trace.as_deref(),
                 hardware_file: (!file.is_empty()).then(|| Path::new(file)),
             };
-            board::sim::build(o.config.sim.load_ohms, out)
+            let sim = &o.config.sim;
+            let settings = board::sim::SimSettings {
+                load_ohms: sim.load_ohms,
+                analog: Transfers::from_lists(&sim.analog_offset_ua, &sim.analog_gain_ppm),
+                calibration,
+            };
+            board::sim::build_with(settings, out)
                 .map(|b| (b, None))
                 .map_err(DaemonError::SimBoard)
         }
-        BoardKind::Linux => Ok(match board::linux::build(&o.config.linux) {
+        BoardKind::Linux => Ok(match board::linux::build(&o.config.linux, calibration) {
             Ok(b) => (b, None),
             Err(e) => {
                 tracing::error!("hardware unavailable: {e}; serving D-Bus, refusing sessions");
@@ -95,6 +103,32 @@ fn build_board(o: &Options) -> Result<(Board, Option<String>), DaemonError> {
             }
         }),
     }
+}
+
+/// The DAC calibration `[calibration]` sets, logged (on the linux board, its absence is a
+/// warning: the rest level is then mid-scale, whatever current that is).
+fn calibration(config: &Config, board: BoardKind) -> Transfers {
+    let c = &config.calibration;
+    let t = Transfers::from_lists(&c.offset_ua, &c.gain_ppm);
+    if t.is_ideal() {
+        if board == BoardKind::Linux {
+            tracing::warn!(
+                "no [calibration]: mid-scale is taken as 0 µA and full scale as ±100 mA; \
+                 run `stimd calibrate` with a test load (docs/deploy.md §8)"
+            );
+        }
+    } else {
+        for ch in 0..config.device.channels as usize {
+            let ch_t = t.get(ch);
+            tracing::info!(
+                channel = ch,
+                offset_ua = ch_t.offset_ua,
+                gain_ppm = ch_t.gain_ppm,
+                "DAC calibration"
+            );
+        }
+    }
+    t
 }
 
 /// Runs the daemon until SIGTERM or SIGINT.

@@ -136,7 +136,27 @@ impl Daemon {
             "--trace".as_ref(),
             trace.as_os_str(),
         ];
-        let mut d = Daemon::spawn(bus, state_dir, log_dir, &args, env).await;
+        let mut d = Daemon::spawn(bus, state_dir, log_dir, &args, env, "").await;
+        d.trace = trace.into();
+        d
+    }
+
+    /// Starts stimd on the sim board with `config` (TOML) as its configuration file: for what
+    /// the environment cannot set (lists such as `[calibration]`).
+    pub async fn start_with_config(
+        bus: &Bus,
+        state_dir: &Path,
+        trace: &Path,
+        config: &str,
+    ) -> Daemon {
+        let log_dir = trace.parent().unwrap_or(state_dir);
+        let args = [
+            "--board".as_ref(),
+            "sim".as_ref(),
+            "--trace".as_ref(),
+            trace.as_os_str(),
+        ];
+        let mut d = Daemon::spawn(bus, state_dir, log_dir, &args, &[], config).await;
         d.trace = trace.into();
         d
     }
@@ -149,7 +169,7 @@ impl Daemon {
         env: &[(&str, &str)],
     ) -> Daemon {
         let args = ["--board".as_ref(), "linux".as_ref()];
-        Daemon::spawn(bus, state_dir, log_dir, &args, env).await
+        Daemon::spawn(bus, state_dir, log_dir, &args, env, "").await
     }
 
     async fn spawn(
@@ -158,14 +178,19 @@ impl Daemon {
         log_dir: &Path,
         args: &[&std::ffi::OsStr],
         env: &[(&str, &str)],
+        config_text: &str,
     ) -> Daemon {
         let log = log_dir.join(format!("stimd-{}.log", chrono_tag()));
         let _ = std::fs::create_dir_all(state_dir);
         let logfile = std::fs::File::create(&log).expect("log file");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_stimd"));
         // A file of its own (empty: defaults), so a machine's /etc/stimd/stimd.toml never leaks in.
-        let config = log_dir.join("stimd-empty.toml");
-        std::fs::write(&config, "").expect("write empty config");
+        let config = if config_text.is_empty() {
+            log_dir.join("stimd-empty.toml")
+        } else {
+            log_dir.join(format!("stimd-{}.toml", chrono_tag()))
+        };
+        std::fs::write(&config, config_text).expect("write config");
         cmd.arg("--config")
             .arg(&config)
             .args(["--bus", &bus.address])

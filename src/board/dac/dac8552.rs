@@ -4,11 +4,11 @@
 //! buffer select (0 = A, 1 = B), bits 1..0 power-down (00 = normal) — then the 16-bit code,
 //! straight binary, MSB first. Each write loads its own channel at once.
 
-use super::code_for;
+use super::Transfers;
 use crate::board::{BoardError, Dac};
 use embedded_hal::spi::{Error as _, SpiDevice};
 
-/// Resolution of the codes (mid-scale 32768 is 0 mA).
+/// Resolution of the codes (mid-scale 32768 is 0 mA on an ideal board).
 pub const BITS: u32 = 16;
 
 const LDA: u8 = 1 << 4;
@@ -62,12 +62,24 @@ impl Command {
 /// A DAC8552 on an SPI device (mode 1 on the chip; the device is configured in `[linux]`).
 pub struct Dac8552<SPI> {
     spi: SPI,
+    calibration: Transfers,
 }
 
 impl<SPI: SpiDevice> Dac8552<SPI> {
-    /// A driver on `spi`; writes nothing until told to.
+    /// A driver on `spi`, uncalibrated (mid-scale is 0 µA); writes nothing until told to.
     pub fn new(spi: SPI) -> Self {
-        Dac8552 { spi }
+        Dac8552 {
+            spi,
+            calibration: Transfers::IDEAL,
+        }
+    }
+
+    /// The same driver mapping currents through each channel's calibration.
+    pub fn calibrated(self, calibration: Transfers) -> Self {
+        Dac8552 {
+            calibration,
+            ..self
+        }
     }
 
     /// Writes a raw code to a channel and loads it.
@@ -86,11 +98,11 @@ impl<SPI: SpiDevice> Dac8552<SPI> {
 
 impl<SPI: SpiDevice + Send> Dac for Dac8552<SPI> {
     fn set_current(&mut self, channel: usize, microamps: i32) -> Result<(), BoardError> {
-        self.write_code(channel, code_for(microamps, BITS))
-            .map_err(|e| match e {
-                Error::Spi(e) => BoardError::Spi(e.kind()),
-                Error::NoSuchChannel(_) => BoardError::Spi(embedded_hal::spi::ErrorKind::Other),
-            })
+        let code = self.calibration.get(channel).code(microamps, BITS);
+        self.write_code(channel, code).map_err(|e| match e {
+            Error::Spi(e) => BoardError::Spi(e.kind()),
+            Error::NoSuchChannel(_) => BoardError::Spi(embedded_hal::spi::ErrorKind::Other),
+        })
     }
 }
 
@@ -136,7 +148,10 @@ mod tests {
             dac.set_current(ch, ua).unwrap();
         }
         spi.done();
-        assert_eq!(super::super::microamps_for(0x9FFF, BITS), 24_997);
+        assert_eq!(
+            super::super::Transfer::IDEAL.microamps(0x9FFF, BITS),
+            24_997
+        );
     }
 
     #[test]

@@ -3,11 +3,11 @@
 //! Frame: bit 15 channel (0 = A, 1 = B), bit 14 BUF, bit 13 GA (1 = 1×), bit 12 SHDN
 //! (1 = active), bits 11..0 the code.
 
-use super::code_for;
+use super::Transfers;
 use crate::board::{BoardError, Dac};
 use embedded_hal::spi::{Error as _, SpiDevice};
 
-/// Resolution of the codes (mid-scale 2048 is 0 mA).
+/// Resolution of the codes (mid-scale 2048 is 0 mA on an ideal board).
 pub const BITS: u32 = 12;
 
 /// Driver errors.
@@ -57,14 +57,25 @@ impl Command {
 pub struct Mcp4922<SPI> {
     spi: SPI,
     buffered: bool,
+    calibration: Transfers,
 }
 
 impl<SPI: SpiDevice> Mcp4922<SPI> {
-    /// A driver on `spi`, reference unbuffered; writes nothing until told to.
+    /// A driver on `spi`, reference unbuffered, uncalibrated (mid-scale is 0 µA); writes
+    /// nothing until told to.
     pub fn new(spi: SPI) -> Self {
         Mcp4922 {
             spi,
             buffered: false,
+            calibration: Transfers::IDEAL,
+        }
+    }
+
+    /// The same driver mapping currents through each channel's calibration.
+    pub fn calibrated(self, calibration: Transfers) -> Self {
+        Mcp4922 {
+            calibration,
+            ..self
         }
     }
 
@@ -85,11 +96,11 @@ impl<SPI: SpiDevice> Mcp4922<SPI> {
 
 impl<SPI: SpiDevice + Send> Dac for Mcp4922<SPI> {
     fn set_current(&mut self, channel: usize, microamps: i32) -> Result<(), BoardError> {
-        self.write_code(channel, code_for(microamps, BITS))
-            .map_err(|e| match e {
-                Error::Spi(e) => BoardError::Spi(e.kind()),
-                Error::NoSuchChannel(_) => BoardError::Spi(embedded_hal::spi::ErrorKind::Other),
-            })
+        let code = self.calibration.get(channel).code(microamps, BITS);
+        self.write_code(channel, code).map_err(|e| match e {
+            Error::Spi(e) => BoardError::Spi(e.kind()),
+            Error::NoSuchChannel(_) => BoardError::Spi(embedded_hal::spi::ErrorKind::Other),
+        })
     }
 }
 
@@ -114,6 +125,28 @@ mod tests {
         dac.set_current(0, 0).unwrap();
         dac.set_current(1, 100_000).unwrap();
         spi.done();
+    }
+
+    #[test]
+    fn a_calibrated_driver_writes_the_code_of_the_current() {
+        use crate::board::dac::{Transfer, Transfers};
+        // Channel A: +300 µA at mid-scale; channel B: 2 % too strong.
+        let cal = Transfers::from_lists(&[300, 0], &[0, 20_000]);
+        let expect = [
+            Transaction::transaction_start(),
+            Transaction::write_vec(vec![0x37, 0xFA]), // A at rest: 2042, not 2048
+            Transaction::transaction_end(),
+            Transaction::transaction_start(),
+            Transaction::write_vec(vec![0xB8, 0xC8]), // B, 10 mA: 2048 + 200 (not 204)
+            Transaction::transaction_end(),
+        ];
+        let mut spi = Mock::new(&expect);
+        let mut dac = Mcp4922::new(spi.clone()).calibrated(cal);
+        dac.set_current(0, 0).unwrap();
+        dac.set_current(1, 10_000).unwrap();
+        spi.done();
+        assert_eq!(cal.get(0).rest_code(BITS), 2042);
+        assert_eq!(Transfer::IDEAL.code(10_000, BITS), 2048 + 204);
     }
 
     #[test]

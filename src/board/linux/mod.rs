@@ -13,6 +13,7 @@ mod pin;
 
 use super::dac::dac8552::Dac8552;
 use super::dac::mcp4922::Mcp4922;
+use super::dac::Transfers;
 use super::edge::EdgeInput;
 use super::{Board, BoardError, Button, Dac, EngineIo, SafetyIo};
 use crate::config::LinuxConfig;
@@ -97,9 +98,10 @@ pub enum LinuxError {
     },
 }
 
-/// Opens the board. Fails with an error naming the device or line that is missing or busy.
-/// Must run inside the daemon's tokio runtime (edge events are read by its tasks).
-pub fn build(cfg: &LinuxConfig) -> Result<Board, LinuxError> {
+/// Opens the board, its DAC mapping currents through `calibration` (`[calibration]`). Fails
+/// with an error naming the device or line that is missing or busy. Must run inside the
+/// daemon's tokio runtime (edge events are read by its tasks).
+pub fn build(cfg: &LinuxConfig, calibration: Transfers) -> Result<Board, LinuxError> {
     let mut spi = SpidevDevice::open(&cfg.spi_device).map_err(|source| LinuxError::SpiOpen {
         device: cfg.spi_device.clone(),
         source,
@@ -123,9 +125,9 @@ pub fn build(cfg: &LinuxConfig) -> Result<Board, LinuxError> {
         })?;
 
     let mut dac: Box<dyn Dac> = if cfg.dac == "dac8552" {
-        Box::new(Dac8552::new(spi))
+        Box::new(Dac8552::new(spi).calibrated(calibration))
     } else {
-        Box::new(Mcp4922::new(spi))
+        Box::new(Mcp4922::new(spi).calibrated(calibration))
     };
     // Both chips are write-only: a zero written without an error is all that can be checked.
     for ch in 0..ceiling::CHANNELS {
@@ -181,7 +183,10 @@ mod tests {
             spi_device: "/dev/spidev-stimd-test-none".into(),
             ..LinuxConfig::default()
         };
-        let e = build(&cfg).err().expect("no such device").to_string();
+        let e = build(&cfg, Transfers::IDEAL)
+            .err()
+            .expect("no such device")
+            .to_string();
         assert!(
             e.starts_with("SPI device /dev/spidev-stimd-test-none: "),
             "{e}"

@@ -1,11 +1,12 @@
 //! The simulated board: the same parts as the reference board, modelled in memory.
 //!
-//! Models the MCP4922 DAC (decoding real SPI frames), the electrode load, contact sense, the
-//! overcurrent comparator, the HV enable and the interlock monostable that cuts the output when
-//! its heartbeat stops for 10 ms. It can write every DAC code and every output-enable change
-//! with its timestamp to a trace (CSV, or VCD for waveform viewers), and it takes scripted contact loss, battery levels and
-//! injected faults. Its model thread plays the part of the hardware: it never calls into the
-//! daemon.
+//! Models the MCP4922 DAC (decoding real SPI frames), each channel's analog output stage with
+//! its offset and gain error (`[sim] analog_offset_ua`, `analog_gain_ppm`; none by default),
+//! the electrode load, contact sense, the overcurrent comparator, the HV enable and the
+//! interlock monostable that cuts the output when its heartbeat stops for 10 ms. It can write
+//! every DAC code and every output-enable change with its timestamp to a trace (CSV, or VCD for waveform viewers), and it
+//! takes scripted contact loss, battery levels and injected faults. Its model thread plays the
+//! part of the hardware: it never calls into the daemon.
 
 mod pins;
 pub mod registers;
@@ -13,7 +14,8 @@ mod spi;
 mod trace;
 mod trace_vcd;
 
-use crate::board::dac::mcp4922::Mcp4922;
+use crate::board::dac::mcp4922::{Mcp4922, BITS};
+use crate::board::dac::Transfers;
 use crate::board::{Board, Button, ButtonEdge, EngineIo, SafetyIo};
 use crate::clock::now_ns;
 use registers::{Backing, Reg, Registers};
@@ -41,12 +43,26 @@ pub struct SimState {
     regs: Backing,
     trace: Option<trace::TraceSink>,
     buttons: tokio::sync::mpsc::UnboundedSender<ButtonEdge>,
+    /// Each channel's output stage: code → ideal current → gain and offset error.
+    analog: Transfers,
 }
 
 impl SimState {
     /// The registers, named.
     fn regs(&self) -> Registers<'_> {
         self.regs.registers()
+    }
+
+    /// The current channel `ch`'s output stage drives at `code` (µA, the modelled analog
+    /// current: what a meter in series with the load would read while the stage is on).
+    fn analog_microamps(&self, ch: usize, code: u16) -> i32 {
+        self.analog.get(ch).microamps(code, BITS)
+    }
+
+    /// Whether `code` drives a current on channel `ch`: it is not the code nearest 0 µA on the
+    /// modelled hardware (mid-scale on an ideal board).
+    fn drives_current(&self, ch: usize, code: u16) -> bool {
+        code != self.analog.get(ch).rest_code(BITS)
     }
 
     /// Whether an injected fault lasting until `deadline` (monotonic ns) is present now.
@@ -124,7 +140,8 @@ impl SimHandle {
         self.0.regs().phase_stalled_ns.store(0, Ordering::Release);
     }
 
-    /// Watches for the first DAC code of at least `microamps` (either polarity); 0 stops.
+    /// Watches for the first DAC code whose modelled current is at least `microamps` (either
+    /// polarity); 0 stops.
     pub fn probe_current(&self, microamps: u32) {
         self.0.regs().probe_hit_ns.store(0, Ordering::Release);
         self.0.regs().probe_ua.store(microamps, Ordering::Release);
@@ -187,21 +204,55 @@ pub struct SimOutputs<'a> {
     pub hardware_file: Option<&'a Path>,
 }
 
-/// Builds the simulated board, with the voltage each current develops across an electrode
-/// load of `load_ohms` in the trace.
+/// What the simulated hardware is: its load, its analog errors, and the calibration its DAC
+/// driver corrects for.
+#[derive(Debug, Clone, Copy)]
+pub struct SimSettings {
+    /// The electrode load, Ω (the trace's voltage column).
+    pub load_ohms: u32,
+    /// Each channel's modelled output-stage errors (`[sim] analog_*`).
+    pub analog: Transfers,
+    /// The calibration the DAC driver maps currents through (`[calibration]`).
+    pub calibration: Transfers,
+}
+
+/// Builds an ideal, uncalibrated simulated board, with the voltage each current develops
+/// across an electrode load of `load_ohms` in the trace.
 pub fn build(load_ohms: u32, out: SimOutputs<'_>) -> std::io::Result<Board> {
+    build_with(
+        SimSettings {
+            load_ohms,
+            analog: Transfers::IDEAL,
+            calibration: Transfers::IDEAL,
+        },
+        out,
+    )
+}
+
+/// Builds the simulated board as `settings` describe it.
+pub fn build_with(settings: SimSettings, out: SimOutputs<'_>) -> std::io::Result<Board> {
     let trace = out
         .trace
-        .map(|p| trace::TraceSink::create(p, load_ohms))
+        .map(|p| trace::TraceSink::create(p, settings.load_ohms))
         .transpose()?;
     let (buttons, button_edges) = tokio::sync::mpsc::unbounded_channel();
     let state = Arc::new(SimState {
         regs: Backing::new(out.hardware_file)?,
         trace,
         buttons,
+        analog: settings.analog,
     });
+    if let Some(t) = &state.trace {
+        // The trace starts from the DAC's power-on codes and the current they drive (with an
+        // analog offset, mid-scale is not 0 µA).
+        let now = now_ns();
+        for ch in 0..2u8 {
+            let ua = state.analog_microamps(usize::from(ch), MID);
+            t.push(trace::Event::dac(now, ch, MID, ua));
+        }
+    }
     spawn_model(state.clone())?;
-    let dac = Mcp4922::new(spi::SimSpi(state.clone()));
+    let dac = Mcp4922::new(spi::SimSpi(state.clone())).calibrated(settings.calibration);
     Ok(Board {
         name: "sim",
         engine: EngineIo {

@@ -1,6 +1,6 @@
 //! The simulated GPIO lines, as `embedded_hal` pins.
 
-use super::{SimState, MID};
+use super::SimState;
 use crate::clock::now_ns;
 use embedded_hal::digital::{ErrorKind, ErrorType, InputPin, OutputPin};
 use std::sync::atomic::Ordering;
@@ -24,7 +24,7 @@ fn gpio_ok(s: &SimState) -> Result<(), SimGpioError> {
 }
 
 /// Current-sense comparator: high while current flows, i.e. the pads are on, the output stage
-/// is enabled and the DAC is away from mid-scale.
+/// is enabled and the DAC is away from the code nearest 0 µA.
 pub struct ContactPin(pub Arc<SimState>, pub usize);
 /// The retriggerable monostable's input.
 pub struct InterlockPin(pub Arc<SimState>);
@@ -40,8 +40,8 @@ impl InputPin for ContactPin {
     fn is_high(&mut self) -> Result<bool, SimGpioError> {
         let s = &self.0;
         gpio_ok(s)?;
-        let flowing = s.regs().codes[self.1].load(Ordering::Acquire) != MID
-            && s.regs().output_enabled(now_ns());
+        let code = s.regs().codes[self.1].load(Ordering::Acquire);
+        let flowing = s.drives_current(self.1, code) && s.regs().output_enabled(now_ns());
         Ok(flowing && s.regs().pads_on[self.1].load(Ordering::Acquire))
     }
     fn is_low(&mut self) -> Result<bool, SimGpioError> {

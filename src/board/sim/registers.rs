@@ -18,7 +18,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// 64-bit word per register, in the order of `word`).
 const MAGIC: u64 = u64::from_le_bytes(*b"STIMSIM2");
 
-/// Mid-scale of the modelled 12-bit DAC: 0 mA.
+/// Mid-scale of the modelled 12-bit DAC, its power-on code: 0 mA on an ideal board (with a
+/// modelled analog offset, that offset).
 pub const MID: u16 = 2048;
 
 /// How long the interlock monostable holds the output enabled after its last toggle.
@@ -167,7 +168,7 @@ impl<'a, T: RegValue> Reg<'a, T> {
 #[derive(Clone, Copy)]
 pub struct Registers<'a> {
     magic: Reg<'a, u64>,
-    /// Each channel's DAC code (12 bits; `MID` is 0 mA), as the DAC last latched it.
+    /// Each channel's DAC code (12 bits; `MID` is mid-scale), as the DAC last latched it.
     pub codes: [Reg<'a, u16>; 2],
     /// Whether each channel's pads are on the skin (contact sense sees current only then).
     pub pads_on: [Reg<'a, bool>; 2],

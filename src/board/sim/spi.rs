@@ -1,8 +1,7 @@
 //! The simulated SPI bus with an MCP4922 on it: decodes each frame into the DAC model.
 
-use super::{SimState, MID};
-use crate::board::dac::mcp4922::{Command, BITS};
-use crate::board::dac::microamps_for;
+use super::SimState;
+use crate::board::dac::mcp4922::Command;
 use crate::clock::now_ns;
 use embedded_hal::spi::{ErrorKind, ErrorType, Operation, SpiDevice};
 use std::sync::atomic::Ordering;
@@ -58,18 +57,19 @@ impl SpiDevice for SimSpi {
 }
 
 impl SimSpi {
-    /// Latches a code; true if it is a non-zero current.
+    /// Latches a code; true if it drives a current.
     fn latch(&self, cmd: Command) -> bool {
         let s = &self.0;
         let ch = usize::from(cmd.channel);
         let prev = s.regs().codes[ch].swap(cmd.code, Ordering::AcqRel);
         if prev != cmd.code {
             let now = now_ns();
+            let ua = s.analog_microamps(ch, cmd.code);
             if let Some(t) = &s.trace {
-                t.push(super::trace::Event::dac(now, cmd.channel, cmd.code));
+                t.push(super::trace::Event::dac(now, cmd.channel, cmd.code, ua));
             }
             let probe = s.regs().probe_ua.load(Ordering::Acquire);
-            if probe > 0 && microamps_for(cmd.code, BITS).unsigned_abs() >= probe {
+            if probe > 0 && ua.unsigned_abs() >= probe {
                 let _ = s.regs().probe_hit_ns.compare_exchange(
                     0,
                     now,
@@ -78,6 +78,6 @@ impl SimSpi {
                 );
             }
         }
-        cmd.code != MID
+        s.drives_current(ch, cmd.code)
     }
 }

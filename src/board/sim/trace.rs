@@ -3,9 +3,11 @@
 //! Value Change Dump for waveform viewers (a `.vcd` file, see `trace_vcd`).
 //!
 //! CSV columns: `t_ns,event,channel,code,microamps,millivolts`. `dac` rows carry the channel, the
-//! code, the current it stands for and the voltage that current develops across the modelled
-//! electrode load; `enable` rows carry 1 or 0 in `code` (output stage on or cut); `contact`
-//! rows carry the channel and 1 or 0 (pads put on or taken off).
+//! code, the current the modelled output stage drives at that code (code → ideal current →
+//! the channel's gain and offset error, `[sim] analog_*`; computed where the code is latched)
+//! and the voltage that current develops across the modelled electrode load; `enable` rows
+//! carry 1 or 0 in `code` (output stage on or cut); `contact` rows carry the channel and 1 or
+//! 0 (pads put on or taken off).
 //! Pushing an event is lock-free and allocation-free, so the engine may do it.
 
 use crossbeam_queue::ArrayQueue;
@@ -71,13 +73,6 @@ impl Output {
     }
 }
 
-/// The current (µA) a channel's DAC code stands for in the VCD trace: the same conversion as
-/// the CSV's `microamps` in `write_row` — if one changes (calibration, the modelled analog
-/// errors), so must the other.
-fn vcd_microamps(_channel: u8, code: u16) -> i32 {
-    crate::board::dac::microamps_for(code, crate::board::dac::mcp4922::BITS)
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// A DAC code change on a channel.
@@ -94,15 +89,18 @@ pub struct Event {
     pub kind: Kind,
     pub channel: u8,
     pub code: u16,
+    /// `Dac`: the modelled analog current at `code`, µA.
+    pub microamps: i32,
 }
 
 impl Event {
-    pub fn dac(t_ns: u64, channel: u8, code: u16) -> Event {
+    pub fn dac(t_ns: u64, channel: u8, code: u16, microamps: i32) -> Event {
         Event {
             t_ns,
             kind: Kind::Dac,
             channel,
             code,
+            microamps,
         }
     }
     pub fn enable(t_ns: u64, on: bool) -> Event {
@@ -111,6 +109,7 @@ impl Event {
             kind: Kind::Enable,
             channel: 0,
             code: u16::from(on),
+            microamps: 0,
         }
     }
     pub fn contact(t_ns: u64, channel: u8, present: bool) -> Event {
@@ -119,6 +118,7 @@ impl Event {
             kind: Kind::Contact,
             channel,
             code: u16::from(present),
+            microamps: 0,
         }
     }
 }
@@ -149,7 +149,6 @@ impl TraceSink {
                 file,
                 crate::clock::now_ns(),
                 load_ohms,
-                Box::new(vcd_microamps),
             )?),
         };
         let queue = Arc::new(ArrayQueue::new(CAPACITY));
@@ -199,10 +198,9 @@ impl TraceSink {
 }
 
 fn write_row(out: &mut impl Write, e: Event, load_ohms: u32) -> std::io::Result<()> {
-    use crate::board::dac::{mcp4922::BITS, microamps_for};
     match e.kind {
         Kind::Dac => {
-            let ua = microamps_for(e.code, BITS);
+            let ua = e.microamps;
             let mv = i64::from(ua) * i64::from(load_ohms) / 1000;
             writeln!(out, "{},dac,{},{},{ua},{mv}", e.t_ns, e.channel, e.code)
         }
@@ -218,7 +216,7 @@ mod tests {
     #[test]
     fn rows_carry_current_and_load_voltage() {
         let mut out = Vec::new();
-        write_row(&mut out, Event::dac(5, 1, 4095), 1_000).unwrap();
+        write_row(&mut out, Event::dac(5, 1, 4095, 100_000), 1_000).unwrap();
         write_row(&mut out, Event::enable(6, false), 1_000).unwrap();
         write_row(&mut out, Event::contact(7, 1, false), 1_000).unwrap();
         // full scale: 100 mA through 1 kΩ is 100 V

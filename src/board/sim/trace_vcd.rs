@@ -48,19 +48,17 @@ struct ChannelIds {
 #[derive(Clone, Copy)]
 struct ChannelState {
     code: u16,
+    /// The current the modelled output stage drives at `code` (the event's), µA.
+    microamps: i32,
     pads_on: bool,
     contact: bool,
 }
-
-/// The µA a channel's DAC code stands for (the trace's one conversion, shared with the CSV).
-pub type Current = Box<dyn Fn(u8, u16) -> i32 + Send>;
 
 /// A VCD being written: the header at once, then each event in time order.
 pub struct VcdOut<W: Write> {
     w: vcd::Writer<W>,
     t0_ns: u64,
     load_ohms: u32,
-    current: Current,
     enable_id: IdCode,
     ids: Vec<ChannelIds>,
     enable: bool,
@@ -72,7 +70,7 @@ pub struct VcdOut<W: Write> {
 
 impl<W: Write> VcdOut<W> {
     /// Writes the header and the power-on values at time 0 = `t0_ns` (monotonic).
-    pub fn new(out: W, t0_ns: u64, load_ohms: u32, current: Current) -> io::Result<VcdOut<W>> {
+    pub fn new(out: W, t0_ns: u64, load_ohms: u32) -> io::Result<VcdOut<W>> {
         let mut w = vcd::Writer::new(out);
         w.version(concat!("stimd ", env!("CARGO_PKG_VERSION"), " (sim board)"))?;
         w.comment(&format!(
@@ -97,6 +95,7 @@ impl<W: Write> VcdOut<W> {
         w.enddefinitions()?;
         let power_on = ChannelState {
             code: MID,
+            microamps: 0,
             pads_on: true,
             contact: false,
         };
@@ -104,7 +103,6 @@ impl<W: Write> VcdOut<W> {
             w,
             t0_ns,
             load_ohms,
-            current,
             enable_id,
             ids,
             enable: false,
@@ -173,8 +171,12 @@ impl<W: Write> VcdOut<W> {
                 self.enable = e.code != 0;
                 self.w.change_scalar(self.enable_id, self.enable)?;
             }
-            Kind::Dac if n < CHANNELS && self.ch[n].code != e.code => {
+            Kind::Dac
+                if n < CHANNELS
+                    && (self.ch[n].code, self.ch[n].microamps) != (e.code, e.microamps) =>
+            {
                 self.ch[n].code = e.code;
+                self.ch[n].microamps = e.microamps;
                 self.write_code(n)?;
             }
             Kind::Contact if n < CHANNELS => {
@@ -203,7 +205,7 @@ impl<W: Write> VcdOut<W> {
             .map(|b| Value::from(code >> b & 1 == 1))
             .collect::<Vec<_>>();
         self.w.change_vector(self.ids[n].code, bits)?;
-        let ua = (self.current)(n as u8, code);
+        let ua = self.ch[n].microamps;
         self.w
             .change_real(self.ids[n].current, f64::from(ua) / 1e3)?;
         let volts = f64::from(ua) * f64::from(self.load_ohms) / 1e6;
@@ -214,12 +216,15 @@ impl<W: Write> VcdOut<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::board::dac::microamps_for;
+
+    /// The current an ideal board drives at `code`, µA.
+    fn microamps_for(code: u16) -> i32 {
+        crate::board::dac::Transfer::IDEAL.microamps(code, BITS)
+    }
     use vcd::{Command, Parser};
 
     fn vcd_of(events: &[Event], now_ns: u64) -> String {
-        let current: Current = Box::new(|_, code| microamps_for(code, BITS));
-        let mut out = VcdOut::new(Vec::new(), 1_000, 1_000, current).unwrap();
+        let mut out = VcdOut::new(Vec::new(), 1_000, 1_000).unwrap();
         for &e in events {
             out.push(e);
         }
@@ -263,9 +268,9 @@ mod tests {
         let top = 2048 + 1000; // +48.851 mA
         let events = [
             // Out of order, as two threads would push them.
-            Event::dac(3_000, 0, top),
+            Event::dac(3_000, 0, top, microamps_for(top)),
             Event::enable(2_000, true),
-            Event::dac(3_200, 0, 2048),
+            Event::dac(3_200, 0, 2048, microamps_for(2048)),
             Event::contact(4_000, 1, false),
             // Not yet due: held.
             Event::enable(HOLD_NS + 10_000, false),
@@ -309,8 +314,7 @@ mod tests {
 
     #[test]
     fn a_late_event_is_written_at_the_time_reached() {
-        let current: Current = Box::new(|_, code| microamps_for(code, BITS));
-        let mut out = VcdOut::new(Vec::new(), 0, 1_000, current).unwrap();
+        let mut out = VcdOut::new(Vec::new(), 0, 1_000).unwrap();
         out.push(Event::enable(5_000, true));
         out.write_due(HOLD_NS + 5_000).unwrap();
         out.push(Event::contact(4_000, 0, false));

@@ -240,4 +240,97 @@ fn lines_by_offset_or_name_buttons_optional_and_checked() {
     }
 }
 
+#[test]
+fn calibration_is_one_value_per_channel_or_none() {
+    // Absent: no correction.
+    let c = load_str("", &[]).unwrap();
+    assert!(c.calibration.offset_ua.is_empty() && c.calibration.gain_ppm.is_empty());
+    let c = load_str(
+        "[calibration]\noffset_ua = [300, -450]\ngain_ppm = [20000, -15000]\n\
+         [sim]\nanalog_offset_ua = [-10000, 10000]\nanalog_gain_ppm = [200000, 0]\n",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(c.calibration.offset_ua, [300, -450]);
+    assert_eq!(c.calibration.gain_ppm, [20_000, -15_000]);
+    assert_eq!(c.sim.analog_gain_ppm, [200_000, 0]);
+    let c = load_str(
+        "[device]\nchannels = 1\n[calibration]\noffset_ua = [12]\ngain_ppm = [-3]\n",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        (c.calibration.offset_ua[0], c.calibration.gain_ppm[0]),
+        (12, -3)
+    );
+}
+
+#[test]
+fn calibration_out_of_range_or_of_the_wrong_length_names_key_value_and_range() {
+    let e = load_str(
+        "[calibration]\noffset_ua = [2001, -2000]\ngain_ppm = [0, 0, 0]\n\
+         [sim]\nanalog_offset_ua = [0]\nanalog_gain_ppm = [0, -200001]\n",
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    for want in [
+        "calibration.offset_ua = 2001 (channel 0) is out of range (allowed: -2000..=2000)",
+        "calibration.gain_ppm = [0, 0, 0] is out of range (allowed: 2 values, one per channel \
+         in use (device.channels = 2), or [] for none)",
+        "sim.analog_offset_ua = [0] is out of range (allowed: 2 values",
+        "sim.analog_gain_ppm = -200001 (channel 1) is out of range (allowed: -200000..=200000)",
+    ] {
+        assert!(e.contains(want), "missing {want:?} in:\n{e}");
+    }
+    assert!(!e.contains("-2000 (channel 1)"), "{e}");
+    let e = load_str(
+        "[device]\nchannels = 1\n[calibration]\ngain_ppm = [50001, 0]\n",
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains(
+            "calibration.gain_ppm = [50001, 0] is out of range (allowed: 1 value, one per \
+             channel in use (device.channels = 1), or [] for none)"
+        ),
+        "{e}"
+    );
+    assert!(
+        e.contains(
+            "calibration.gain_ppm = 50001 (channel 0) is out of range (allowed: -50000..=50000)"
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn calibration_takes_integers_in_the_file_only() {
+    let e = load_str("[calibration]\noffset_ua = [1.5, 0]\n", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("calibration.offset_ua = [1.5, 0]") && e.contains("is not accepted"),
+        "{e}"
+    );
+    let e = load_str("[calibration]\ngain_ppm = 300\n", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("calibration.gain_ppm = 300") && e.contains("wrong type (expected: a list)"),
+        "{e}"
+    );
+    let e = load_str("", &[("STIMD__CALIBRATION__OFFSET_UA", "300")])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(
+            "calibration.offset_ua = 300 (from STIMD__CALIBRATION__OFFSET_UA) cannot be set \
+             from the environment"
+        ),
+        "{e}"
+    );
+}
+
 mod strict;
