@@ -203,11 +203,11 @@ async fn control_characters_and_oversized_arguments_of_profiles_are_refused_with
         .await
         .unwrap_err();
     assert_invalid(&e, &["max_intensity_ua has 3 values (allowed: at most 2"]);
-    let many: HashMap<String, OwnedValue> = (0..11)
+    let many: HashMap<String, OwnedValue> = (0..12)
         .map(|i| (format!("k{i}"), OwnedValue::from(0u32)))
         .collect();
     let e = c.profiles.create("anna", many).await.unwrap_err();
-    assert_invalid(&e, &["settings has 11 entries (allowed: at most 10"]);
+    assert_invalid(&e, &["settings has 12 entries (allowed: at most 11"]);
     let e = c
         .profiles
         .create(
