@@ -236,6 +236,12 @@ impl Calibrate {
     /// Waits for the exit: the code (or −signal), standard output, the conversation.
     fn finish(mut self) -> (i32, String, String) {
         drop(self.stdin.take());
+        self.wait()
+    }
+
+    /// Waits for the exit with standard input still open (a signal's own way out, not raced
+    /// by the input ending), then the exit code, standard output and the conversation.
+    fn wait(mut self) -> (i32, String, String) {
         let start = Instant::now();
         let status = loop {
             if let Some(st) = self.child.try_wait().unwrap() {
@@ -421,14 +427,16 @@ async fn calibrate_needs_a_yes_and_switches_off_on_every_way_out() {
             board.registers().hv_enable.load(Acquire),
             "on while a reading is awaited"
         );
-        match how {
-            // SAFETY: a signal to our own child process.
-            Some(sig) => unsafe {
-                libc::kill(cal.child.id() as i32, sig);
-            },
-            None => drop(cal.stdin.take()),
-        }
-        let (code, out, talk) = cal.finish();
+        let (code, out, talk) = match how {
+            Some(sig) => {
+                // SAFETY: a signal to our own child process.
+                unsafe {
+                    libc::kill(cal.child.id() as i32, sig);
+                }
+                cal.wait()
+            }
+            None => cal.finish(),
+        };
         assert_eq!(code, want, "{how:?}: {talk}");
         assert!(out.is_empty(), "{out}");
         let said = if how.is_some() {

@@ -370,13 +370,20 @@ fn measure(
         match rig.stopped() {
             None => {}
             Some(Stop::Timeout) => {
-                writeln!(
+                // Unattended for minutes: someone may have connected since the last "yes".
+                write!(
                     talk,
-                    "  The output went off after {} minutes without a reading; it is on again: \
-                     read the meter once more.",
+                    "  The output went off after {} minutes without a reading. Is the test load \
+                     still connected, and nobody? Type yes to switch it on again: ",
                     HOLD.as_secs() / 60
                 )?;
+                talk.flush()?;
+                let again = read_line(input)?.unwrap_or_default();
+                if !again.eq_ignore_ascii_case("yes") {
+                    return Err(CalError::NotConfirmed);
+                }
                 rig.drive(ch, ua).map_err(CalError::Output)?;
+                writeln!(talk, "  Output ON: read the meter once more.")?;
                 continue;
             }
             Some(why) => return Err(CalError::Output(why)),

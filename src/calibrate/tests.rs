@@ -285,3 +285,66 @@ fn a_board_beyond_correction_is_measured_three_times_then_refused() {
     let talk = String::from_utf8(talk).unwrap();
     assert!(talk.contains("(Measurement 3 of 3.)"), "{talk}");
 }
+
+/// Input that waits `pause` before each line after the first: a technician away from the
+/// bench longer than the hold.
+struct Slow<'a> {
+    lines: std::vec::IntoIter<&'a str>,
+    pause: Duration,
+    first: bool,
+    buf: Vec<u8>,
+}
+
+impl std::io::Read for Slow<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = std::io::BufRead::fill_buf(self)?.len().min(out.len());
+        out[..n].copy_from_slice(&self.buf[..n]);
+        std::io::BufRead::consume(self, n);
+        Ok(n)
+    }
+}
+
+impl std::io::BufRead for Slow<'_> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.buf.is_empty() {
+            if let Some(l) = self.lines.next() {
+                if !std::mem::take(&mut self.first) {
+                    std::thread::sleep(self.pause);
+                }
+                self.buf = format!("{l}\n").into_bytes();
+            }
+        }
+        Ok(&self.buf)
+    }
+    fn consume(&mut self, n: usize) {
+        self.buf.drain(..n);
+    }
+}
+
+#[test]
+fn after_the_hold_the_output_comes_on_again_only_after_another_yes() {
+    for (again, on_again) in [("no", false), ("yes", true)] {
+        let (rig, sim) = sim_rig(Transfers::IDEAL, Duration::from_millis(60));
+        let mut input = Slow {
+            lines: vec!["yes", "5000 uA", again].into_iter(),
+            pause: Duration::from_millis(300),
+            first: true,
+            buf: Vec::new(),
+        };
+        let mut talk = Vec::new();
+        let r = procedure(&setup(), &rig, &mut input, &mut talk);
+        let talk = String::from_utf8(talk).unwrap();
+        assert!(talk.contains("Type yes to switch it on again"), "{talk}");
+        if on_again {
+            assert!(
+                talk.contains("Output ON: read the meter once more."),
+                "{talk}"
+            );
+            assert!(matches!(r, Err(CalError::InputEnded)), "{r:?}");
+        } else {
+            assert!(matches!(r, Err(CalError::NotConfirmed)), "{r:?}");
+            assert!(!talk.contains("Output ON: read"), "{talk}");
+        }
+        assert!(!sim.output_enabled() && !rig.is_on());
+    }
+}

@@ -293,10 +293,16 @@ impl Core {
         r
     }
 
-    /// Ramps again from zero; contact is judged afresh.
+    /// Ramps again from zero; contact is judged afresh. Changes nothing unless the session
+    /// is paused: a contact loss the engine latched since the last tick is not cleared before
+    /// the tick has paused the session and zeroed that channel's target (else the channel
+    /// would pulse again at its old level).
     pub fn resume(&mut self) -> Result<(), SessionError> {
-        self.running_mut()?.resume();
-        self.effects.push(Effect::ResetContact);
+        let s = self.running_mut()?;
+        if s.paused() {
+            s.resume();
+            self.effects.push(Effect::ResetContact);
+        }
         Ok(())
     }
 

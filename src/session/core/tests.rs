@@ -134,6 +134,27 @@ fn stop_disarms_first_records_the_end_and_remembers_comfort_and_pads() {
 }
 
 #[test]
+fn resume_of_a_session_that_is_not_paused_clears_no_contact_loss() {
+    let (mut core, _) = running("low-back", anna(), with_targets(vec![3_000, 3_000]));
+    ticks(&mut core, 20, 1_000);
+    // The engine latched a loss after this tick; a Resume arrives before the next one.
+    core.resume().unwrap();
+    assert!(
+        !core.drain().contains(&Effect::ResetContact),
+        "the engine's latch stays until the tick pauses the session"
+    );
+    let mut lost = TickInputs {
+        output_live: true,
+        ..TickInputs::default()
+    };
+    lost.contact_lost[0] = true;
+    core.tick(at(1_020), lost);
+    assert_eq!(targets(&core.drain()), [(0, 0, Actor::ContactLost)]);
+    core.resume().unwrap();
+    assert!(core.drain().contains(&Effect::ResetContact));
+}
+
+#[test]
 fn a_target_asked_for_but_not_held_for_a_minute_is_not_remembered() {
     let (mut core, _) = running("low-back", anna(), with_targets(vec![8_000, 8_000]));
     ticks(&mut core, 20, 3_000);
