@@ -415,6 +415,8 @@ async fn calibrate_needs_a_yes_and_switches_off_on_every_way_out() {
         (Some(libc::SIGINT), 130),
         (Some(libc::SIGTERM), 130),
         (Some(libc::SIGHUP), 130),
+        (Some(libc::SIGQUIT), 130),
+        (Some(libc::SIGTSTP), 130),
         (None, 1),
     ] {
         let mut cal = Calibrate::start(&config, &trace);

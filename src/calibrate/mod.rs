@@ -123,13 +123,18 @@ pub fn main(o: Options) -> Result<String, CalError> {
         signal(SignalKind::interrupt())?,
         signal(SignalKind::terminate())?,
         signal(SignalKind::hangup())?,
+        // Ctrl-\ and Ctrl-Z too: a suspended calibration must not leave the test current on.
+        signal(SignalKind::quit())?,
+        signal(SignalKind::from_raw(libc::SIGTSTP))?,
     ];
     runtime.spawn(async move {
-        let [a, b, c] = &mut signals;
+        let [a, b, c, d, e] = &mut signals;
         tokio::select! {
             _ = a.recv() => {}
             _ = b.recv() => {}
             _ = c.recv() => {}
+            _ = d.recv() => {}
+            _ = e.recv() => {}
         }
         kill.trip();
         eprintln!("\nstimd calibrate: interrupted: output off, nothing printed");

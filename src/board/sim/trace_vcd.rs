@@ -3,12 +3,13 @@
 //!
 //! Signals, all in the scope `stimd` (flat, so every name is unique, as PulseView wants):
 //! - `enable` (1 bit): the output stage passes current (HV on and the interlock fresh);
-//! - per channel N: `chN_dac_code` (12-bit vector; 2048, mid-scale, is 0 mA),
-//!   `chN_current_mA` (real, **milliamperes**: the current the code stands for, positive and
-//!   negative phases signed), `chN_voltage_V` (real, volts across the modelled electrode load),
+//! - per channel N: `chN_dac_code` (12-bit vector; 2048 is mid-scale, 0 mA on an ideal
+//!   output stage), `chN_current_mA` (real, **milliamperes**: the current the modelled output
+//!   stage drives at the code, with `[sim] analog_*` errors; phases signed), `chN_voltage_V` (real, volts across the modelled electrode load),
 //!   `chN_pads_on` (1 bit: the pads are on the skin, as `Sim.SetContact` sets them) and
 //!   `chN_contact` (1 bit: the current-sense comparator line, high while current flows: pads
-//!   on, output stage enabled and the code away from mid-scale).
+//!   on, output stage enabled and more than half a DAC step of current, as at any code but the
+//!   modelled rest code).
 //!
 //! Time is `$timescale 1 ns` and **relative**: time 0 is the moment the trace was opened (the
 //! power-on state: DAC at mid-scale, pads on, output off). The header's `$comment` gives that
@@ -31,6 +32,10 @@ use vcd::{IdCode, SimulationCommand, TimescaleUnit, Value};
 /// How long an event is held before it is written, so that late arrivals from other threads
 /// still go in their place (ns).
 pub const HOLD_NS: u64 = 50_000_000;
+
+/// Half a step of the MCP4922's 12 bits over ±100 mA, µA: the most current the rest code
+/// leaves flowing on a calibrated stage.
+const HALF_STEP_UA: u32 = 24;
 
 /// The sim board's DAC channels.
 const CHANNELS: usize = 2;
@@ -76,7 +81,8 @@ impl<W: Write> VcdOut<W> {
         w.comment(&format!(
             "time 0 is {t0_ns} ns on the monotonic clock (CLOCK_MONOTONIC, the CSV trace's \
              t_ns): add it to a time here. Currents in mA, voltages in V across a {load_ohms} \
-             ohm load; DAC codes {BITS} bits, {MID} = 0 mA."
+             ohm load; DAC codes {BITS} bits, {MID} = 0 mA on an ideal output stage (the \
+             currents are the modelled stage's)."
         ))?;
         w.timescale(1, TimescaleUnit::NS)?;
         w.add_module("stimd")?;
@@ -188,7 +194,7 @@ impl<W: Write> VcdOut<W> {
         // The comparator line follows from the rest.
         for n in 0..CHANNELS {
             let c = self.ch[n];
-            let contact = self.enable && c.pads_on && c.code != MID;
+            let contact = self.enable && c.pads_on && c.microamps.unsigned_abs() > HALF_STEP_UA;
             if contact != c.contact {
                 self.ch[n].contact = contact;
                 self.w.change_scalar(self.ids[n].contact, contact)?;
