@@ -263,6 +263,9 @@ def pulses(frames):
     """Pulses of one channel: a code above mid-scale, its mirror image, then zero, in a row.
     Returns (pulses as (onset, code, first phase s, second phase s), frames that fit none)."""
     found, odd, i = [], 0, 0
+    # A window may begin inside a pulse: its tail (the mirror phase) is not a frame out of order.
+    while i < len(frames) and frames[i][2] < MID:
+        i += 1
     while i < len(frames):
         f = frames[i]
         if f[2] == MID:
@@ -272,6 +275,10 @@ def pulses(frames):
                 and frames[i + 2][2] == MID):
             found.append((f[0], f[2], frames[i + 1][0] - f[0], frames[i + 2][0] - frames[i + 1][0]))
             i += 3
+        elif f[2] > MID and (i + 1 == len(frames)
+                             or (i + 2 == len(frames) and frames[i + 1][2] == 2 * MID - f[2])):
+            # ... and end inside one: the start of a pulse whose end is after the window.
+            break
         else:
             odd += 1
             i += 1
