@@ -7,27 +7,8 @@ cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh
 cargo build --release --locked --bins
 
-work=$(mktemp -d /tmp/stimd-demo.XXXXXX)
-cat > "$work/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=$work/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default"><allow send_destination="*"/><allow receive_sender="*"/><allow own="*"/></policy>
-</busconfig>
-CONF
-dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile --nosyslog 2>/dev/null &
-bus_pid=$!
-daemon_pid=""
-cleanup() {
-  [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null || true
-  kill "$bus_pid" 2>/dev/null || true
-}
-trap cleanup EXIT
-for _ in $(seq 100); do [ -S "$work/bus" ] && break; sleep 0.05; done
-export STIMCTL_BUS="unix:path=$work/bus"
+# shellcheck source=scripts/lib/private-bus.sh
+. scripts/lib/private-bus.sh stimd-demo
 
 ./target/release/stimd --board sim --bus "$STIMCTL_BUS" --config examples/stimd.toml \
   --state-dir "$work/state" --trace "$work/trace.csv" 2> "$work/stimd.log" &

@@ -128,17 +128,7 @@ impl Daemon {
         trace: &Path,
         env: &[(&str, &str)],
     ) -> Daemon {
-        // The log goes beside the trace: the state directory may be unwritable on purpose.
-        let log_dir = trace.parent().unwrap_or(state_dir);
-        let args = [
-            "--board".as_ref(),
-            "sim".as_ref(),
-            "--trace".as_ref(),
-            trace.as_os_str(),
-        ];
-        let mut d = Daemon::spawn(bus, state_dir, log_dir, &args, env, "").await;
-        d.trace = trace.into();
-        d
+        Daemon::start_sim(bus, state_dir, trace, env, "").await
     }
 
     /// Starts stimd on the sim board with `config` (TOML) as its configuration file: for what
@@ -149,6 +139,18 @@ impl Daemon {
         trace: &Path,
         config: &str,
     ) -> Daemon {
+        Daemon::start_sim(bus, state_dir, trace, &[], config).await
+    }
+
+    /// Starts stimd on the sim board writing `trace`, with `env` and `config` (TOML, "" for
+    /// none); its log goes beside the trace (the state directory may be unwritable on purpose).
+    async fn start_sim(
+        bus: &Bus,
+        state_dir: &Path,
+        trace: &Path,
+        env: &[(&str, &str)],
+        config: &str,
+    ) -> Daemon {
         let log_dir = trace.parent().unwrap_or(state_dir);
         let args = [
             "--board".as_ref(),
@@ -156,7 +158,7 @@ impl Daemon {
             "--trace".as_ref(),
             trace.as_os_str(),
         ];
-        let mut d = Daemon::spawn(bus, state_dir, log_dir, &args, &[], config).await;
+        let mut d = Daemon::spawn(bus, state_dir, log_dir, &args, env, config).await;
         d.trace = trace.into();
         d
     }
