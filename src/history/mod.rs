@@ -24,7 +24,7 @@ pub use handle::HistoryHandle;
 pub(crate) use op::Reply;
 pub use op::{HistoryError, Op};
 pub use rows::{
-    ClampRow, FaultRow, IntensityRow, ProfileChangeRow, ProgramSummary, Retention, SessionFigures,
+    ChangeRow, ClampRow, FaultRow, IntensityRow, ProfileChangeRow, ProgramSummary, Retention, SessionFigures,
     SessionRow, Summary,
 };
 pub use store::Store;
