@@ -175,11 +175,7 @@ impl Device {
         // The old set's use, for the record (read before the counts start again).
         let (sessions, minutes, session_id) = {
             let st = self.status.borrow();
-            let (n, m, _) = st
-                .pads
-                .get(channel as usize)
-                .copied()
-                .unwrap_or_default();
+            let (n, m, _) = st.pads.get(channel as usize).copied().unwrap_or_default();
             (n, m, st.session_id)
         };
         self.session.pads_replaced(channel).await?;

@@ -281,8 +281,11 @@ impl History {
         Ok(d)
     }
 
-    /// Every session as `json`, `csv` (with a header row) or `fhir` (a FHIR R4 transaction
-    /// Bundle: a Procedure per session, an Observation per pain score, LOINC 72514-3).
+    /// The whole history as `json` (an object: `sessions`, the rows of `Sessions`, and
+    /// `changes`, the rows of `Changes`, both newest first), `csv` (two tables separated by an
+    /// empty line, each with a header row: the sessions, then the changes) or `fhir` (a FHIR
+    /// R4 transaction Bundle: a Procedure per session, an Observation per pain score, LOINC
+    /// 72514-3; the changes are not in it).
     async fn export(
         &self,
         #[zbus(header)] hdr: zbus::message::Header<'_>,
@@ -297,7 +300,8 @@ impl History {
             )));
         }
         let rows = self.history.sessions(0, 0, 0).await?;
-        export(&rows, format).map_err(|e| StimdError::Failed(e.to_string()))
+        let changes = self.history.changes(0, 0, 0).await?;
+        export(&rows, &changes, format).map_err(|e| StimdError::Failed(e.to_string()))
     }
 
     /// `ok`, or what is wrong with the history: `degraded: …` (writes failing or dropped, or

@@ -416,7 +416,8 @@ impl Profiles {
             name,
             &actor,
             "approval",
-            format!("approved despite [{yes}]: {note}"));
+            format!("approved despite [{yes}]: {note}"),
+        );
         Ok(())
     }
 }

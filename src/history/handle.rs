@@ -4,8 +4,8 @@
 use super::ids;
 use super::writer;
 use super::{
-    ChangeRow, ClampRow, FaultRow, HistoryError, IntensityRow, Op, ProfileChangeRow, Reply, Retention,
-    SessionFigures, SessionRow, Store, Summary, DB_FILE, STATUS_OK,
+    ChangeRow, ClampRow, FaultRow, HistoryError, IntensityRow, Op, ProfileChangeRow, Reply,
+    Retention, SessionFigures, SessionRow, Store, Summary, DB_FILE, STATUS_OK,
 };
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};

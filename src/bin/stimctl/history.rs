@@ -41,11 +41,11 @@ pub async fn list(
         .unwrap_or(0);
     let h = HistoryProxy::new(conn).await.map_err(crate::unreachable)?;
     if json {
-        // The same JSON as `export`, limited to the period.
+        // The sessions of `export`'s JSON, limited to the period.
         let all: serde_json::Value =
             serde_json::from_str(&h.export("json").await.map_err(describe)?)
                 .map_err(|e| e.to_string())?;
-        let rows: Vec<&serde_json::Value> = all
+        let rows: Vec<&serde_json::Value> = all["sessions"]
             .as_array()
             .map(|a| {
                 a.iter()

@@ -38,7 +38,11 @@ impl Store {
     /// The audit trail over `[since, until]` (Unix s, 0 = unbounded; `until`'s whole second
     /// included), newest first, at most `limit` (0 = all).
     pub fn changes(&self, since: i64, until: i64, limit: u32) -> rusqlite::Result<Vec<ChangeRow>> {
-        let until = if until <= 0 { i64::MAX / 1_000 - 1 } else { until };
+        let until = if until <= 0 {
+            i64::MAX / 1_000 - 1
+        } else {
+            until
+        };
         let since = since.max(0);
         let limit = if limit == 0 { -1 } else { i64::from(limit) };
         let mut stmt = self.conn.prepare_cached(CHANGES)?;

@@ -98,7 +98,10 @@ fn every_change_newest_first_with_the_previous_level() {
     );
     assert_eq!((all[0].profile.as_str(), all[0].session_id), ("oma", 0));
     assert_eq!(all[0].detail, "limits: max_intensity_ua [40000]");
-    assert_eq!((all[1].detail.as_str(), all[1].session_id), ("profile_max", 1));
+    assert_eq!(
+        (all[1].detail.as_str(), all[1].session_id),
+        ("profile_max", 1)
+    );
     assert_eq!((all[2].channel, all[2].time()), (1, 104));
     assert_eq!((all[3].profile.as_str(), all[3].session_id), ("oma", 1));
 
@@ -108,10 +111,7 @@ fn every_change_newest_first_with_the_previous_level() {
         mid.iter().map(|r| r.time_ms).collect::<Vec<_>>(),
         vec![104_000, 103_500, 102_000]
     );
-    assert_eq!(
-        summary(&s.changes(0, 0, 2).unwrap()),
-        summary(&all[..2])
-    );
+    assert_eq!(summary(&s.changes(0, 0, 2).unwrap()), summary(&all[..2]));
     assert_eq!(s.changes(101, 0, 1).unwrap()[0].time_ms, 106_000);
     assert!(s.changes(107, 0, 0).unwrap().is_empty());
     // The previous level comes from before the period too.
@@ -187,16 +187,30 @@ fn profile_changes_of_a_v4_database_get_their_kinds() {
 #[test]
 fn a_renumbered_session_keeps_its_changes() {
     let mut s = Store::open(&temp_db("renumber")).unwrap();
-    s.apply(Op::Started(SessionRow::starting(1, "a", "x", "", 10, vec![0])))
-        .unwrap();
+    s.apply(Op::Started(SessionRow::starting(
+        1,
+        "a",
+        "x",
+        "",
+        10,
+        vec![0],
+    )))
+    .unwrap();
     let mut c = match pads(11_000, 0) {
         Op::Change(c) => c,
         _ => unreachable!(),
     };
     c.session_id = 1;
     s.apply(Op::Change(c)).unwrap();
-    s.apply(Op::Started(SessionRow::starting(1, "b", "y", "", 20, vec![0])))
-        .unwrap();
+    s.apply(Op::Started(SessionRow::starting(
+        1,
+        "b",
+        "y",
+        "",
+        20,
+        vec![0],
+    )))
+    .unwrap();
     let moved = s.take_renumbered();
     assert_eq!(moved.len(), 1);
     assert_eq!(s.changes(0, 0, 0).unwrap()[0].session_id, moved[0].1);

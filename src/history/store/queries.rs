@@ -52,7 +52,10 @@ impl Store {
                 limit,
                 reply,
             } => {
-                let _ = reply.send(self.changes(since, until, limit).map_err(HistoryError::from));
+                let _ = reply.send(
+                    self.changes(since, until, limit)
+                        .map_err(HistoryError::from),
+                );
             }
             Op::Summary {
                 since,
