@@ -1,5 +1,5 @@
 //! System test of the audit trail through the real bus (`History.Changes`): a button press, a
-//! profile created and screened, a pad set replaced — each with who did it, newest first, the
+//! profile created and screened, a custom program added and removed, a pad set replaced — each with who did it, newest first, the
 //! period and the limit honoured, a bad argument named — and `Export` holding them.
 
 mod common;
@@ -81,6 +81,10 @@ async fn changes_show_who_changed_what_newest_first_and_export_holds_them() {
         wait_target(&c, &[500, 500]).await;
         c.session.stop().await.unwrap();
         c.wait_state("idle").await;
+        // A custom program added and removed.
+        let program = "id = \"my-back\"\nkind = \"tens\"\nplacements = [\"low back\"]\n\n[name]\nnl = \"Rug\"\nen = \"Back\"\n\n[summary]\nnl = \"Test.\"\nen = \"Test.\"\n\n[[segments]]\nmode = \"conventional\"\nrate_hz = 100\nphase_us = 150\nminutes = 5\n";
+        assert_eq!(c.programs.add(program).await.unwrap(), "my-back");
+        c.programs.remove("my-back").await.unwrap();
         // New pads on channel 1, once the session is counted on the old ones.
         let start = Instant::now();
         let old = loop {
@@ -135,8 +139,20 @@ async fn changes_show_who_changed_what_newest_first_and_export_holds_them() {
             kind(r) == "intensity" && get::<String>(r, "actor") == "button"
         });
 
-        let screened = position(&rows, |r| kind(r) == "screening");
-        let created = position(&rows, |r| kind(r) == "profile_created");
+        let removed = position(&rows, |r| kind(r) == "program_removed");
+        let added = position(&rows, |r| kind(r) == "program_added");
+        for i in [removed, added] {
+            assert_eq!(
+                (
+                    get::<String>(&rows[i], "actor"),
+                    get::<String>(&rows[i], "detail")
+                ),
+                (me.clone(), "my-back".to_string())
+            );
+        }
+        assert!(pads < removed && removed < added && added < pressed);
+        let screened = position(&rows, |r| kind(r) == "screening" && get::<String>(r, "profile") == "oma");
+        let created = position(&rows, |r| kind(r) == "profile_created" && get::<String>(r, "profile") == "oma");
         for i in [screened, created] {
             assert_eq!(
                 (
