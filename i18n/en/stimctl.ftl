@@ -25,6 +25,9 @@ plot-written = { $file }: { $segments ->
    *[other] { $segments } segments
   } of { $id }
 
+## stimctl changes
+changes-none = no changes
+
 ## stimctl report
 report-title = TENS report for { $profile }
 report-title-everyone = TENS report for everyone using this device

@@ -25,6 +25,9 @@ plot-written = { $file }: { $segments ->
    *[other] { $segments } segmenten
   } van { $id }
 
+## stimctl changes
+changes-none = geen wijzigingen
+
 ## stimctl report
 report-title = TENS-rapport voor { $profile }
 report-title-everyone = TENS-rapport voor iedereen die dit apparaat gebruikt
