@@ -245,6 +245,11 @@ async fn the_report_of_rated_sessions_renders_in_a_real_browser() {
                 assert!(ok, "{out}");
             }
         }
+        // New pads on channel 1: listed with their date.
+        c.device.pads_replaced(1).await.unwrap();
+        let replaced = c.history.changes(0, 0, 1).await.unwrap();
+        assert_eq!(get::<String>(&replaced[0], "kind"), "pads_replaced");
+        let when = stimd::clock::local_date_minute(get::<i64>(&replaced[0], "time")).unwrap();
         let html = dir.join("report.html");
         let charts = dir.join("charts");
         let (ok, _, out) = stimctl(
@@ -271,6 +276,14 @@ async fn the_report_of_rated_sessions_renders_in_a_real_browser() {
             ),
             "{page}"
         );
+        let pads_at = page
+            .find("<table id=\"pad-changes\">")
+            .expect("pad changes");
+        assert!(
+            page[pads_at..].contains(&format!("<tr><td>{when}</td><td class=\"n\">1</td></tr>")),
+            "{page}"
+        );
+        assert!(page.contains("<h3>Elektroden vervangen</h3>"), "{page}");
         for name in ["sessions-per-day", "minutes-per-day", "pain", "programs"] {
             let svg = std::fs::read_to_string(charts.join(format!("{name}.svg")))
                 .unwrap_or_else(|e| panic!("chart {name}: {e}"));
@@ -293,6 +306,10 @@ async fn the_report_of_rated_sessions_renders_in_a_real_browser() {
         assert!(ok, "{out}");
         let empty = std::fs::read_to_string(&html).unwrap();
         assert!(empty.contains("Not enough to say yet"), "{empty}");
+        assert!(
+            empty.contains("No pads replaced in this period."),
+            "{empty}"
+        );
         let (ok, code, out) = stimctl(
             &bus,
             &[
@@ -352,6 +369,10 @@ async fn the_report_of_rated_sessions_renders_in_a_real_browser() {
         assert!(
             dom.contains("<title>TENS-rapport voor default</title>"),
             "{dom:.400}"
+        );
+        assert!(
+            dom.contains("id=\"pad-changes\""),
+            "pad changes missing from the DOM"
         );
         for name in ["sessions-per-day", "minutes-per-day", "pain", "programs"] {
             let at = dom

@@ -1167,9 +1167,14 @@ impl Gen {
                 Body::Ss(self.string(&PROFILE_NAMES), self.string(&["dr. X"])),
             ),
             // History
-            52..=53 => Action::new(
+            52 => Action::new(
                 HISTORY,
                 "Sessions",
+                Body::Xxu(self.i64_edge(), self.i64_edge(), self.u32_edge()),
+            ),
+            53 => Action::new(
+                HISTORY,
+                "Changes",
                 Body::Xxu(self.i64_edge(), self.i64_edge(), self.u32_edge()),
             ),
             54 => Action::new(

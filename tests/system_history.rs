@@ -130,16 +130,17 @@ async fn ratings_summary_export_and_actors() {
         // Export: both formats parse and hold every session.
         let json: serde_json::Value =
             serde_json::from_str(&c.history.export("json").await.unwrap()).unwrap();
-        let ids: Vec<u64> = json
+        let ids: Vec<u64> = json["sessions"]
             .as_array()
             .unwrap()
             .iter()
             .map(|s| s["id"].as_u64().unwrap())
             .collect();
         assert_eq!(ids, vec![third, b, a]);
-        assert_eq!(json[2]["pain_before"], 7);
+        assert_eq!(json["sessions"][2]["pain_before"], 7);
         let csv_text = c.history.export("csv").await.unwrap();
-        let mut rd = csv::Reader::from_reader(csv_text.as_bytes());
+        let (sessions_csv, _changes) = csv_text.split_once("\n\n").unwrap();
+        let mut rd = csv::Reader::from_reader(sessions_csv.as_bytes());
         assert_eq!(&rd.headers().unwrap()[0], "id");
         let recs: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
         assert_eq!(recs.len(), 3);

@@ -127,6 +127,7 @@ async fn outsiders_may_read_and_stop_members_may_steer() {
         ("Session", vec!["SetIntensity", "uu", "0", "1000"]),
         ("Programs", vec!["Add", "s", "id = \"x\""]),
         ("History", vec!["Sessions", "xxu", "0", "0", "0"]),
+        ("History", vec!["Changes", "xxu", "0", "0", "0"]),
         ("Device", vec!["AcknowledgeFault"]),
     ] {
         let (ok, out) = as_user(None, &args(&call(iface, &rest)));
@@ -161,6 +162,17 @@ async fn outsiders_may_read_and_stop_members_may_steer() {
     );
     let (ok, out) = as_user(Some(&gid), &args(&call("Session", &["Stop"])));
     assert!(ok, "{out}");
+    // … and read the history, the audit trail with it: the intensity it just set, by its user.
+    let (ok, out) = as_user(
+        Some(&gid),
+        &args(&call("History", &["Changes", "xxu", "0", "0", "0"])),
+    );
+    assert!(
+        ok && out.starts_with("aa{sv}")
+            && out.contains("\"kind\" s \"intensity\"")
+            && out.contains("\"to\" u 1000"),
+        "{out}"
+    );
 
     // A member may make a profile and answer its questions, but a person's limits and a
     // doctor's approval are for administrators: refused by stimd, with the reason.

@@ -25,6 +25,9 @@ plot-written = { $file }: { $segments ->
    *[other] { $segments } segments
   } of { $id }
 
+## stimctl changes
+changes-none = no changes
+
 ## stimctl report
 report-title = TENS report for { $profile }
 report-title-everyone = TENS report for everyone using this device
@@ -52,7 +55,9 @@ report-faults-none = No faults in this period.
 report-pads = Pads now
 report-pads-line = Channel { $channel }: { $sessions } sessions, { $minutes } minutes on these pads.
 report-pads-worn = Channel { $channel }: { $sessions } sessions, { $minutes } minutes on these pads — worn, replace them.
-report-pads-note = The device counts use since the pads were last replaced; it does not keep a list of earlier replacements.
+report-pads-note = The device counts use since the pads were last replaced.
+report-pad-changes = Pads replaced
+report-pad-changes-none = No pads replaced in this period.
 report-footer = TENS relieves pain but helps people differently. Talk the results over with your therapist; do not raise intensities or session lengths on the strength of this report alone.
 report-written = { $file }: report on { $sessions ->
     [one] 1 session
@@ -69,6 +74,7 @@ col-reduction = Less pain
 col-when = When
 col-code = Code
 col-message = Message
+col-channel = Channel
 
 ## The report's charts
 chart-sessions = Sessions per day

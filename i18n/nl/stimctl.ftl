@@ -25,6 +25,9 @@ plot-written = { $file }: { $segments ->
    *[other] { $segments } segmenten
   } van { $id }
 
+## stimctl changes
+changes-none = geen wijzigingen
+
 ## stimctl report
 report-title = TENS-rapport voor { $profile }
 report-title-everyone = TENS-rapport voor iedereen die dit apparaat gebruikt
@@ -52,7 +55,9 @@ report-faults-none = Geen storingen in deze periode.
 report-pads = Elektroden nu
 report-pads-line = Kanaal { $channel }: { $sessions } sessies, { $minutes } minuten op deze elektroden.
 report-pads-worn = Kanaal { $channel }: { $sessions } sessies, { $minutes } minuten op deze elektroden — versleten, vervang ze.
-report-pads-note = Het apparaat telt het gebruik sinds de elektroden voor het laatst vervangen zijn; eerdere vervangingen houdt het niet bij.
+report-pads-note = Het apparaat telt het gebruik sinds de elektroden voor het laatst vervangen zijn.
+report-pad-changes = Elektroden vervangen
+report-pad-changes-none = Geen elektroden vervangen in deze periode.
 report-footer = TENS verlicht pijn, maar helpt niet iedereen even goed. Bespreek de uitkomsten met uw therapeut; verhoog de intensiteit of de sessieduur niet alleen op grond van dit rapport.
 report-written = { $file }: rapport over { $sessions ->
     [one] 1 sessie
@@ -69,6 +74,7 @@ col-reduction = Minder pijn
 col-when = Wanneer
 col-code = Code
 col-message = Melding
+col-channel = Kanaal
 
 ## De grafieken van het rapport
 chart-sessions = Sessies per dag

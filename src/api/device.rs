@@ -31,6 +31,8 @@ pub struct Device {
     pub limits: Limits,
     /// The longest session allowed (s).
     pub session_max_s: u32,
+    /// Where a pad set replaced is recorded, with who said so (`History.Changes`).
+    pub history: crate::history::HistoryHandle,
 }
 
 fn owned(v: Value<'_>) -> OwnedValue {
@@ -170,8 +172,26 @@ impl Device {
         channel: u32,
     ) -> Result<(), StimdError> {
         self.limiter.take(&hdr)?;
+        // The old set's use, for the record (read before the counts start again).
+        let (sessions, minutes, session_id) = {
+            let st = self.status.borrow();
+            let (n, m, _) = st.pads.get(channel as usize).copied().unwrap_or_default();
+            (n, m, st.session_id)
+        };
         self.session.pads_replaced(channel).await?;
-        super::log_caller(conn, &hdr, &format!("Device.PadsReplaced {channel}")).await;
+        let actor = super::caller(conn, &hdr).await;
+        tracing::info!(actor, "Device.PadsReplaced {channel}");
+        self.history.change(crate::history::ChangeRow {
+            time_ms: crate::clock::unix_now_ms(),
+            session_id,
+            actor,
+            kind: "pads_replaced".into(),
+            channel,
+            from: 0,
+            to: 0,
+            profile: String::new(),
+            detail: format!("old set: {sessions} sessions, {minutes} minutes"),
+        });
         Ok(())
     }
 

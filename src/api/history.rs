@@ -3,7 +3,7 @@
 
 use super::StimdError;
 use crate::history::export::{export, FORMATS};
-use crate::history::{HistoryError, HistoryHandle, SessionRow, Summary};
+use crate::history::{ChangeRow, HistoryError, HistoryHandle, SessionRow, Summary};
 use std::collections::HashMap;
 use tokio::sync::watch;
 use zbus::interface;
@@ -58,6 +58,21 @@ fn session_dict(r: SessionRow) -> Result<HashMap<String, OwnedValue>, StimdError
         d.insert("pain_after".into(), entry(Value::U8(a))?);
     }
     Ok(d)
+}
+
+fn change_dict(r: ChangeRow) -> Result<HashMap<String, OwnedValue>, StimdError> {
+    Ok(HashMap::from([
+        ("time".to_string(), entry(Value::I64(r.time()))?),
+        ("time_ms".to_string(), entry(Value::I64(r.time_ms))?),
+        ("session".to_string(), entry(Value::U64(r.session_id))?),
+        ("actor".to_string(), entry(Value::from(r.actor))?),
+        ("kind".to_string(), entry(Value::from(r.kind))?),
+        ("channel".to_string(), entry(Value::U32(r.channel))?),
+        ("from".to_string(), entry(Value::U32(r.from))?),
+        ("to".to_string(), entry(Value::U32(r.to))?),
+        ("profile".to_string(), entry(Value::from(r.profile))?),
+        ("detail".to_string(), entry(Value::from(r.detail))?),
+    ]))
 }
 
 fn summary_dict(s: Summary) -> Result<HashMap<String, OwnedValue>, StimdError> {
@@ -161,6 +176,31 @@ impl History {
             .collect()
     }
 
+    /// The audit trail: who changed what, between `since` and `until` (Unix s, 0 =
+    /// unbounded, `until`'s whole second included), newest first, at most `limit` (0 = all).
+    /// Keys: time x (Unix s), time_ms x, session t (0 when none ran), actor s (`uid:<n>`,
+    /// `client`, `button`, `ramp`, `habituation`, `program`, `safety`, `safety:<reason>`), kind
+    /// s, channel u, from u, to u (µA; 0 where not meaningful), profile s, detail s. Kinds:
+    /// `intensity` (a new target; from = the channel's previous target in the session),
+    /// `level` (the level the ramp reached, at most once a second; from = the previous level),
+    /// `clamp` (a limit held a request down: from = asked, to = applied, detail = the limit),
+    /// `profile_created`, `profile_limits`, `profile_removed`, `screening`,
+    /// `screening_refused`, `approval` (detail = what changed), `pads_replaced` (channel; detail
+    /// = the old set's use), `program_added`, `program_removed` (detail = the program id);
+    /// `profile` for a profile change recorded before kinds were kept.
+    async fn changes(
+        &self,
+        #[zbus(header)] hdr: zbus::message::Header<'_>,
+        since: i64,
+        until: i64,
+        limit: u32,
+    ) -> Result<Vec<HashMap<String, OwnedValue>>, StimdError> {
+        self.limiter.take(&hdr)?;
+        check_period(since, until)?;
+        let rows = self.history.changes(since, until, limit).await?;
+        rows.into_iter().map(change_dict).collect()
+    }
+
     /// Records how much it hurt before and after session `id` (0–10 each; a new rating
     /// replaces the old one).
     async fn rate_pain(
@@ -241,8 +281,11 @@ impl History {
         Ok(d)
     }
 
-    /// Every session as `json`, `csv` (with a header row) or `fhir` (a FHIR R4 transaction
-    /// Bundle: a Procedure per session, an Observation per pain score, LOINC 72514-3).
+    /// The whole history as `json` (an object: `sessions`, the rows of `Sessions`, and
+    /// `changes`, the rows of `Changes`, both newest first), `csv` (two tables separated by an
+    /// empty line, each with a header row: the sessions, then the changes) or `fhir` (a FHIR
+    /// R4 transaction Bundle: a Procedure per session, an Observation per pain score, LOINC
+    /// 72514-3; the changes are not in it).
     async fn export(
         &self,
         #[zbus(header)] hdr: zbus::message::Header<'_>,
@@ -257,7 +300,8 @@ impl History {
             )));
         }
         let rows = self.history.sessions(0, 0, 0).await?;
-        export(&rows, format).map_err(|e| StimdError::Failed(e.to_string()))
+        let changes = self.history.changes(0, 0, 0).await?;
+        export(&rows, &changes, format).map_err(|e| StimdError::Failed(e.to_string()))
     }
 
     /// `ok`, or what is wrong with the history: `degraded: …` (writes failing or dropped, or

@@ -51,7 +51,7 @@ pub async fn caller_uid(conn: &zbus::Connection, hdr: &zbus::message::Header<'_>
 }
 
 /// Logs who made a change that the history does not record per actor (stop, pause, resume,
-/// emergency stop, acknowledge, programs, ratings): the journal keeps it.
+/// emergency stop, acknowledge, ratings): the journal keeps it.
 pub async fn log_caller(conn: &zbus::Connection, hdr: &zbus::message::Header<'_>, what: &str) {
     let actor = caller(conn, hdr).await;
     tracing::info!(actor, "{what}");

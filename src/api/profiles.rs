@@ -159,12 +159,14 @@ impl Profiles {
         Ok(actor)
     }
 
-    fn record(&self, profile: &str, actor: &str, change: String) {
+    /// Records a change of `kind` (the word `History.Changes` shows, see `ProfileChangeRow`).
+    fn record(&self, profile: &str, actor: &str, kind: &'static str, change: String) {
         tracing::info!(profile, actor, "profile change: {change}");
         self.history.profile_change(ProfileChangeRow {
             time: crate::clock::unix_now(),
             profile: profile.into(),
             actor: actor.into(),
+            kind,
             change,
         });
     }
@@ -281,7 +283,7 @@ impl Profiles {
             .map_err(invalid)?;
         let record = p.created_record();
         self.store(move |s| s.create(p)).await?;
-        self.record(name, &actor, record);
+        self.record(name, &actor, "profile_created", record);
         Ok(())
     }
 
@@ -315,7 +317,7 @@ impl Profiles {
             })
             .await?;
         if limits {
-            self.record(name, &actor, record);
+            self.record(name, &actor, "profile_limits", record);
         }
         Ok(())
     }
@@ -335,7 +337,7 @@ impl Profiles {
             .await?;
         let owned = name.to_string();
         self.store(move |s| s.remove(&owned)).await?;
-        self.record(name, &actor, "removed".into());
+        self.record(name, &actor, "profile_removed", "removed".into());
         Ok(())
     }
 
@@ -373,7 +375,7 @@ impl Profiles {
             .await;
         match change {
             Ok(c) => {
-                self.record(name, &actor, c.describe());
+                self.record(name, &actor, "screening", c.describe());
                 Ok(())
             }
             Err(e @ StimdError::NotPermitted(_)) => {
@@ -381,6 +383,7 @@ impl Profiles {
                 self.record(
                     name,
                     &actor,
+                    "screening_refused",
                     format!("refused contraindication check: {}", e.message()),
                 );
                 Err(e)
@@ -409,7 +412,12 @@ impl Profiles {
         let yes = self
             .store(move |s| s.modify(&owned, |p| Ok(p.approve(now, &by, &text)?)))
             .await?;
-        self.record(name, &actor, format!("approved despite [{yes}]: {note}"));
+        self.record(
+            name,
+            &actor,
+            "approval",
+            format!("approved despite [{yes}]: {note}"),
+        );
         Ok(())
     }
 }

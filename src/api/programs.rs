@@ -24,6 +24,34 @@ pub struct Programs {
     pub catalog: Arc<RwLock<Catalog>>,
     /// `nl` or `en`: the language of names and summaries in `List` and `Get`.
     pub locale: String,
+    /// Where a custom program added or removed is recorded, with who did it
+    /// (`History.Changes`).
+    pub history: crate::history::HistoryHandle,
+}
+
+impl Programs {
+    /// Records a program added or removed (`kind`), with who did it.
+    async fn record(
+        &self,
+        conn: &zbus::Connection,
+        hdr: &zbus::message::Header<'_>,
+        kind: &str,
+        id: &str,
+    ) {
+        let actor = super::caller(conn, hdr).await;
+        tracing::info!(actor, "Programs.{kind} {id}");
+        self.history.change(crate::history::ChangeRow {
+            time_ms: crate::clock::unix_now_ms(),
+            session_id: 0,
+            actor,
+            kind: kind.into(),
+            channel: 0,
+            from: 0,
+            to: 0,
+            profile: String::new(),
+            detail: id.into(),
+        });
+    }
 }
 
 impl From<CatalogError> for StimdError {
@@ -200,7 +228,7 @@ impl Programs {
         })
         .await
         .map_err(|e| StimdError::Failed(e.to_string()))??;
-        super::log_caller(conn, &hdr, &format!("Programs.Add {id}")).await;
+        self.record(conn, &hdr, "program_added", &id).await;
         Ok(id)
     }
 
@@ -224,7 +252,7 @@ impl Programs {
         })
         .await
         .map_err(|e| StimdError::Failed(e.to_string()))??;
-        super::log_caller(conn, &hdr, &format!("Programs.Remove {id}")).await;
+        self.record(conn, &hdr, "program_removed", id).await;
         Ok(())
     }
 }

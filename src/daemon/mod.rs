@@ -260,6 +260,7 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
         channels: channels as u32,
         limits: limits.clone(),
         session_max_s: o.config.limits.session_max_min * 60,
+        history: history.clone(),
     };
     let mut builder = o
         .bus
@@ -290,6 +291,7 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
                 limiter: limiter.clone(),
                 catalog,
                 locale: o.config.device.locale.clone(),
+                history: history.clone(),
             },
         )?
         .serve_at(

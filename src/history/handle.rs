@@ -4,8 +4,8 @@
 use super::ids;
 use super::writer;
 use super::{
-    ClampRow, FaultRow, HistoryError, IntensityRow, Op, ProfileChangeRow, Reply, Retention,
-    SessionFigures, SessionRow, Store, Summary, DB_FILE, STATUS_OK,
+    ChangeRow, ClampRow, FaultRow, HistoryError, IntensityRow, Op, ProfileChangeRow, Reply,
+    Retention, SessionFigures, SessionRow, Store, Summary, DB_FILE, STATUS_OK,
 };
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -200,6 +200,12 @@ impl HistoryHandle {
         self.send(Op::ProfileChange(row));
     }
 
+    /// Records a change kept only in the audit trail (a pad set replaced, a custom program
+    /// added or removed), committed at once.
+    pub fn change(&self, row: ChangeRow) {
+        self.send(Op::Change(row));
+    }
+
     /// Sends a query and waits for its answer; `Busy` when the queue is full or the thread
     /// is gone.
     async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Op) -> Result<T, HistoryError> {
@@ -242,6 +248,23 @@ impl HistoryHandle {
     pub async fn faults(&self, since: i64, limit: u32) -> Result<Vec<FaultRow>, HistoryError> {
         self.ask(|reply| Op::Faults {
             since,
+            limit,
+            reply,
+        })
+        .await
+    }
+
+    /// The audit trail over `[since, until]` (Unix s, 0 = unbounded), newest first, at most
+    /// `limit` (0 = all).
+    pub async fn changes(
+        &self,
+        since: i64,
+        until: i64,
+        limit: u32,
+    ) -> Result<Vec<ChangeRow>, HistoryError> {
+        self.ask(|reply| Op::Changes {
+            since,
+            until,
             limit,
             reply,
         })

@@ -24,8 +24,8 @@ pub use handle::HistoryHandle;
 pub(crate) use op::Reply;
 pub use op::{HistoryError, Op};
 pub use rows::{
-    ClampRow, FaultRow, IntensityRow, ProfileChangeRow, ProgramSummary, Retention, SessionFigures,
-    SessionRow, Summary,
+    ChangeRow, ClampRow, FaultRow, IntensityRow, ProfileChangeRow, ProgramSummary, Retention,
+    SessionFigures, SessionRow, Summary,
 };
 pub use store::Store;
 

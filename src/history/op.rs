@@ -2,7 +2,8 @@
 //! channels, and why a query could not be answered.
 
 use super::{
-    ClampRow, FaultRow, IntensityRow, ProfileChangeRow, SessionFigures, SessionRow, Summary,
+    ChangeRow, ClampRow, FaultRow, IntensityRow, ProfileChangeRow, SessionFigures, SessionRow,
+    Summary,
 };
 use tokio::sync::oneshot;
 
@@ -32,7 +33,7 @@ pub(crate) type Reply<T> = oneshot::Sender<Result<T, HistoryError>>;
 /// A record or a query for the history thread (public for the history benchmark and
 /// [`Store::apply_now`](super::Store::apply_now); clients use `HistoryHandle`).
 ///
-/// Records (`Started` … `ProfileChange`) are written in the order sent; `Progress` and
+/// Records (`Started` … `Change`) are written in the order sent; `Progress` and
 /// `Intensity` are telemetry, batched (at most one commit a second), the others are committed
 /// at once with `synchronous=FULL`. Queries are answered on their `reply`; records sent before
 /// them are committed first (unless the last commit failed).
@@ -67,6 +68,9 @@ pub enum Op {
     Clamp(ClampRow),
     /// A profile's limits, answers or approval changed (or a change was refused).
     ProfileChange(ProfileChangeRow),
+    /// A change kept only in the audit trail: a pad set replaced, a custom program added or
+    /// removed.
+    Change(ChangeRow),
     /// Pain scores for a session; answered `NoSuchSession` when the id is not in the history.
     RatePain {
         /// The session id.
@@ -97,6 +101,17 @@ pub enum Op {
         limit: u32,
         /// Where the answer goes.
         reply: Reply<Vec<FaultRow>>,
+    },
+    /// The audit trail over `[since, until]`, newest first.
+    Changes {
+        /// Unix seconds; 0 = unbounded.
+        since: i64,
+        /// Unix seconds (the whole second included); 0 = unbounded.
+        until: i64,
+        /// At most this many rows; 0 = all.
+        limit: u32,
+        /// Where the answer goes.
+        reply: Reply<Vec<ChangeRow>>,
     },
     /// The use over `[since, until]`, per program.
     Summary {
@@ -133,6 +148,7 @@ impl Op {
                 | Op::Fault(_)
                 | Op::Clamp(_)
                 | Op::ProfileChange(_)
+                | Op::Change(_)
         )
     }
 }

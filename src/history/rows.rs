@@ -117,8 +117,50 @@ pub struct ProfileChangeRow {
     pub profile: String,
     /// Who changed it, e.g. `uid:1000`.
     pub actor: String,
+    /// What kind of change, a stable word for `History.Changes`: `profile_created`,
+    /// `profile_limits`, `profile_removed`, `screening`, `screening_refused` or `approval`.
+    pub kind: &'static str,
     /// What changed, in words (`created (…)`, `limits: …`, `removed`, or a refusal).
     pub change: String,
+}
+
+/// One entry of the audit trail (`History.Changes`): who changed what, when. Read from the
+/// intensity changes, the clamps, the profile changes and the other changes (pads, programs);
+/// written as such only for the last (`kind` `pads_replaced`, `program_added`,
+/// `program_removed`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChangeRow {
+    /// When, Unix milliseconds (whole seconds ×1000 for changes kept by the second).
+    pub time_ms: i64,
+    /// The session it happened in; 0 when none.
+    #[serde(rename = "session")]
+    pub session_id: u64,
+    /// Who made it: `uid:<n>`, `client`, `button`, `ramp`, `habituation`, `program`,
+    /// `safety` (a limit held it down), `safety:<reason>`.
+    pub actor: String,
+    /// What kind of change (see `History.Changes`): `intensity`, `level`, `clamp`, the
+    /// profile kinds of [`ProfileChangeRow`], `pads_replaced`, `program_added`,
+    /// `program_removed`.
+    pub kind: String,
+    /// The output channel (0-based); 0 where it does not apply.
+    pub channel: u32,
+    /// The value before, µA (intensity: the channel's previous target or level in the
+    /// session; clamp: what was asked); 0 where it does not apply.
+    pub from: u32,
+    /// The value after, µA; 0 where it does not apply.
+    pub to: u32,
+    /// The profile concerned (a session's, or the one changed); empty where none.
+    pub profile: String,
+    /// More, in words (the limit that held it, the profile change, the program id, the pad
+    /// set's use); may be empty.
+    pub detail: String,
+}
+
+impl ChangeRow {
+    /// When, Unix seconds.
+    pub fn time(&self) -> i64 {
+        self.time_ms.div_euclid(1_000)
+    }
 }
 
 /// One intensity change: a new target (`kind` = `target`) or the level the ramp reached

@@ -61,6 +61,33 @@ pub const MIGRATIONS: &[&str] = &[
     // v4: seconds of stimulation at a non-zero level, what the dose guidance counts (NULL for
     // sessions recorded before: read as their whole duration).
     "ALTER TABLE sessions ADD COLUMN stimulated_s INTEGER;",
+    // v5: the audit trail over the bus (`History.Changes`): a stable kind for each profile
+    // change (rows from before: read from their text), the changes not kept elsewhere (pad
+    // sets replaced, custom programs added and removed), and indexes to read them by time.
+    "ALTER TABLE profile_changes ADD COLUMN kind TEXT NOT NULL DEFAULT 'profile';
+    UPDATE profile_changes SET kind = CASE
+        WHEN change LIKE 'created (%' THEN 'profile_created'
+        WHEN change LIKE 'limits:%' THEN 'profile_limits'
+        WHEN change = 'removed' THEN 'profile_removed'
+        WHEN change LIKE 'contraindication check:%' THEN 'screening'
+        WHEN change LIKE 'refused contraindication check%' THEN 'screening_refused'
+        WHEN change LIKE 'approved despite%' THEN 'approval'
+        ELSE 'profile' END;
+    CREATE INDEX profile_changes_time ON profile_changes(time);
+    CREATE TABLE changes (
+        id INTEGER PRIMARY KEY,
+        time_ms INTEGER NOT NULL,
+        session_id INTEGER NOT NULL DEFAULT 0,
+        actor TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        channel INTEGER NOT NULL DEFAULT 0,
+        from_ua INTEGER NOT NULL DEFAULT 0,
+        to_ua INTEGER NOT NULL DEFAULT 0,
+        profile TEXT NOT NULL DEFAULT '',
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX changes_time ON changes(time_ms);
+    CREATE INDEX intensity_time ON intensity(time_ms);",
 ];
 
 pub fn migrate(conn: &mut rusqlite::Connection) -> rusqlite::Result<()> {

@@ -41,11 +41,11 @@ pub async fn list(
         .unwrap_or(0);
     let h = HistoryProxy::new(conn).await.map_err(crate::unreachable)?;
     if json {
-        // The same JSON as `export`, limited to the period.
+        // The sessions of `export`'s JSON, limited to the period.
         let all: serde_json::Value =
             serde_json::from_str(&h.export("json").await.map_err(describe)?)
                 .map_err(|e| e.to_string())?;
-        let rows: Vec<&serde_json::Value> = all
+        let rows: Vec<&serde_json::Value> = all["sessions"]
             .as_array()
             .map(|a| {
                 a.iter()
@@ -162,4 +162,139 @@ pub async fn advice(conn: &zbus::Connection, profile: &str) -> Result<(), String
         .unwrap_or_default();
     println!("{message}");
     Ok(())
+}
+
+/// One row of the audit trail as a line: local time, who, what, and the channel and values
+/// where they mean something (mA for intensities).
+fn change_line(r: &Dict) -> String {
+    let time: i64 = val(r, "time").unwrap_or(0);
+    let actor: String = val(r, "actor").unwrap_or_default();
+    let kind: String = val(r, "kind").unwrap_or_default();
+    let channel: u32 = val(r, "channel").unwrap_or(0);
+    let (from, to): (u32, u32) = (val(r, "from").unwrap_or(0), val(r, "to").unwrap_or(0));
+    let what = match kind.as_str() {
+        "intensity" | "level" | "clamp" => {
+            format!("ch {channel}  {} → {} mA", ma_list(&[from]), ma_list(&[to]))
+        }
+        "pads_replaced" => format!("ch {channel}"),
+        _ => String::new(),
+    };
+    let profile: String = val(r, "profile").unwrap_or_default();
+    let detail: String = val(r, "detail").unwrap_or_default();
+    let session: u64 = val(r, "session").unwrap_or(0);
+    let session = if session == 0 {
+        String::new()
+    } else {
+        format!("#{session}")
+    };
+    format!(
+        "{}  {actor:<14} {kind:<17} {what:<22} {session:<6} {profile:<12} {detail}",
+        local(time)
+    )
+    .trim_end()
+    .to_string()
+}
+
+/// The audit trail as JSON: one object per change, the keys of `History.Changes`.
+fn change_json(r: &Dict) -> serde_json::Value {
+    let string = |k: &str| serde_json::Value::from(val::<String>(r, k).unwrap_or_default());
+    let int = |k: &str| serde_json::Value::from(val::<i64>(r, k).unwrap_or(0));
+    let uint = |k: &str| serde_json::Value::from(val::<u32>(r, k).unwrap_or(0));
+    serde_json::json!({
+        "time": int("time"),
+        "time_ms": int("time_ms"),
+        "session": val::<u64>(r, "session").unwrap_or(0),
+        "actor": string("actor"),
+        "kind": string("kind"),
+        "channel": uint("channel"),
+        "from": uint("from"),
+        "to": uint("to"),
+        "profile": string("profile"),
+        "detail": string("detail"),
+    })
+}
+
+/// `stimctl changes [--since DATE] [--json]`: who changed what (`History.Changes`), newest
+/// first, in local time.
+#[allow(dead_code)] // Wired into the command line with `stimctl changes`.
+pub async fn changes(
+    conn: &zbus::Connection,
+    since: Option<String>,
+    json: bool,
+) -> Result<(), String> {
+    let since = since
+        .map(|s| parse_day("--since", &s))
+        .transpose()?
+        .unwrap_or(0);
+    let h = HistoryProxy::new(conn).await.map_err(crate::unreachable)?;
+    let rows = h.changes(since, 0, 0).await.map_err(describe)?;
+    if json {
+        let all: Vec<serde_json::Value> = rows.iter().map(change_json).collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?
+        );
+        return Ok(());
+    }
+    if rows.is_empty() {
+        let cat = crate::i18n::Catalogue::from_env()?;
+        println!("{}", cat.text("changes-none"));
+    }
+    for r in &rows {
+        println!("{}", change_line(r));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zbus::zvariant::Value;
+
+    fn dict(pairs: Vec<(&str, Value<'static>)>) -> Dict {
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), OwnedValue::try_from(v).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn a_change_shows_who_what_and_the_values_that_mean_something() {
+        let press = dict(vec![
+            ("time", Value::I64(1_700_000_000)),
+            ("time_ms", Value::I64(1_700_000_000_250)),
+            ("session", Value::U64(12)),
+            ("actor", Value::from("button")),
+            ("kind", Value::from("intensity")),
+            ("channel", Value::U32(1)),
+            ("from", Value::U32(2_000)),
+            ("to", Value::U32(2_500)),
+            ("profile", Value::from("oma")),
+            ("detail", Value::from("")),
+        ]);
+        let line = change_line(&press);
+        assert!(
+            line.contains("button") && line.contains("ch 1  2.0 → 2.5 mA") && line.contains("#12"),
+            "{line}"
+        );
+        let json = change_json(&press);
+        assert_eq!(json["time_ms"], 1_700_000_000_250i64);
+        assert_eq!(
+            (json["from"].clone(), json["to"].clone()),
+            (2_000.into(), 2_500.into())
+        );
+        let pads = dict(vec![
+            ("time", Value::I64(1_700_000_000)),
+            ("actor", Value::from("uid:1000")),
+            ("kind", Value::from("pads_replaced")),
+            ("channel", Value::U32(0)),
+            ("detail", Value::from("old set: 3 sessions, 90 minutes")),
+        ]);
+        let line = change_line(&pads);
+        assert!(
+            line.contains("pads_replaced") && line.contains("ch 0") && !line.contains("mA"),
+            "{line}"
+        );
+        assert!(line.ends_with("old set: 3 sessions, 90 minutes"), "{line}");
+    }
 }

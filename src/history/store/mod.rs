@@ -1,8 +1,9 @@
 //! The SQLite store behind the history thread: opening (with recovery from a corrupt file),
 //! closing what a crash left open, retention, and the WAL checkpoint. The records and
-//! transactions are in `records`, the queries in `queries`, and knowing whether the file
-//! open is still the one at its path in `file`.
+//! transactions are in `records`, the queries in `queries` (the audit trail in `changes`),
+//! and knowing whether the file open is still the one at its path in `file`.
 
+mod changes;
 mod file;
 mod queries;
 mod records;
@@ -172,6 +173,8 @@ impl Store {
                 .execute("DELETE FROM faults WHERE time < ?1", [before])?;
             self.conn
                 .execute("DELETE FROM clamps WHERE time < ?1", [before])?;
+            self.conn
+                .execute("DELETE FROM changes WHERE time_ms < ?1", [before * 1_000])?;
             self.conn
                 .execute("DELETE FROM intensity WHERE time_ms < ?1", [before * 1_000])?;
         }

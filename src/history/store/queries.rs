@@ -46,6 +46,17 @@ impl Store {
             } => {
                 let _ = reply.send(self.faults(since, limit).map_err(HistoryError::from));
             }
+            Op::Changes {
+                since,
+                until,
+                limit,
+                reply,
+            } => {
+                let _ = reply.send(
+                    self.changes(since, until, limit)
+                        .map_err(HistoryError::from),
+                );
+            }
             Op::Summary {
                 since,
                 until,

@@ -1,6 +1,6 @@
 //! Writing records: a session row (moving an older row that holds its id), the updates of a
-//! running session, intensity changes, faults, clamps and profile changes; each batch in one
-//! transaction, rolled back whole on failure.
+//! running session, intensity changes, faults, clamps, profile changes and the other changes
+//! of the audit trail; each batch in one transaction, rolled back whole on failure.
 
 use super::{list_to_json, Store};
 use crate::history::{Op, SessionFigures, SessionRow};
@@ -17,7 +17,7 @@ impl Store {
     ///   new or replacement file) is left as it is;
     /// - another, older session (only possible when ids were handed out while neither the
     ///   database nor the id counter could be read) is moved to a fresh id, with its
-    ///   intensity, fault and clamp rows, so both stay distinct and the running session keeps
+    ///   intensity, fault, clamp and change rows, so both stay distinct and the running session keeps
     ///   the id its clients were told (`Start`'s answer, `Ended`, `RatePain`).
     fn insert_session(&mut self, r: &SessionRow) -> rusqlite::Result<()> {
         let held: Option<(i64, String, String)> = self
@@ -45,6 +45,7 @@ impl Store {
                 "UPDATE intensity SET session_id = ?1 WHERE session_id = ?2",
                 "UPDATE faults SET session_id = ?1 WHERE session_id = ?2",
                 "UPDATE clamps SET session_id = ?1 WHERE session_id = ?2",
+                "UPDATE changes SET session_id = ?1 WHERE session_id = ?2",
             ] {
                 self.conn.execute(sql, params![to as i64, r.id as i64])?;
             }
@@ -115,8 +116,15 @@ impl Store {
             }
             Op::ProfileChange(c) => {
                 self.conn.execute(
-                    "INSERT INTO profile_changes (time, profile, actor, change) VALUES (?1, ?2, ?3, ?4)",
-                    params![c.time, c.profile, c.actor, c.change],
+                    "INSERT INTO profile_changes (time, profile, actor, change, kind) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![c.time, c.profile, c.actor, c.change, c.kind],
+                )?;
+            }
+            Op::Change(c) => {
+                self.conn.execute(
+                    "INSERT INTO changes (time_ms, session_id, actor, kind, channel, from_ua, to_ua, profile, detail)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    params![c.time_ms, c.session_id as i64, c.actor, c.kind, c.channel, c.from, c.to, c.profile, c.detail],
                 )?;
             }
             Op::Clamp(c) => {

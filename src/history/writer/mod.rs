@@ -311,6 +311,9 @@ fn refuse(op: Op, status: &str) {
         Op::Summary { reply, .. } => {
             let _ = reply.send(Err(closed()));
         }
+        Op::Changes { reply, .. } => {
+            let _ = reply.send(Err(closed()));
+        }
         Op::RatePain { reply, .. } => {
             let _ = reply.send(Err(closed()));
         }

@@ -17,6 +17,14 @@ pub struct FaultLine {
     pub message: String,
 }
 
+/// A pad set replaced, as the report lists it.
+pub struct PadChange {
+    /// Local date and time.
+    pub when: String,
+    /// The channel (0-based, as `Device.Pads` counts them).
+    pub channel: u32,
+}
+
 /// What the page says besides the figures.
 pub struct Context<'a> {
     /// Whose report: the profile's name, or `None` for every profile.
@@ -29,6 +37,8 @@ pub struct Context<'a> {
     pub faults: &'a [FaultLine],
     /// Per channel: sessions and minutes on its pads, and whether they are worn.
     pub pads: &'a [(u32, u32, bool)],
+    /// Pad sets replaced in the period, newest first.
+    pub pad_changes: &'a [PadChange],
 }
 
 /// `text` with `&`, `<`, `>`, `"` and `'` escaped for HTML.
@@ -207,6 +217,26 @@ pub fn page(cat: &Catalogue, ctx: &Context<'_>, f: &Figures, charts: &[Chart]) -
         let _ = writeln!(o, "<li>{}</li>", escape(&line));
     }
     let _ = writeln!(o, "</ul>\n<p class=\"note\">{}</p>", t("report-pads-note"));
+    let _ = writeln!(o, "<h3>{}</h3>", t("report-pad-changes"));
+    if ctx.pad_changes.is_empty() {
+        let _ = writeln!(o, "<p>{}</p>", t("report-pad-changes-none"));
+    } else {
+        let _ = writeln!(
+            o,
+            "<table id=\"pad-changes\">\n<tr><th>{}</th><th>{}</th></tr>",
+            t("col-when"),
+            t("col-channel")
+        );
+        for x in ctx.pad_changes {
+            let _ = writeln!(
+                o,
+                "<tr><td>{}</td><td class=\"n\">{}</td></tr>",
+                escape(&x.when),
+                x.channel
+            );
+        }
+        o.push_str("</table>\n");
+    }
     let _ = writeln!(
         o,
         "<p class=\"note\">{}</p>\n</body>\n</html>",
@@ -235,6 +265,7 @@ mod tests {
             made: "now".into(),
             faults: &faults,
             pads: &[(3, 90, false)],
+            pad_changes: &[],
         };
         let page = page(&cat, &ctx, &figures(&[], None), &[]);
         assert!(
@@ -243,5 +274,37 @@ mod tests {
         );
         assert!(page.contains("&lt;anna&gt;"));
         assert!(!page.contains("http"), "no links out: {page}");
+        assert!(page.contains("No pads replaced in this period."), "{page}");
+    }
+
+    #[test]
+    fn pad_changes_are_listed_with_date_and_channel() {
+        let cat = Catalogue::new("test", "nl").unwrap();
+        let changes = [
+            PadChange {
+                when: "2026-11-20 09:15".into(),
+                channel: 1,
+            },
+            PadChange {
+                when: "2026-11-02 18:40".into(),
+                channel: 0,
+            },
+        ];
+        let ctx = Context {
+            profile: None,
+            period: None,
+            made: "nu".into(),
+            faults: &[],
+            pads: &[(0, 0, false), (0, 0, false)],
+            pad_changes: &changes,
+        };
+        let page = page(&cat, &ctx, &figures(&[], None), &[]);
+        assert!(page.contains("<h3>Elektroden vervangen</h3>"), "{page}");
+        assert!(
+            page.contains("<tr><th>Wanneer</th><th>Kanaal</th></tr>")
+                && page.contains("<tr><td>2026-11-20 09:15</td><td class=\"n\">1</td></tr>")
+                && page.contains("<tr><td>2026-11-02 18:40</td><td class=\"n\">0</td></tr>"),
+            "{page}"
+        );
     }
 }

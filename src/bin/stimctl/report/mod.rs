@@ -1,6 +1,7 @@
 //! `stimctl report [--profile NAME] [--since DATE] --output FILE.html [--charts DIR]`: a
 //! report for the person and their therapist, in the profile's language. Reads the history
-//! over D-Bus (`History.Sessions`, `History.Faults`), the profile's language
+//! over D-Bus (`History.Sessions`, `History.Faults`, the pad sets replaced from
+//! `History.Changes`), the profile's language
 //! (`Profiles.List`) and the pads (`Device.Pads`); `data` computes the figures, `charts` draws
 //! them, `html` writes the page.
 
@@ -163,6 +164,21 @@ pub async fn report(conn: &zbus::Connection, r: Request) -> Result<(), String> {
             }
         })
         .collect();
+    // The pads are the device's, whoever the report is for: every replacement is listed.
+    let pad_changes: Vec<html::PadChange> = history
+        .changes(since, 0, 0)
+        .await
+        .map_err(describe)?
+        .iter()
+        .filter(|c| val::<String>(c, "kind").as_deref() == Some("pads_replaced"))
+        .map(|c| {
+            let t: i64 = val(c, "time").unwrap_or(0);
+            html::PadChange {
+                when: stimd::clock::local_date_minute(t).unwrap_or_else(|| t.to_string()),
+                channel: val(c, "channel").unwrap_or(0),
+            }
+        })
+        .collect();
     let device = DeviceProxy::new(conn).await.map_err(unreachable)?;
     let pads = device.pads().await.map_err(describe)?;
 
@@ -177,6 +193,7 @@ pub async fn report(conn: &zbus::Connection, r: Request) -> Result<(), String> {
         made: stimd::clock::local_date_minute(stimd::clock::unix_now()).unwrap_or_default(),
         faults: &faults,
         pads: &pads,
+        pad_changes: &pad_changes,
     };
     let page = html::page(&cat, &ctx, &figures, &charts);
     write(&r.output, "--output", &page)?;
