@@ -38,10 +38,27 @@ pub fn code(result: &Result<(), String>) -> u8 {
     }
 }
 
+/// A D-Bus error's name and message, when the call got an error reply (typed for the
+/// `org.freedesktop.DBus.*` interfaces' own proxies, by name for stimd's).
+fn error_reply(e: &StimdError) -> Option<(String, String)> {
+    use zbus::DBusError;
+    match e {
+        StimdError::ZBus(zbus::Error::MethodError(name, msg, _)) => {
+            Some((name.as_str().to_string(), msg.clone().unwrap_or_default()))
+        }
+        StimdError::ZBus(zbus::Error::FDO(fdo)) => Some((
+            fdo.name().as_str().to_string(),
+            fdo.description().unwrap_or_default().to_string(),
+        )),
+        _ => None,
+    }
+}
+
 /// One line for an error from stimd or the bus; records its exit code.
 pub fn describe(e: impl Into<StimdError>) -> String {
-    let (class, line) = match e.into() {
-        StimdError::ZBus(zbus::Error::MethodError(name, msg, _)) => match name.as_str() {
+    let e = e.into();
+    let (class, line) = match (error_reply(&e), e) {
+        (Some((name, msg)), _) => match name.as_str() {
             "org.freedesktop.DBus.Error.AccessDenied" => {
                 (exit::UNREACHABLE, text("error-access-denied"))
             }
@@ -49,23 +66,20 @@ pub fn describe(e: impl Into<StimdError>) -> String {
             | "org.freedesktop.DBus.Error.NameHasNoOwner" => {
                 (exit::UNREACHABLE, text("error-service-unknown"))
             }
-            other => (
-                exit::REFUSED,
-                format!("{}: {}", clean(other), clean(&msg.unwrap_or_default())),
-            ),
+            other => (exit::REFUSED, format!("{}: {}", clean(other), clean(&msg))),
         },
-        StimdError::ZBus(e) => (
+        (None, StimdError::ZBus(e)) => (
             exit::UNREACHABLE,
             text_args(
                 "error-cannot-reach",
                 &[("error", s(&clean(&e.to_string())))],
             ),
         ),
-        other @ StimdError::NotPermitted(_) => (
+        (None, other @ StimdError::NotPermitted(_)) => (
             exit::UNREACHABLE,
             format!("{}: {}", other.kind(), clean(&other.message())),
         ),
-        other => (
+        (None, other) => (
             exit::REFUSED,
             format!("{}: {}", other.kind(), clean(&other.message())),
         ),
