@@ -106,7 +106,7 @@ state-idle = idle
 state-running = running
 state-paused = paused
 state-fault = fault
-contact-on = contact
+contact-on = contact ok
 contact-off = no contact
 contact-unknown = contact not measured yet
 battery-unknown = unknown
@@ -192,3 +192,7 @@ profile-removed = profile { $name } removed
 profile-approval-recorded = approval recorded for { $name }
 check-recorded = Recorded.
 check-recorded-needs-approval = Recorded. Use is possible only once a doctor approves.
+
+## stimctl program plot (arguments)
+error-plot-zero = --intensity = { $value } mA draws nothing (allowed: more than 0, at most 100 mA)
+error-plot-not-svg = { $arg } = { $file }: only SVG is written (allowed: a file name ending in .svg)

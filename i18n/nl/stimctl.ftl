@@ -106,7 +106,7 @@ state-idle = in rust
 state-running = bezig
 state-paused = gepauzeerd
 state-fault = storing
-contact-on = contact
+contact-on = contact goed
 contact-off = geen contact
 contact-unknown = contact nog niet gemeten
 battery-unknown = onbekend
@@ -192,3 +192,7 @@ profile-removed = profiel { $name } verwijderd
 profile-approval-recorded = goedkeuring vastgelegd voor { $name }
 check-recorded = Vastgelegd.
 check-recorded-needs-approval = Vastgelegd. Gebruik is pas mogelijk als een arts toestemming geeft.
+
+## stimctl program plot (argumenten)
+error-plot-zero = --intensity = { $value } mA tekent niets (toegestaan: meer dan 0, hoogstens 100 mA)
+error-plot-not-svg = { $arg } = { $file }: alleen SVG wordt geschreven (toegestaan: een bestandsnaam die eindigt op .svg)
