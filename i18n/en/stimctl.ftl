@@ -168,6 +168,7 @@ ended-bus_lost = stimd lost the bus
 ended-interrupted = interrupted
 ended-fault = fault { $code }
 ended-unknown = (no reason received)
+watch-notice = stimd: { $message }
 
 ## stimctl programs, program
 program-segments = segments: { $outline }

@@ -168,6 +168,7 @@ ended-bus_lost = stimd verloor de bus
 ended-interrupted = onderbroken
 ended-fault = storing { $code }
 ended-unknown = (geen reden ontvangen)
+watch-notice = stimd: { $message }
 
 ## stimctl programs, program
 program-segments = segmenten: { $outline }

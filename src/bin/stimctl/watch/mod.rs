@@ -1,7 +1,8 @@
 //! `stimctl watch`: follows the running session live. Driven by the bus, not by polling: it
 //! subscribes to `PropertiesChanged` on stimd's object (the `Device` and `Session`
 //! properties) and to `Session.Ended`, reads every property once, then redraws on each
-//! change (`view`) and ends with the session's end reason. No session: says so, exit 1.
+//! change (`view`), shows the session's `Notice`s as stimd words them, and ends with the
+//! session's end reason. No session: says so, exit 1.
 
 mod view;
 
@@ -33,6 +34,7 @@ pub async fn watch(conn: &zbus::Connection, as_json: bool) -> Result<(), String>
         .await
         .map_err(unreachable)?;
     let mut ended = session.receive_ended().await.map_err(unreachable)?;
+    let mut notices = session.receive_notice().await.map_err(unreachable)?;
     let mut owner = session
         .inner()
         .receive_owner_changed()
@@ -70,6 +72,13 @@ pub async fn watch(conn: &zbus::Connection, as_json: bool) -> Result<(), String>
                 if args.id == id {
                     view.end(id, args.reason);
                     return Ok(());
+                }
+            }
+            Some(signal) = notices.next() => {
+                let Ok(args) = signal.args() else { continue };
+                if args.id == id {
+                    view.notice(args.message);
+                    view.draw(&snap);
                 }
             }
             Some(new_owner) = owner.next() => {

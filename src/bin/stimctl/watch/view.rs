@@ -1,7 +1,7 @@
 //! What `watch` shows: on a terminal, a block redrawn in place (per channel an intensity bar
 //! with its target marked, contact; the segment, time left, battery, why it is paused); else
 //! one plain line per change (no escape codes); with `--json` one object per line. Nothing
-//! is printed twice in a row.
+//! is printed twice in a row; a `Notice` goes above the block.
 
 use crate::device::{battery_word, contact_word, paused_line};
 use crate::json;
@@ -61,6 +61,22 @@ impl View {
             line(snap)
         };
         self.emit(text);
+    }
+
+    /// A `Notice` from stimd, printed as it sent it (control characters replaced), above the
+    /// block on a terminal.
+    pub fn notice(&mut self, message: &str) {
+        if self.json {
+            json::print(&json!({"event": "notice", "message": message}), false);
+            return;
+        }
+        println!(
+            "{}",
+            text_args("watch-notice", &[("message", s(&clean(message)))])
+        );
+        // The block is drawn again below the notice.
+        self.lines = 0;
+        self.last.clear();
     }
 
     /// The session ended (`reason` empty when its `Ended` signal never came).
