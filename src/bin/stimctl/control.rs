@@ -180,22 +180,29 @@ pub async fn start(conn: &zbus::Connection, a: StartArgs, as_json: bool) -> Resu
     Ok(())
 }
 
-/// `set` (`steps` None, `ua` the target) or `step` (`steps` Some): the target stimd applied,
-/// and why it is lower than asked when it is.
+/// What `set` and `step` ask for.
+pub enum Change {
+    /// `set`: this target, µA.
+    To(u32),
+    /// `step`: this many intensity steps up (down when negative).
+    By(i32),
+}
+
+/// `set` or `step`: the target stimd applied, and why it is lower than asked when it is.
 pub async fn set(
     conn: &zbus::Connection,
     channel: u32,
-    target: Result<u32, i32>,
+    change: Change,
     as_json: bool,
 ) -> Result<(), String> {
     let (device, session) = proxies(conn).await?;
     let mut clamped = device.receive_clamped().await.map_err(unreachable)?;
-    let (applied, requested) = match target {
-        Ok(ua) => (
+    let (applied, requested) = match change {
+        Change::To(ua) => (
             session.set_intensity(channel, ua).await.map_err(describe)?,
             ua,
         ),
-        Err(steps) => {
+        Change::By(steps) => {
             let before = session.target().await.map_err(describe)?;
             let limits = device.limits().await.map_err(describe)?;
             let step: u32 = limits

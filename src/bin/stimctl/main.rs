@@ -90,13 +90,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             out,
         } => {
             let ua = milliamps_to_ua("MILLIAMPS", milliamps)?;
-            control::set(conn, channel, Ok(ua), out.json).await
+            control::set(conn, channel, control::Change::To(ua), out.json).await
         }
         Cmd::Step {
             channel,
             steps,
             out,
-        } => control::set(conn, channel, Err(steps), out.json).await,
+        } => control::set(conn, channel, control::Change::By(steps), out.json).await,
         Cmd::Pause => control::simple(conn, "pause").await,
         Cmd::Resume => control::simple(conn, "resume").await,
         Cmd::Stop => control::simple(conn, "stop").await,

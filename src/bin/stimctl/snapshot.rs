@@ -171,3 +171,50 @@ pub fn pads_json(pads: &[(u32, u32, bool)]) -> J {
             .collect(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zbus::zvariant::Value;
+
+    fn snapshot(state: &str, contact: &[&str]) -> Snapshot {
+        let owned = |v: Value<'_>| OwnedValue::try_from(v).unwrap();
+        let mut s = Snapshot::default();
+        s.device.insert("State".into(), owned(Value::from(state)));
+        s.session.insert("Id".into(), OwnedValue::from(3u64));
+        let contact: Vec<String> = contact.iter().map(|c| c.to_string()).collect();
+        s.session
+            .insert("ContactState".into(), owned(Value::from(contact)));
+        s
+    }
+
+    #[test]
+    fn a_pause_is_contact_loss_only_where_a_channel_reads_off() {
+        assert_eq!(snapshot("running", &["off", "on"]).paused(), None);
+        assert_eq!(
+            snapshot("paused", &["on", "off"]).paused(),
+            Some(Paused::ContactLost(vec![1]))
+        );
+        assert_eq!(
+            snapshot("paused", &["on", "unknown"]).paused(),
+            Some(Paused::ByHand)
+        );
+        let json = snapshot("paused", &["off", "off"]).session_json();
+        assert_eq!(json["paused"], "contact_lost");
+        assert_eq!(json["contact_lost_channels"], serde_json::json!([0, 1]));
+    }
+
+    #[test]
+    fn changes_apply_to_their_interface_only() {
+        let mut s = snapshot("running", &["on", "on"]);
+        let battery = HashMap::from([("Battery".to_string(), OwnedValue::from(42i32))]);
+        assert!(s.apply(DEVICE, battery.clone()));
+        assert_eq!(s.battery(), 42);
+        assert!(!s.apply("org.example.Other", battery));
+        assert!(s.apply(
+            SESSION,
+            HashMap::from([("Id".to_string(), OwnedValue::from(0u64))])
+        ));
+        assert_eq!(s.session_json(), J::Null);
+    }
+}
