@@ -220,6 +220,7 @@ async fn stimctl_drives_a_session() {
     let _d = Daemon::start(&bus, &dir.0.join("state"), &dir.0.join("t.csv")).await;
     let stimctl = |args: &[&str]| {
         run(Command::new(env!("CARGO_BIN_EXE_stimctl"))
+            .env("LC_ALL", "C.UTF-8")
             .arg("--bus")
             .arg(&bus.address)
             .args(args))
@@ -230,7 +231,8 @@ async fn stimctl_drives_a_session() {
     assert!(ok && out.contains("started"), "{out}");
     let (ok, out) = stimctl(&["set", "1", "75"]);
     assert!(
-        ok && out.contains("target 60.0 mA (limited from 75.0 mA)"),
+        ok && out
+            .contains("target 60.0 mA (limited from 75.0 mA: the device's peak current limit)"),
         "{out}"
     );
     let (ok, out) = stimctl(&["set", "1", "150"]);
@@ -261,7 +263,8 @@ async fn stimctl_drives_a_session() {
     assert!(ok);
     let (ok, out) = stimctl(&["start", "moon-walk"]);
     assert!(
-        !ok && out.contains("UnknownProgram") && out.contains("known: low-back"),
+        !ok && out.contains("PROGRAM = \"moon-walk\"")
+            && out.contains("known: low-back (Rug, Low back)"),
         "{out}"
     );
     let (ok, out) = stimctl(&["estop"]);
@@ -275,6 +278,7 @@ async fn stimctl_keeps_profiles_and_asks_the_questions() {
     let _d = Daemon::start(&bus, &dir.0.join("state"), &dir.0.join("t.csv")).await;
     let stimctl = |args: &[&str]| {
         run(Command::new(env!("CARGO_BIN_EXE_stimctl"))
+            .env("LC_ALL", "C.UTF-8")
             .arg("--bus")
             .arg(&bus.address)
             .args(args))
@@ -291,8 +295,9 @@ async fn stimctl_keeps_profiles_and_asks_the_questions() {
     assert!(ok && out.contains("stimctl check --profile anna"), "{out}");
     let (ok, out) = stimctl(&["start", "low-back", "--profile", "anna"]);
     assert!(!ok && out.contains("Contraindicated"), "{out}");
+    // stimctl's own words follow LANG (the questions are asked in the profile's language).
     let (ok, out) = stimctl(&["check", "--profile", "anna", "--answers", "no,ja,no,no,no"]);
-    assert!(ok && out.contains("arts"), "in Dutch: {out}");
+    assert!(ok && out.contains("doctor approves"), "in English: {out}");
     let (ok, out) = stimctl(&["check", "--profile", "anna", "--answers", "no,no"]);
     assert!(!ok && out.contains("5 answers needed"), "{out}");
     let (ok, out) = stimctl(&["profile", "show", "anna"]);
@@ -335,6 +340,7 @@ async fn stimctl_exit_codes_say_what_happened() {
     let _d = Daemon::start(&bus, &dir.0.join("state"), &dir.0.join("t.csv")).await;
     let code = |address: &str, args: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_stimctl"))
+            .env("LC_ALL", "C.UTF-8")
             .arg("--bus")
             .arg(address)
             .args(args)
@@ -346,13 +352,18 @@ async fn stimctl_exit_codes_say_what_happened() {
         )
     };
     let help = Command::new(env!("CARGO_BIN_EXE_stimctl"))
+        .env("LC_ALL", "C.UTF-8")
         .arg("--help")
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&help.stdout).contains("Exit codes: 0 done; 1 refused"));
     assert_eq!(code(&bus.address, &["status"]).0, 0);
+    let (c, err) = code(&bus.address, &["stop"]);
+    assert_eq!(c, 0, "stop without a session does nothing: {err}");
+    let (c, err) = code(&bus.address, &["set", "0", "5"]);
+    assert_eq!(c, 1, "refused by stimd (no session): {err}");
     let (c, err) = code(&bus.address, &["start", "moon-walk"]);
-    assert_eq!(c, 1, "refused by stimd: {err}");
+    assert_eq!(c, 2, "no program of that name or id: a usage error: {err}");
     let (c, err) = code(&bus.address, &["set", "0", "abc"]);
     assert_eq!(c, 2, "usage: {err}");
     let (c, err) = code(&bus.address, &["set", "0", "500"]);

@@ -142,6 +142,7 @@ async fn stimctl_lists_shows_adds_and_removes_programs() {
     let _d = Daemon::start(&bus, &dir.0.join("state"), &dir.0.join("t.csv")).await;
     let stimctl = |args: &[&str]| {
         run(Command::new(env!("CARGO_BIN_EXE_stimctl"))
+            .env("LC_ALL", "C.UTF-8")
             .arg("--bus")
             .arg(&bus.address)
             .args(args))

@@ -90,3 +90,116 @@ chart-programs = Gemiddelde pijnvermindering per programma
 chart-programs-axis = punten minder pijn
 chart-programs-bar = −{ $reduction } (n = { $rated })
 chart-programs-unrated = niet beoordeeld
+
+## Fouten die stimctl zelf verwoordt (stimd's eigen meldingen worden getoond zoals stimd ze stuurt)
+error-access-denied = dit mag u niet: de stimulator bedienen is voor leden van de groep `stimd`, de grenzen van een persoon wijzigen voor `stimd-admin`; vraag wie het apparaat heeft ingericht u toe te voegen (AccessDenied)
+error-service-unknown = stimd draait niet en kon niet worden gestart (niemand bezit io.stimd.Stimd1 op deze bus); probeer `systemctl status stimd` (ServiceUnknown)
+error-cannot-reach = stimd is niet bereikbaar: { $error }
+error-no-bus = de bus is niet bereikbaar: { $error }
+error-milliamps-range = { $arg } = { $value } mA valt buiten het bereik (toegestaan: 0..=100 mA)
+error-duration-range = --duration = { $value } min is te groot (toegestaan: hoogstens 71582788 min; stimd staat veel minder toe)
+error-max-format = --max = "{ $value }": mA per kanaal, bijvoorbeeld 20,20
+error-file-unreadable = { $arg } = { $file }: { $error }
+error-program-unknown = PROGRAM = "{ $value }" is geen programma-id en geen naam van een programma (bekend: { $known })
+error-program-ambiguous = PROGRAM = "{ $value }" noemt meer dan één programma ({ $ids }): geef het id
+error-answers-count = --answers: { $count } antwoorden nodig (ja/nee, in deze volgorde: { $order })
+error-answer = { $question }: antwoord "{ $value }" (toegestaan: ja of nee)
+error-no-answer = geen antwoord op standaardinvoer
+
+## Gedeelde woorden
+milliamps = { $level } mA
+state-idle = in rust
+state-running = bezig
+state-paused = gepauzeerd
+state-fault = storing
+contact-on = contact goed
+contact-off = geen contact
+contact-unknown = contact nog niet gemeten
+battery-unknown = onbekend
+battery-percent = { $percent } %
+
+## stimctl status
+label-state = toestand
+label-fault = storing
+label-board = bord
+label-battery = batterij
+label-pads = elektroden
+label-session = sessie
+label-profile = profiel
+label-paused = pauze
+label-elapsed = verstreken
+status-session = { $id } ({ $program }, segment { $segment })
+status-elapsed = { $elapsed } s, nog { $remaining } s
+status-channel = kanaal { $channel }: { $level } mA (doel { $target } mA), { $contact }
+paused-by-hand = met de hand gepauzeerd (stimctl, een app of de knop); `stimctl resume` bouwt weer op
+paused-contact-lost = contact verloren op { $count ->
+    [one] kanaal
+   *[other] kanalen
+  } { $channels }: druk de elektroden goed aan of vervang ze, daarna `stimctl resume`
+
+## stimctl pads
+pads-line = kanaal { $channel }: { $sessions } sessies, { $minutes } min
+pads-worn = kanaal { $channel }: { $sessions } sessies, { $minutes } min — versleten, vervang de elektroden
+pads-replaced = kanaal { $channel }: nieuwe elektroden, telling opnieuw begonnen
+
+## stimctl start, set, step, pause, resume, stop, estop, ack
+start-done = sessie { $id } gestart: { $program }
+target-set = kanaal { $channel }: doel { $level } mA
+limited = kanaal { $channel }: doel { $level } mA (begrensd van { $requested } mA: { $reason })
+limit-profile_max = het maximum van het profiel
+limit-peak_current = de piekstroomgrens van het apparaat
+limit-rms_current = de effectieve-stroomgrens van het apparaat
+limit-current_density = de stroomdichtheidsgrens voor de grootte van de elektroden
+limit-charge_per_phase = de ladingsgrens per puls
+limit-unknown = een grens van het apparaat
+pause-done = gepauzeerd: uitgang op nul; `stimctl resume` bouwt weer op
+resume-done = hervat: bouwt op van nul naar de doelen
+stop-done = gestopt
+estop-done = noodstop: uitgang uit
+ack-done = storing bevestigd
+
+## stimctl watch
+watch-no-session = er loopt geen sessie (start er een met `stimctl start PROGRAMMA`)
+watch-stimd-gone = stimd verdween van de bus terwijl de sessie werd gevolgd
+watch-header = sessie { $id }: { $program }, segment { $segment }, nog { $remaining }, batterij { $battery }
+watch-channel = kanaal { $channel }: { $level } / { $target } mA, { $contact }
+watch-ended = sessie { $id } beëindigd: { $reason }
+ended-completed = voltooid
+ended-stopped = gestopt
+ended-emergency_stop = noodstop
+ended-keepalive_lost = de bedienende app viel weg (keepalive verloren)
+ended-contact_lost = contact verloren
+ended-battery_low = batterij te leeg
+ended-bus_lost = stimd verloor de bus
+ended-interrupted = onderbroken
+ended-fault = storing { $code }
+ended-unknown = (geen reden ontvangen)
+watch-notice = stimd: { $message }
+
+## stimctl programs, program
+program-segments = segmenten: { $outline }
+program-added = programma { $id } toegevoegd
+program-removed = programma { $id } verwijderd
+
+## stimctl profiles, profile, check
+label-maximum = maximum
+label-pad-size = elektroden
+label-check = vragen
+label-approved = goedgekeurd
+label-settled = gewend
+profile-max-device = apparaat
+profile-area = { $area } cm²
+profile-not-screened = nog niet beantwoord (stimctl check)
+profile-no-contraindications = geen contra-indicaties
+profile-answered-yes = ja op { $answers }
+profile-approved-by = door { $who }: { $note }
+profile-added = profiel { $name } toegevoegd; beantwoord de vragen met: stimctl check --profile { $name }
+profile-updated = profiel { $name } gewijzigd
+profile-removed = profiel { $name } verwijderd
+profile-approval-recorded = goedkeuring vastgelegd voor { $name }
+check-recorded = Vastgelegd.
+check-recorded-needs-approval = Vastgelegd. Gebruik is pas mogelijk als een arts toestemming geeft.
+
+## stimctl program plot (argumenten)
+error-plot-zero = --intensity = { $value } mA tekent niets (toegestaan: meer dan 0, hoogstens 100 mA)
+error-plot-not-svg = { $arg } = { $file }: alleen SVG wordt geschreven (toegestaan: een bestandsnaam die eindigt op .svg)

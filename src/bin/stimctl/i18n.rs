@@ -158,6 +158,42 @@ mod tests {
         for mode in ["conventional", "acupuncture", "burst", "modulated", "ems"] {
             wanted.insert(format!("mode-{mode}"));
         }
+        for state in ["idle", "running", "paused", "fault"] {
+            wanted.insert(format!("state-{state}"));
+        }
+        for c in ["on", "off", "unknown"] {
+            wanted.insert(format!("contact-{c}"));
+        }
+        for what in ["pause", "resume", "stop"] {
+            wanted.insert(format!("{what}-done"));
+        }
+        for limit in [
+            "profile_max",
+            "peak_current",
+            "rms_current",
+            "current_density",
+            "charge_per_phase",
+        ] {
+            wanted.insert(format!("limit-{limit}"));
+        }
+        for reason in [
+            "completed",
+            "stopped",
+            "emergency_stop",
+            "keepalive_lost",
+            "contact_lost",
+            "battery_low",
+            "bus_lost",
+            "interrupted",
+        ] {
+            wanted.insert(format!("ended-{reason}"));
+        }
+        for label in [
+            "state", "fault", "board", "battery", "pads", "session", "profile", "paused",
+            "elapsed", "maximum", "pad-size", "check", "approved", "settled",
+        ] {
+            wanted.insert(format!("label-{label}"));
+        }
         for id in [
             "chart-sessions-axis",
             "chart-minutes-axis",

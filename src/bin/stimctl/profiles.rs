@@ -1,7 +1,10 @@
 //! `stimctl profiles`, `stimctl profile show|add|set|rm|approve` and `stimctl check` (the
 //! contraindication questions, asked in the profile's language).
 
+use crate::json;
+use crate::say::{clean, s, text, text_args};
 use crate::{describe, ProfileCmd, ProfileSettings};
+use serde_json::json;
 use std::collections::HashMap;
 use std::io::BufRead;
 use stimd::api::profiles::ProfilesProxy;
@@ -24,7 +27,7 @@ fn max_ua(arg: &str) -> Result<Vec<u32>, String> {
             let ma: f64 = m
                 .trim()
                 .parse()
-                .map_err(|_| format!("--max = {arg:?}: mA per channel, e.g. 20,20"))?;
+                .map_err(|_| text_args("error-max-format", &[("value", s(arg))]))?;
             crate::milliamps_to_ua("--max", ma)
         })
         .collect()
@@ -44,58 +47,34 @@ fn settings(given: ProfileSettings) -> Result<HashMap<String, OwnedValue>, Strin
     Ok(s)
 }
 
-pub async fn profile_cmd(conn: &zbus::Connection, cmd: Option<ProfileCmd>) -> Result<(), String> {
+pub async fn profile_cmd(
+    conn: &zbus::Connection,
+    cmd: Option<ProfileCmd>,
+    list_json: bool,
+) -> Result<(), String> {
     let p = ProfilesProxy::new(conn).await.map_err(crate::unreachable)?;
     match cmd {
         None => {
-            for (name, language) in p.list().await.map_err(describe)? {
-                println!("{name:<16} {language}");
+            let list = p.list().await.map_err(describe)?;
+            if list_json {
+                let doc: Vec<_> = list
+                    .iter()
+                    .map(|(name, language)| json!({"name": name, "language": language}))
+                    .collect();
+                json::print(&json!(doc), true);
+                return Ok(());
+            }
+            for (name, language) in list {
+                println!("{:<16} {}", clean(&name), clean(&language));
             }
         }
-        Some(ProfileCmd::Show { name }) => {
+        Some(ProfileCmd::Show { name, out }) => {
             let d = p.get(&name).await.map_err(describe)?;
-            let max: Vec<u32> = entry(&d, "max_intensity_ua").unwrap_or_default();
-            let max: Vec<String> = max
-                .iter()
-                .map(|&m| {
-                    if m == 0 {
-                        "device".into()
-                    } else {
-                        crate::ma(m)
-                    }
-                })
-                .collect();
-            println!(
-                "profile:   {name} ({})",
-                entry::<String>(&d, "language").unwrap_or_default()
-            );
-            println!("maximum:   {}", max.join(", "));
-            let area: f64 = entry(&d, "electrode_area_cm2").unwrap_or(0.0);
-            if area > 0.0 {
-                println!("pads:      {area} cm²");
+            if out.json {
+                json::print(&json::dict(&d), true);
+                return Ok(());
             }
-            let yes: Vec<String> = entry(&d, "answered_yes").unwrap_or_default();
-            let screened: bool = entry(&d, "screened").unwrap_or(false);
-            println!(
-                "check:     {}",
-                match (screened, yes.is_empty()) {
-                    (false, _) => "not answered yet (stimctl check)".to_string(),
-                    (true, true) => "no contraindications".to_string(),
-                    (true, false) => format!("yes to {}", yes.join(", ")),
-                }
-            );
-            if entry(&d, "approved").unwrap_or(false) {
-                println!(
-                    "approved:  by {}: {}",
-                    entry::<String>(&d, "approved_by").unwrap_or_default(),
-                    entry::<String>(&d, "approval_note").unwrap_or_default()
-                );
-            }
-            let comfort: HashMap<String, Vec<u32>> = entry(&d, "comfort").unwrap_or_default();
-            for (program, ua) in comfort {
-                let v: Vec<String> = ua.iter().map(|&u| crate::ma(u)).collect();
-                println!("settled:   {program}: {}", v.join(", "));
-            }
+            show(&name, &d);
         }
         Some(ProfileCmd::Add {
             name,
@@ -103,7 +82,8 @@ pub async fn profile_cmd(conn: &zbus::Connection, cmd: Option<ProfileCmd>) -> Re
         }) => {
             p.create(&name, settings(given)?).await.map_err(describe)?;
             println!(
-                "profile {name} added; answer the questions with: stimctl check --profile {name}"
+                "{}",
+                text_args("profile-added", &[("name", s(&clean(&name)))])
             );
         }
         Some(ProfileCmd::Set {
@@ -111,18 +91,99 @@ pub async fn profile_cmd(conn: &zbus::Connection, cmd: Option<ProfileCmd>) -> Re
             settings: given,
         }) => {
             p.update(&name, settings(given)?).await.map_err(describe)?;
-            println!("profile {name} updated");
+            println!(
+                "{}",
+                text_args("profile-updated", &[("name", s(&clean(&name)))])
+            );
         }
         Some(ProfileCmd::Rm { name }) => {
             p.remove(&name).await.map_err(describe)?;
-            println!("profile {name} removed");
+            println!(
+                "{}",
+                text_args("profile-removed", &[("name", s(&clean(&name)))])
+            );
         }
         Some(ProfileCmd::Approve { name, note }) => {
             p.approve(&name, &note).await.map_err(describe)?;
-            println!("approval recorded for {name}");
+            println!(
+                "{}",
+                text_args("profile-approval-recorded", &[("name", s(&clean(&name)))])
+            );
         }
     }
     Ok(())
+}
+
+/// `profile show` as text.
+fn show(name: &str, d: &HashMap<String, OwnedValue>) {
+    let line = |label: &str, value: String| println!("{:<11}{value}", text(label) + ":");
+    let max: Vec<u32> = entry(d, "max_intensity_ua").unwrap_or_default();
+    let max: Vec<String> = max
+        .iter()
+        .map(|&m| {
+            if m == 0 {
+                text("profile-max-device")
+            } else {
+                crate::ma(m)
+            }
+        })
+        .collect();
+    let language = entry::<String>(d, "language").unwrap_or_default();
+    line(
+        "label-profile",
+        format!("{} ({})", clean(name), clean(&language)),
+    );
+    line("label-maximum", max.join(", "));
+    let area: f64 = entry(d, "electrode_area_cm2").unwrap_or(0.0);
+    if area > 0.0 {
+        line(
+            "label-pad-size",
+            text_args("profile-area", &[("area", s(&area.to_string()))]),
+        );
+    }
+    let yes: Vec<String> = entry(d, "answered_yes").unwrap_or_default();
+    let screened: bool = entry(d, "screened").unwrap_or(false);
+    line(
+        "label-check",
+        match (screened, yes.is_empty()) {
+            (false, _) => text("profile-not-screened"),
+            (true, true) => text("profile-no-contraindications"),
+            (true, false) => text_args(
+                "profile-answered-yes",
+                &[("answers", s(&clean(&yes.join(", "))))],
+            ),
+        },
+    );
+    if entry(d, "approved").unwrap_or(false) {
+        line(
+            "label-approved",
+            text_args(
+                "profile-approved-by",
+                &[
+                    (
+                        "who",
+                        s(&clean(
+                            &entry::<String>(d, "approved_by").unwrap_or_default(),
+                        )),
+                    ),
+                    (
+                        "note",
+                        s(&clean(
+                            &entry::<String>(d, "approval_note").unwrap_or_default(),
+                        )),
+                    ),
+                ],
+            ),
+        );
+    }
+    let comfort: HashMap<String, Vec<u32>> = entry(d, "comfort").unwrap_or_default();
+    for (program, ua) in comfort {
+        let v: Vec<String> = ua.iter().map(|&u| crate::ma(u)).collect();
+        line(
+            "label-settled",
+            format!("{}: {}", clean(&program), v.join(", ")),
+        );
+    }
 }
 
 /// Asks the questions (or takes `answers`, in question order) and records them.
@@ -139,27 +200,26 @@ pub async fn check(
     let given: Option<Vec<String>> =
         answers.map(|a| a.split(',').map(|s| s.trim().to_lowercase()).collect());
     if given.as_ref().is_some_and(|g| g.len() != questions.len()) {
-        return Err(format!(
-            "--answers: {} answers needed (yes/no, in order: {})",
-            questions.len(),
-            questions
-                .iter()
-                .map(|q| q.0.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+        let order: Vec<String> = questions.iter().map(|q| clean(&q.0)).collect();
+        return Err(text_args(
+            "error-answers-count",
+            &[
+                ("count", crate::say::n(questions.len() as u32)),
+                ("order", s(&order.join(", "))),
+            ],
         ));
     }
     let mut out = HashMap::new();
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
-    for (i, (id, text)) in questions.iter().enumerate() {
+    for (i, (id, question)) in questions.iter().enumerate() {
         let answer = match &given {
             Some(g) => g[i].clone(),
             None => {
-                println!("{text} [{}]", if nl { "j/n" } else { "y/n" });
+                println!("{} [{}]", clean(question), if nl { "j/n" } else { "y/n" });
                 lines
                     .next()
-                    .ok_or("no answer on standard input")?
+                    .ok_or(text("error-no-answer"))?
                     .map_err(|e| e.to_string())?
                     .trim()
                     .to_lowercase()
@@ -168,7 +228,12 @@ pub async fn check(
         let yes = match answer.as_str() {
             "y" | "yes" | "j" | "ja" => true,
             "n" | "no" | "nee" => false,
-            other => return Err(format!("{id}: answer {other:?} (allowed: yes or no)")),
+            other => {
+                return Err(text_args(
+                    "error-answer",
+                    &[("question", s(&clean(id))), ("value", s(&clean(other)))],
+                ))
+            }
         };
         out.insert(id.clone(), yes);
     }
@@ -176,16 +241,9 @@ pub async fn check(
         .await
         .map_err(describe)?;
     if out.values().any(|&y| y) {
-        println!(
-            "{}",
-            if nl {
-                "Vastgelegd. Gebruik is pas mogelijk als een arts toestemming geeft."
-            } else {
-                "Recorded. Use is possible only once a doctor approves."
-            }
-        );
+        println!("{}", text("check-recorded-needs-approval"));
     } else {
-        println!("{}", if nl { "Vastgelegd." } else { "Recorded." });
+        println!("{}", text("check-recorded"));
     }
     Ok(())
 }

@@ -20,8 +20,9 @@ pub fn check(output: &Path, intensity: f64) -> Result<u32, String> {
     check_svg_path("--output", output)?;
     let level = milliamps_to_ua("--intensity", intensity)?;
     if level == 0 {
-        return Err(format!(
-            "--intensity = {intensity} mA draws nothing (allowed: more than 0, at most 100 mA)"
+        return Err(crate::say::text_args(
+            "error-plot-zero",
+            &[("value", crate::say::s(&intensity.to_string()))],
         ));
     }
     Ok(level)
@@ -35,9 +36,12 @@ fn check_svg_path(arg: &str, path: &Path) -> Result<(), String> {
     if svg {
         Ok(())
     } else {
-        Err(format!(
-            "{arg} = {}: only SVG is written (allowed: a file name ending in .svg)",
-            path.display()
+        Err(crate::say::text_args(
+            "error-plot-not-svg",
+            &[
+                ("arg", crate::say::s(arg)),
+                ("file", crate::say::s(&path.display().to_string())),
+            ],
         ))
     }
 }
