@@ -22,6 +22,9 @@ _stimctl() {
             stimctl,advice)
                 cmd="stimctl__subcmd__advice"
                 ;;
+            stimctl,changes)
+                cmd="stimctl__subcmd__changes"
+                ;;
             stimctl,check)
                 cmd="stimctl__subcmd__check"
                 ;;
@@ -90,6 +93,9 @@ _stimctl() {
                 ;;
             stimctl__subcmd__help,advice)
                 cmd="stimctl__subcmd__help__subcmd__advice"
+                ;;
+            stimctl__subcmd__help,changes)
+                cmd="stimctl__subcmd__help__subcmd__changes"
                 ;;
             stimctl__subcmd__help,check)
                 cmd="stimctl__subcmd__help__subcmd__check"
@@ -254,7 +260,7 @@ _stimctl() {
 
     case "${cmd}" in
         stimctl)
-            opts="-h -V --bus --help --version status watch start set step pause resume stop estop ack programs program history rate export pads advice profiles profile check report summary help"
+            opts="-h -V --bus --help --version status watch start set step pause resume stop estop ack programs program history changes rate export pads advice profiles profile check report summary help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -297,6 +303,28 @@ _stimctl() {
             fi
             case "${prev}" in
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stimctl__subcmd__changes)
+            opts="-h --since --json --bus --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -378,7 +406,7 @@ _stimctl() {
             return 0
             ;;
         stimctl__subcmd__help)
-            opts="status watch start set step pause resume stop estop ack programs program history rate export pads advice profiles profile check report summary help"
+            opts="status watch start set step pause resume stop estop ack programs program history changes rate export pads advice profiles profile check report summary help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -406,6 +434,20 @@ _stimctl() {
             return 0
             ;;
         stimctl__subcmd__help__subcmd__advice)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stimctl__subcmd__help__subcmd__changes)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

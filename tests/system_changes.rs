@@ -224,6 +224,32 @@ async fn changes_show_who_changed_what_newest_first_and_export_holds_them() {
         let recs: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
         assert_eq!((&recs[0][4], &recs[0][5]), ("pads_replaced", "1"));
         assert!(recs.iter().any(|r| &r[3] == "button" && &r[7] == "500"));
+
+        // `stimctl changes`: the same trail for a person (in their language), and as JSON.
+        let stimctl = |lang: &str, args: &[&str]| {
+            run(std::process::Command::new(env!("CARGO_BIN_EXE_stimctl"))
+                .env("LC_ALL", lang)
+                .arg("--bus")
+                .arg(&bus.address)
+                .args(args))
+        };
+        let (ok, out) = stimctl("nl_NL.UTF-8", &["changes"]);
+        let first = out.lines().next().unwrap_or_default();
+        assert!(
+            ok && first.contains("pads_replaced") && first.contains("kan. 1"),
+            "{out}"
+        );
+        assert!(out.contains("button") && out.contains("0,0 → 0,5 mA"), "{out}");
+        let (ok, out) = stimctl("C.UTF-8", &["changes", "--json"]);
+        let trail: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+        assert!(ok && trail[0]["kind"] == "pads_replaced" && trail[0]["channel"] == 1);
+        let (ok, out) = stimctl("C.UTF-8", &["changes", "--since", "2039-01-01"]);
+        assert!(ok && out.trim() == "no changes", "{out}");
+        let (ok, out) = stimctl("C.UTF-8", &["changes", "--since", "tomorrow"]);
+        assert!(
+            !ok && out.contains("--since = \"tomorrow\" is not a date (allowed: YYYY-MM-DD)"),
+            "{out}"
+        );
     })
     .await;
 }

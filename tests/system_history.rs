@@ -337,6 +337,7 @@ async fn stimctl_shows_rates_summarises_and_exports_the_history() {
         wait_sessions(&c, 1).await;
         let stimctl = |args: &[&str]| {
             run(std::process::Command::new(env!("CARGO_BIN_EXE_stimctl"))
+                .env("LC_ALL", "C.UTF-8")
                 .arg("--bus")
                 .arg(&bus.address)
                 .args(args))
@@ -355,7 +356,7 @@ async fn stimctl_shows_rates_summarises_and_exports_the_history() {
         );
         let (ok, out) = stimctl(&["summary", "--since", "2020-01-01"]);
         assert!(
-            ok && out.contains("1 sessions") && out.contains("pain 6.0 → 2.0 (−4.0) over 1 rated"),
+            ok && out.contains("1 session, ") && out.contains("pain 6.0 → 2.0 (−4.0) over 1 rated"),
             "{out}"
         );
         let (ok, out) = stimctl(&["export", "--format", "csv"]);

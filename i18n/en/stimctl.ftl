@@ -203,3 +203,25 @@ check-recorded-needs-approval = Recorded. Use is possible only once a doctor app
 ## stimctl program plot (arguments)
 error-plot-zero = --intensity = { $value } mA draws nothing (allowed: more than 0, at most 100 mA)
 error-plot-not-svg = { $arg } = { $file }: only SVG is written (allowed: a file name ending in .svg)
+
+## stimctl history, rate, summary
+history-none = no sessions
+history-running = running
+history-not-rated = not rated
+history-pain = pain { $before } → { $after }
+history-max = max { $levels } mA
+rate-recorded = session { $id }: pain { $before } → { $after } recorded
+summary-total = { $sessions ->
+    [one] 1 session
+   *[other] { $sessions } sessions
+  }, { $minutes } minutes, over { $days ->
+    [one] 1 day
+   *[other] { $days } days
+  }: { $per_day } a day
+summary-program = { $sessions } sessions { $minutes } min
+summary-no-ratings = no ratings yet
+summary-effect = pain { $before } → { $after } (−{ $reduction }) over { $rated } rated
+error-date = { $arg } = "{ $value }" is not a date (allowed: YYYY-MM-DD)
+error-pain-range = { $arg } = { $value } is out of range (allowed: 0..=10)
+changes-levels = ch { $channel }  { $from } → { $to } mA
+changes-channel = ch { $channel }

@@ -203,3 +203,25 @@ check-recorded-needs-approval = Vastgelegd. Gebruik is pas mogelijk als een arts
 ## stimctl program plot (argumenten)
 error-plot-zero = --intensity = { $value } mA tekent niets (toegestaan: meer dan 0, hoogstens 100 mA)
 error-plot-not-svg = { $arg } = { $file }: alleen SVG wordt geschreven (toegestaan: een bestandsnaam die eindigt op .svg)
+
+## stimctl history, rate, summary
+history-none = geen sessies
+history-running = loopt
+history-not-rated = niet beoordeeld
+history-pain = pijn { $before } → { $after }
+history-max = max { $levels } mA
+rate-recorded = sessie { $id }: pijn { $before } → { $after } vastgelegd
+summary-total = { $sessions ->
+    [one] 1 sessie
+   *[other] { $sessions } sessies
+  }, { $minutes } minuten, over { $days ->
+    [one] 1 dag
+   *[other] { $days } dagen
+  }: { $per_day } per dag
+summary-program = { $sessions } sessies { $minutes } min
+summary-no-ratings = nog niet beoordeeld
+summary-effect = pijn { $before } → { $after } (−{ $reduction }) over { $rated } beoordeeld
+error-date = { $arg } = "{ $value }" is geen datum (toegestaan: JJJJ-MM-DD)
+error-pain-range = { $arg } = { $value } valt buiten het bereik (toegestaan: 0..=10)
+changes-levels = kan. { $channel }  { $from } → { $to } mA
+changes-channel = kan. { $channel }

@@ -117,6 +117,15 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Who changed what, and when: intensities (by whom: a user id, a button, the ramp, a
+    /// safety clamp), profiles, screening answers, approvals, programs and pads; newest first.
+    Changes {
+        /// Only changes from this day on (YYYY-MM-DD, local time).
+        #[arg(long)]
+        since: Option<String>,
+        #[command(flatten)]
+        out: Json,
+    },
     /// Record how much it hurt before and after a session (0 = no pain, 10 = worst).
     Rate { session: u64, before: u8, after: u8 },
     /// Every session as CSV, JSON or FHIR R4 (a Bundle for a clinic's system), on standard

@@ -1,6 +1,8 @@
-//! `stimctl history`, `rate`, `export` and `summary`: the usage history, in local time.
+//! `stimctl history`, `rate`, `export`, `summary`, `advice` and `changes`: the usage history,
+//! in local time and the person's language.
 
 use crate::describe;
+use crate::say::{self, n, s as word};
 use std::collections::HashMap;
 use stimd::api::history::HistoryProxy;
 use zbus::zvariant::OwnedValue;
@@ -14,8 +16,12 @@ fn val<T: TryFrom<OwnedValue>>(d: &Dict, key: &str) -> Option<T> {
 
 /// Local midnight at the start of `YYYY-MM-DD`, as Unix seconds (`arg` names the option).
 pub fn parse_day(arg: &str, text: &str) -> Result<i64, String> {
-    stimd::clock::parse_local_date(text)
-        .ok_or_else(|| format!("{arg} = {text:?} is not a date (allowed: YYYY-MM-DD)"))
+    stimd::clock::parse_local_date(text).ok_or_else(|| {
+        say::text_args(
+            "error-date",
+            &[("arg", arg.into()), ("value", text.to_string().into())],
+        )
+    })
 }
 
 /// `YYYY-MM-DD HH:MM` in local time.
@@ -25,7 +31,7 @@ fn local(t: i64) -> String {
 
 fn ma_list(v: &[u32]) -> String {
     v.iter()
-        .map(|ua| format!("{:.1}", f64::from(*ua) / 1000.0))
+        .map(|ua| say::milliamps(*ua))
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -61,7 +67,7 @@ pub async fn list(
     }
     let rows = h.sessions(since, 0, 0).await.map_err(describe)?;
     if rows.is_empty() {
-        println!("no sessions");
+        println!("{}", say::text("history-none"));
     }
     for r in rows {
         let id: u64 = val(&r, "id").unwrap_or(0);
@@ -72,18 +78,21 @@ pub async fn list(
         let reason: String = val(&r, "end_reason").unwrap_or_default();
         let max: Vec<u32> = val(&r, "max_intensity").unwrap_or_default();
         let pain = match (val::<u8>(&r, "pain_before"), val::<u8>(&r, "pain_after")) {
-            (Some(b), Some(a)) => format!("pain {b} → {a}"),
-            _ => "not rated".into(),
+            (Some(b), Some(a)) => {
+                say::text_args("history-pain", &[("before", n(b)), ("after", n(a))])
+            }
+            _ => say::text("history-not-rated"),
         };
         let reason = if reason.is_empty() {
-            "running"
+            say::text("history-running")
         } else {
-            &reason
+            say::clean(&reason)
         };
+        let max = say::text_args("history-max", &[("levels", word(&ma_list(&max)))]);
         println!(
-            "{id:>5}  {}  {program:<16} {duration} min  max {} mA  {reason:<15} {pain}",
+            "{id:>5}  {}  {:<16} {duration} min  {max}  {reason:<15} {pain}",
             local(start),
-            ma_list(&max)
+            say::clean(&program),
         );
     }
     Ok(())
@@ -92,12 +101,25 @@ pub async fn list(
 pub async fn rate(conn: &zbus::Connection, id: u64, before: u8, after: u8) -> Result<(), String> {
     for (arg, v) in [("BEFORE", before), ("AFTER", after)] {
         if v > 10 {
-            return Err(format!("{arg} = {v} is out of range (allowed: 0..=10)"));
+            return Err(say::text_args(
+                "error-pain-range",
+                &[("arg", arg.into()), ("value", n(v))],
+            ));
         }
     }
     let h = HistoryProxy::new(conn).await.map_err(crate::unreachable)?;
     h.rate_pain(id, before, after).await.map_err(describe)?;
-    println!("session {id}: pain {before} → {after} recorded");
+    println!(
+        "{}",
+        say::text_args(
+            "rate-recorded",
+            &[
+                ("id", n(id as f64)),
+                ("before", n(before)),
+                ("after", n(after))
+            ],
+        )
+    );
     Ok(())
 }
 
@@ -123,30 +145,50 @@ pub async fn summary(
     let h = HistoryProxy::new(conn).await.map_err(crate::unreachable)?;
     let s = h.summary(since, until).await.map_err(describe)?;
     println!(
-        "{} sessions, {} minutes, over {} day(s): {:.1} a day",
-        val::<u32>(&s, "sessions").unwrap_or(0),
-        val::<u32>(&s, "minutes").unwrap_or(0),
-        val::<u32>(&s, "days").unwrap_or(0),
-        val::<f64>(&s, "sessions_per_day").unwrap_or(0.0)
+        "{}",
+        say::text_args(
+            "summary-total",
+            &[
+                ("sessions", n(val::<u32>(&s, "sessions").unwrap_or(0))),
+                ("minutes", n(val::<u32>(&s, "minutes").unwrap_or(0))),
+                ("days", n(val::<u32>(&s, "days").unwrap_or(0))),
+                (
+                    "per_day",
+                    word(&say::number(
+                        val::<f64>(&s, "sessions_per_day").unwrap_or(0.0),
+                        1
+                    )),
+                ),
+            ],
+        )
     );
     let programs: Vec<Dict> = val(&s, "programs").unwrap_or_default();
     for p in programs {
         let rated: u32 = val(&p, "rated").unwrap_or(0);
+        let mean = |k: &str| word(&say::number(val::<f64>(&p, k).unwrap_or(0.0), 1));
         let effect = if rated == 0 {
-            "no ratings yet".to_string()
+            say::text("summary-no-ratings")
         } else {
-            format!(
-                "pain {:.1} → {:.1} (−{:.1}) over {rated} rated",
-                val::<f64>(&p, "mean_before").unwrap_or(0.0),
-                val::<f64>(&p, "mean_after").unwrap_or(0.0),
-                val::<f64>(&p, "mean_reduction").unwrap_or(0.0)
+            say::text_args(
+                "summary-effect",
+                &[
+                    ("before", mean("mean_before")),
+                    ("after", mean("mean_after")),
+                    ("reduction", mean("mean_reduction")),
+                    ("rated", n(rated)),
+                ],
             )
         };
+        let uses = say::text_args(
+            "summary-program",
+            &[
+                ("sessions", n(val::<u32>(&p, "sessions").unwrap_or(0))),
+                ("minutes", n(val::<u32>(&p, "minutes").unwrap_or(0))),
+            ],
+        );
         println!(
-            "  {:<16} {:>4} sessions {:>5} min  {effect}",
-            val::<String>(&p, "program").unwrap_or_default(),
-            val::<u32>(&p, "sessions").unwrap_or(0),
-            val::<u32>(&p, "minutes").unwrap_or(0),
+            "  {:<16} {uses}  {effect}",
+            say::clean(&val::<String>(&p, "program").unwrap_or_default()),
         );
     }
     Ok(())
@@ -160,7 +202,7 @@ pub async fn advice(conn: &zbus::Connection, profile: &str) -> Result<(), String
         .get("message")
         .and_then(|v| String::try_from(v.try_clone().ok()?).ok())
         .unwrap_or_default();
-    println!("{message}");
+    println!("{}", say::clean(&message));
     Ok(())
 }
 
@@ -173,10 +215,15 @@ fn change_line(r: &Dict) -> String {
     let channel: u32 = val(r, "channel").unwrap_or(0);
     let (from, to): (u32, u32) = (val(r, "from").unwrap_or(0), val(r, "to").unwrap_or(0));
     let what = match kind.as_str() {
-        "intensity" | "level" | "clamp" => {
-            format!("ch {channel}  {} → {} mA", ma_list(&[from]), ma_list(&[to]))
-        }
-        "pads_replaced" => format!("ch {channel}"),
+        "intensity" | "level" | "clamp" => say::text_args(
+            "changes-levels",
+            &[
+                ("channel", n(channel)),
+                ("from", word(&say::milliamps(from))),
+                ("to", word(&say::milliamps(to))),
+            ],
+        ),
+        "pads_replaced" => say::text_args("changes-channel", &[("channel", n(channel))]),
         _ => String::new(),
     };
     let profile: String = val(r, "profile").unwrap_or_default();
@@ -188,8 +235,12 @@ fn change_line(r: &Dict) -> String {
         format!("#{session}")
     };
     format!(
-        "{}  {actor:<14} {kind:<17} {what:<22} {session:<6} {profile:<12} {detail}",
-        local(time)
+        "{}  {:<14} {:<17} {what:<22} {session:<6} {:<12} {}",
+        local(time),
+        say::clean(&actor),
+        say::clean(&kind),
+        say::clean(&profile),
+        say::clean(&detail)
     )
     .trim_end()
     .to_string()
@@ -216,7 +267,6 @@ fn change_json(r: &Dict) -> serde_json::Value {
 
 /// `stimctl changes [--since DATE] [--json]`: who changed what (`History.Changes`), newest
 /// first, in local time.
-#[allow(dead_code)] // Wired into the command line with `stimctl changes`.
 pub async fn changes(
     conn: &zbus::Connection,
     since: Option<String>,
@@ -237,8 +287,7 @@ pub async fn changes(
         return Ok(());
     }
     if rows.is_empty() {
-        let cat = crate::i18n::Catalogue::from_env()?;
-        println!("{}", cat.text("changes-none"));
+        println!("{}", say::text("changes-none"));
     }
     for r in &rows {
         println!("{}", change_line(r));

@@ -103,6 +103,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Cmd::Programs { out } => programs::program_cmd(conn, None, out.json).await,
         Cmd::Program(p) => programs::program_cmd(conn, Some(p), false).await,
         Cmd::History { since, json } => history::list(conn, since, json).await,
+        Cmd::Changes { since, out } => history::changes(conn, since, out.json).await,
         Cmd::Rate {
             session,
             before,

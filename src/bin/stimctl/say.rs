@@ -26,6 +26,11 @@ pub fn milliamps(ua: u32) -> String {
     CATALOGUE.with(|c| c.milliamps(ua))
 }
 
+/// `x` with `decimals` digits after the language's decimal separator.
+pub fn number(x: f64, decimals: usize) -> String {
+    CATALOGUE.with(|c| c.number(x, decimals))
+}
+
 /// A string from stimd made safe for a terminal: control characters (escape sequences,
 /// carriage returns, bidi overrides) become `�`; at most `max` characters.
 pub fn clean(s: &str) -> String {
