@@ -106,6 +106,11 @@ error-answers-count = --answers: { $count } answers needed (yes/no, in order: { 
 error-answer = { $question }: answer "{ $value }" (allowed: yes or no)
 error-no-answer = no answer on standard input
 
+error-report-html = --output = { $file }: the report is HTML (allowed: a file name ending in .html)
+error-not-a-directory = { $arg } = { $file }: not a directory
+error-file-write = { $arg } = { $file }: { $error }
+error-chart = cannot draw the picture: { $error }
+
 ## Shared words
 milliamps = { $level } mA
 state-idle = idle

@@ -106,6 +106,11 @@ error-answers-count = --answers: { $count } antwoorden nodig (ja/nee, in deze vo
 error-answer = { $question }: antwoord "{ $value }" (toegestaan: ja of nee)
 error-no-answer = geen antwoord op standaardinvoer
 
+error-report-html = --output = { $file }: het rapport is HTML (toegestaan: een bestandsnaam die eindigt op .html)
+error-not-a-directory = { $arg } = { $file }: geen map
+error-file-write = { $arg } = { $file }: { $error }
+error-chart = kan de afbeelding niet tekenen: { $error }
+
 ## Gedeelde woorden
 milliamps = { $level } mA
 state-idle = in rust

@@ -12,7 +12,7 @@ const ROW: u32 = 280;
 const HEADER: u32 = 50;
 
 fn err(e: impl std::fmt::Display) -> String {
-    format!("cannot draw the picture: {e}")
+    crate::say::text_args("error-chart", &[("error", e.to_string().into())])
 }
 
 /// A symmetric current axis a little beyond the largest pulse (at least ±1 mA).

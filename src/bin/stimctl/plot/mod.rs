@@ -84,7 +84,16 @@ pub async fn plot(
     })?;
     let levels = shape::segment_levels(&program.segments, MicroAmps(level), &caps(&d));
     let svg = draw::program_svg(&cat, &program, MicroAmps(level), &levels)?;
-    std::fs::write(output, svg).map_err(|e| format!("--output = {}: {e}", output.display()))?;
+    std::fs::write(output, svg).map_err(|e| {
+        crate::say::text_args(
+            "error-file-write",
+            &[
+                ("arg", "--output".into()),
+                ("file", output.display().to_string().into()),
+                ("error", e.to_string().into()),
+            ],
+        )
+    })?;
     println!(
         "{}",
         cat.text_args(

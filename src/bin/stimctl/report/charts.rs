@@ -22,7 +22,7 @@ pub struct Chart {
 }
 
 fn err(e: impl std::fmt::Display) -> String {
-    format!("cannot draw a chart: {e}")
+    crate::say::text_args("error-chart", &[("error", e.to_string().into())])
 }
 
 /// Every chart of the report, in the order the report shows them.

@@ -53,9 +53,9 @@ pub fn check(r: &Request) -> Result<(), String> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
     if !html {
-        return Err(format!(
-            "--output = {}: the report is HTML (allowed: a file name ending in .html)",
-            r.output.display()
+        return Err(crate::say::text_args(
+            "error-report-html",
+            &[("file", r.output.display().to_string().into())],
         ));
     }
     if let Some(s) = &r.since {
@@ -66,7 +66,13 @@ pub fn check(r: &Request) -> Result<(), String> {
     }
     if let Some(dir) = &r.charts {
         if dir.exists() && !dir.is_dir() {
-            return Err(format!("--charts = {}: not a directory", dir.display()));
+            return Err(crate::say::text_args(
+                "error-not-a-directory",
+                &[
+                    ("arg", "--charts".into()),
+                    ("file", dir.display().to_string().into()),
+                ],
+            ));
         }
     }
     Ok(())
@@ -82,7 +88,19 @@ fn local_day(t: i64) -> Option<(jiff::civil::Date, u32)> {
 }
 
 fn write(path: &Path, arg: &str, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("{arg} = {}: {e}", path.display()))
+    std::fs::write(path, text).map_err(|e| file_error(arg, path, e))
+}
+
+/// `arg = FILE: the OS's reason`, in the person's language.
+fn file_error(arg: &str, path: &Path, e: std::io::Error) -> String {
+    crate::say::text_args(
+        "error-file-write",
+        &[
+            ("arg", arg.into()),
+            ("file", path.display().to_string().into()),
+            ("error", e.to_string().into()),
+        ],
+    )
 }
 
 /// Makes the report.
@@ -208,7 +226,7 @@ pub async fn report(conn: &zbus::Connection, r: Request) -> Result<(), String> {
         )
     );
     if let Some(dir) = &r.charts {
-        std::fs::create_dir_all(dir).map_err(|e| format!("--charts = {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| file_error("--charts", dir, e))?;
         for c in &charts {
             write(&dir.join(format!("{}.svg", c.name)), "--charts", &c.svg)?;
         }
