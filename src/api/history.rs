@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use tokio::sync::watch;
 use zbus::interface;
 use zbus::zvariant::{OwnedValue, Value};
+use crate::texts::Text;
 
 /// The `History` D-Bus interface: translates calls into history queries and rows into
 /// `a{sv}` dictionaries; the history itself owns the data and its rules.
@@ -18,11 +19,15 @@ pub struct History {
     pub history: HistoryHandle,
     /// The history's status, shown as the `Status` property.
     pub status: watch::Receiver<String>,
+    /// A profile's language (its advice is in it; the device's for an unknown profile).
+    pub language_of: std::sync::Arc<dyn Fn(&str) -> crate::texts::Lang + Send + Sync>,
 }
 
 fn entry(v: Value<'_>) -> Result<OwnedValue, StimdError> {
     v.try_into()
-        .map_err(|e: zbus::zvariant::Error| StimdError::Failed(e.to_string()))
+        .map_err(|e: zbus::zvariant::Error| {
+            StimdError::Failed(Text::new("internal.failed").arg("detail", e.to_string()).into())
+        })
 }
 
 fn session_dict(r: SessionRow) -> Result<HashMap<String, OwnedValue>, StimdError> {
@@ -96,17 +101,24 @@ fn summary_dict(s: Summary) -> Result<HashMap<String, OwnedValue>, StimdError> {
 impl From<HistoryError> for StimdError {
     fn from(e: HistoryError) -> Self {
         match e {
-            HistoryError::NoSuchSession(_) => StimdError::InvalidArgument(e.to_string()),
-            _ => StimdError::HistoryUnavailable(e.to_string()),
+            HistoryError::NoSuchSession(id) => {
+                StimdError::InvalidArgument(Text::new("history.no_such_session").arg("id", id).into())
+            }
+            _ => StimdError::HistoryUnavailable(
+                Text::new("history.unavailable").arg("detail", e.to_string()).into(),
+            ),
         }
     }
 }
 
 fn check_period(since: i64, until: i64) -> Result<(), StimdError> {
     if since < 0 || until < 0 || (until != 0 && until < since) {
-        return Err(StimdError::InvalidArgument(format!(
-            "since = {since}, until = {until}: Unix seconds, 0 = unbounded, until ≥ since"
-        )));
+        return Err(StimdError::InvalidArgument(
+            Text::new("history.bad_period")
+                .arg("since", since)
+                .arg("until", until)
+                .into(),
+        ));
     }
     Ok(())
 }
@@ -173,9 +185,12 @@ impl History {
         self.limiter.take(&hdr)?;
         for (name, v) in [("before", before), ("after", after)] {
             if v > 10 {
-                return Err(StimdError::InvalidArgument(format!(
-                    "{name} = {v} is out of range (allowed: 0..=10)"
-                )));
+                return Err(StimdError::InvalidArgument(
+                    Text::new("history.pain_out_of_range")
+                        .arg("name", name)
+                        .arg("value", v as u32)
+                        .into(),
+                ));
             }
         }
         Ok(self.history.rate_pain(id, before, after).await?)
@@ -207,14 +222,17 @@ impl History {
     ) -> Result<HashMap<String, OwnedValue>, StimdError> {
         self.limiter.take(&hdr)?;
         if !crate::care::profile::valid_name(profile) {
-            return Err(StimdError::InvalidArgument(format!(
-                "profile = {:?} is not a profile name",
-                profile.chars().take(40).collect::<String>()
-            )));
+            return Err(StimdError::InvalidArgument(
+                Text::new("profile.not_a_name")
+                    .quoted("profile", profile)
+                    .into(),
+            ));
         }
         let s = self.history.profile_summary(profile).await?;
         let best = crate::care::advice::recommend(&s).cloned();
-        let message = crate::care::advice::message(profile, &s);
+        let lang = (self.language_of)(profile);
+        let text = crate::care::advice::text(profile, &s).in_lang(lang);
+        let message = text.render();
         let mut d = summary_dict(s)?;
         let put = |d: &mut HashMap<String, OwnedValue>, k: &str, v: Value<'_>| {
             d.insert(
@@ -238,6 +256,8 @@ impl History {
             Value::U32(best.as_ref().map_or(0, |b| b.rated)),
         );
         put(&mut d, "message", Value::from(message));
+        put(&mut d, "code", Value::from(text.code));
+        put(&mut d, "args", Value::from(text.dbus_args()));
         Ok(d)
     }
 
@@ -250,14 +270,17 @@ impl History {
     ) -> Result<String, StimdError> {
         self.limiter.take(&hdr)?;
         if !FORMATS.contains(&format) {
-            return Err(StimdError::InvalidArgument(format!(
-                "format = {:?} is not supported (allowed: {})",
-                format.chars().take(32).collect::<String>(),
-                FORMATS.join(", ")
-            )));
+            return Err(StimdError::InvalidArgument(
+                Text::new("history.unknown_format")
+                    .quoted("format", format)
+                    .arg("allowed", &FORMATS[..])
+                    .into(),
+            ));
         }
         let rows = self.history.sessions(0, 0, 0).await?;
-        export(&rows, format).map_err(|e| StimdError::Failed(e.to_string()))
+        export(&rows, format).map_err(|e| {
+            StimdError::Failed(Text::new("history.export_failed").arg("detail", e.to_string()).into())
+        })
     }
 
     /// `ok`, or what is wrong with the history: `degraded: …` (writes failing or dropped, or

@@ -7,6 +7,7 @@ use super::{Actor, Reply, SessionError, StartOptions};
 use crate::shared::Shared;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
+use crate::texts::Text;
 
 /// Requests to the manager; each carries the sender its answer goes to (an `Err` says why it
 /// was refused, in the D-Bus error's words).
@@ -110,9 +111,9 @@ impl SessionHandle {
         self.tx
             .send(make(reply))
             .await
-            .map_err(|_| SessionError::Failed("the session manager is not running".into()))?;
+            .map_err(|_| SessionError::Failed(Text::new("manager.not_running")))?;
         rx.await
-            .map_err(|_| SessionError::Failed("the session manager did not answer".into()))?
+            .map_err(|_| SessionError::Failed(Text::new("manager.silent")))?
     }
 
     /// Starts a session. `actor` is who asked (`uid:<n>`, `button`, …): it is recorded with

@@ -20,6 +20,7 @@ use crate::shared::Shared;
 use std::sync::{mpsc as std_mpsc, Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use crate::texts::Text;
 
 /// How long the supervisor has to answer an acknowledge (it answers within one of its loops,
 /// a few milliseconds, while it runs).
@@ -181,9 +182,9 @@ impl Outbox {
         if let Err(std_mpsc::SendError(job)) = self.storage.send(job) {
             tracing::error!("the storage worker is gone: a file was not written");
             if let Job::ReplacePads { reply, .. } = job {
-                let _ = reply.send(Err(SessionError::Failed(
-                    "the storage worker is not running".into(),
-                )));
+                let _ = reply.send(Err(SessionError::Failed(Text::new(
+                    "storage.worker_gone",
+                ))));
             }
         }
     }
@@ -328,9 +329,11 @@ fn store(
                     Some((Ok(()), p)) => Ok(Some(PadCounts::of(p))),
                     Some((Err(e), _)) => {
                         tracing::error!(channel, "new pads not recorded: {e}");
-                        Err(SessionError::StorageFailed(format!(
-                            "{e}; the pad counts of channel {channel} are unchanged"
-                        )))
+                        Err(SessionError::StorageFailed(
+                            Text::new("pads.not_stored")
+                                .arg("channel", channel)
+                                .arg("detail", e.to_string()),
+                        ))
                     }
                 };
                 let _ = done.send(Completion::PadsReplaced {

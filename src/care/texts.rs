@@ -1,0 +1,94 @@
+//! The care side's refusals as texts (`crate::texts`): a stable code per kind, the values a
+//! client needs as arguments, and the English description as `detail`.
+
+use super::profile::{AnswersError, ApprovalError, QUESTIONS};
+use super::settings::SettingError;
+use super::store::{StoreError, MAX_PROFILES};
+use crate::model::text::TextError;
+use crate::texts::Text;
+
+/// A text refused for its length or characters.
+pub fn text_error(e: &TextError) -> Text {
+    let (code, key) = match e {
+        TextError::TooLong { key, .. } => ("text.too_long", key),
+        TextError::Refused { key, .. } => ("text.refused_character", key),
+    };
+    Text::new(code)
+        .arg("key", key.as_str())
+        .arg("detail", e.to_string())
+}
+
+impl StoreError {
+    /// The refusal as a text.
+    pub fn text(&self) -> Text {
+        let detail = self.to_string();
+        let t = |code| Text::new(code).arg("detail", detail.as_str());
+        match self {
+            StoreError::BadName(n) => t("profile.bad_name").quoted("name", n),
+            StoreError::Exists(n) => t("profile.exists").quoted("name", n),
+            StoreError::Unknown { name, known } => t("profile.unknown")
+                .quoted("name", name)
+                .arg("known", known.as_str()),
+            StoreError::Damaged { name, why } => t("profile.damaged")
+                .quoted("name", name)
+                .arg("why", why.as_str()),
+            StoreError::Full { count } => t("profile.full")
+                .arg("count", *count)
+                .arg("max", MAX_PROFILES),
+            StoreError::DefaultStays => t("profile.default_stays"),
+            StoreError::Setting(e) => setting(e),
+            StoreError::Answers(e) => answers(e),
+            StoreError::Approval(ApprovalError::NothingToApprove { profile }) => {
+                t("approval.nothing_to_approve").quoted("profile", profile)
+            }
+            StoreError::Serialize { name, .. } => t("profile.not_serialisable").quoted("name", name),
+            StoreError::Write { name, .. } => t("profile.not_stored").quoted("name", name),
+            StoreError::Remove { name, .. } => t("profile.not_removed").quoted("name", name),
+        }
+    }
+}
+
+/// Refused settings as a text.
+pub fn setting(e: &SettingError) -> Text {
+    let t = |code| Text::new(code).arg("detail", e.to_string());
+    match e {
+        SettingError::TooMany { given } => t("setting.too_many").arg("given", *given),
+        SettingError::Unknown { key } => t("setting.unknown").quoted("key", key),
+        SettingError::TooLong { key, given, max, .. } => t("setting.too_long")
+            .arg("key", *key)
+            .arg("given", *given)
+            .arg("max", *max),
+        SettingError::Text(e) => text_error(e),
+        SettingError::WrongType { key, .. } => t("setting.wrong_type").arg("key", *key),
+        SettingError::NotAllowed { key, value, .. } => t("setting.not_allowed")
+            .arg("key", *key)
+            .arg("value", value.as_str()),
+        SettingError::OutOfRange { key, value, range } => t("setting.out_of_range")
+            .arg("key", *key)
+            .arg("value", *value)
+            .arg("min", *range.start())
+            .arg("max", *range.end()),
+        SettingError::TooManyPrograms { given } => {
+            t("setting.too_many_programs").arg("given", *given)
+        }
+        SettingError::NoSuchProgram { id } => t("setting.no_such_program").quoted("program", id),
+    }
+}
+
+/// Refused answers as a text.
+pub fn answers(e: &AnswersError) -> Text {
+    let t = |code| Text::new(code).arg("detail", e.to_string());
+    match e {
+        AnswersError::TooMany { given } => t("answers.too_many")
+            .arg("given", *given)
+            .arg("max", QUESTIONS.len()),
+        AnswersError::Text(e) => text_error(e),
+        AnswersError::NotAQuestion { key } => t("answers.not_a_question")
+            .quoted("key", key)
+            .arg("questions", QUESTIONS.iter().map(|q| q.0.to_string()).collect::<Vec<_>>()),
+        AnswersError::Missing { missing } => t("answers.missing").arg("missing", &missing[..]),
+        AnswersError::ClearsYes { profile, cleared } => t("answers.clears_yes")
+            .quoted("profile", profile)
+            .arg("cleared", cleared.clone()),
+    }
+}
