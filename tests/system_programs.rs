@@ -23,9 +23,13 @@ async fn programs_are_listed_added_kept_across_a_restart_and_removed() {
     let bus = Bus::start();
     let state = dir.0.join("state");
     // The device's default language, which the harness otherwise sets to English.
-    let mut daemon =
-        Daemon::start_with_config(&bus, &state, &dir.0.join("t.csv"), "[device]\nlocale = \"nl\"\n")
-            .await;
+    let mut daemon = Daemon::start_with_config(
+        &bus,
+        &state,
+        &dir.0.join("t.csv"),
+        "[device]\nlocale = \"nl\"\n",
+    )
+    .await;
     let c = Client::new(&bus).await;
 
     let list = c.programs.list().await.unwrap();

@@ -4,11 +4,11 @@
 use super::StimdError;
 use crate::history::export::{export, FORMATS};
 use crate::history::{HistoryError, HistoryHandle, SessionRow, Summary};
+use crate::texts::Text;
 use std::collections::HashMap;
 use tokio::sync::watch;
 use zbus::interface;
 use zbus::zvariant::{OwnedValue, Value};
-use crate::texts::Text;
 
 /// The `History` D-Bus interface: translates calls into history queries and rows into
 /// `a{sv}` dictionaries; the history itself owns the data and its rules.
@@ -24,10 +24,13 @@ pub struct History {
 }
 
 fn entry(v: Value<'_>) -> Result<OwnedValue, StimdError> {
-    v.try_into()
-        .map_err(|e: zbus::zvariant::Error| {
-            StimdError::Failed(Text::new("internal.failed").arg("detail", e.to_string()).into())
-        })
+    v.try_into().map_err(|e: zbus::zvariant::Error| {
+        StimdError::Failed(
+            Text::new("internal.failed")
+                .arg("detail", e.to_string())
+                .into(),
+        )
+    })
 }
 
 fn session_dict(r: SessionRow) -> Result<HashMap<String, OwnedValue>, StimdError> {
@@ -101,11 +104,13 @@ fn summary_dict(s: Summary) -> Result<HashMap<String, OwnedValue>, StimdError> {
 impl From<HistoryError> for StimdError {
     fn from(e: HistoryError) -> Self {
         match e {
-            HistoryError::NoSuchSession(id) => {
-                StimdError::InvalidArgument(Text::new("history.no_such_session").arg("id", id).into())
-            }
+            HistoryError::NoSuchSession(id) => StimdError::InvalidArgument(
+                Text::new("history.no_such_session").arg("id", id).into(),
+            ),
             _ => StimdError::HistoryUnavailable(
-                Text::new("history.unavailable").arg("detail", e.to_string()).into(),
+                Text::new("history.unavailable")
+                    .arg("detail", e.to_string())
+                    .into(),
             ),
         }
     }
@@ -279,7 +284,11 @@ impl History {
         }
         let rows = self.history.sessions(0, 0, 0).await?;
         export(&rows, format).map_err(|e| {
-            StimdError::Failed(Text::new("history.export_failed").arg("detail", e.to_string()).into())
+            StimdError::Failed(
+                Text::new("history.export_failed")
+                    .arg("detail", e.to_string())
+                    .into(),
+            )
         })
     }
 

@@ -4,10 +4,10 @@
 //! never limited.
 
 use super::StimdError;
+use crate::texts::Text;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
-use crate::texts::Text;
 
 /// Calls a sender may make in a burst.
 const BURST: f64 = 50.0;

@@ -3,9 +3,9 @@
 
 use super::StimdError;
 use crate::session::StartOptions;
+use crate::texts::Text;
 use std::collections::HashMap;
 use zbus::zvariant::{OwnedValue, Value};
-use crate::texts::Text;
 
 /// At most this many options in one call.
 const MAX_OPTIONS: usize = 16;

@@ -20,11 +20,11 @@ use crate::care::ProfileStore;
 use crate::catalog::Catalog;
 use crate::history::{HistoryHandle, ProfileChangeRow};
 use crate::model::limits::Limits;
+use crate::texts::Text;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 use zbus::interface;
 use zbus::zvariant::{OwnedValue, Signature, Value};
-use crate::texts::Text;
 
 /// The `Profiles` interface: what the daemon wiring hands it. Care holds the rules.
 pub struct Profiles {
@@ -67,7 +67,11 @@ fn unavailable() -> StimdError {
 
 /// An internal failure (a task gone, a value that cannot be sent).
 fn failed(e: impl std::fmt::Display) -> StimdError {
-    StimdError::Failed(Text::new("internal.failed").arg("detail", e.to_string()).into())
+    StimdError::Failed(
+        Text::new("internal.failed")
+            .arg("detail", e.to_string())
+            .into(),
+    )
 }
 
 /// A setting's value as care takes it; a list longer than any setting takes is not copied.

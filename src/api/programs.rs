@@ -8,11 +8,11 @@ use crate::catalog::Catalog;
 use crate::catalog::CatalogError;
 use crate::program::text::{check_file_text, to_toml};
 use crate::program::{Param, Program};
+use crate::texts::Text;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use zbus::interface;
 use zbus::zvariant::{OwnedValue, Value};
-use crate::texts::Text;
 
 /// Longest program id accepted as an argument.
 const MAX_ID_LEN: usize = 64;
@@ -32,7 +32,9 @@ pub struct Programs {
 fn catalog_text(e: &CatalogError) -> Text {
     let t = |code| Text::new(code).arg("detail", e.to_string());
     match e {
-        CatalogError::Refused(problems) => t("program.refused").arg("problems", problems.join("; ")),
+        CatalogError::Refused(problems) => {
+            t("program.refused").arg("problems", problems.join("; "))
+        }
         CatalogError::Preset(id) => t("program.is_preset").quoted("program", id),
         CatalogError::Exists(id) => t("program.exists").quoted("program", id),
         CatalogError::Full { count } => t("program.full")
@@ -74,7 +76,11 @@ fn unavailable() -> StimdError {
 
 /// An internal failure (a task gone).
 fn failed(e: impl std::fmt::Display) -> StimdError {
-    StimdError::Failed(Text::new("internal.failed").arg("detail", e.to_string()).into())
+    StimdError::Failed(
+        Text::new("internal.failed")
+            .arg("detail", e.to_string())
+            .into(),
+    )
 }
 
 /// A one-line description of a program's segments.
@@ -214,14 +220,13 @@ impl Programs {
         program_toml: &str,
     ) -> Result<String, StimdError> {
         // Size and control characters first: nothing big or bad is copied further.
-        check_file_text(program_toml)
-            .map_err(|m| {
-                StimdError::InvalidArgument(
-                    Text::new("program.bad_text")
-                        .arg("detail", format!("program_toml: {m}"))
-                        .into(),
-                )
-            })?;
+        check_file_text(program_toml).map_err(|m| {
+            StimdError::InvalidArgument(
+                Text::new("program.bad_text")
+                    .arg("detail", format!("program_toml: {m}"))
+                    .into(),
+            )
+        })?;
         self.limiter.take(&hdr)?;
         let catalog = self.catalog.clone();
         let text = program_toml.to_string();

@@ -7,12 +7,12 @@
 
 use super::{options, StimdError};
 use crate::session::{SessionHandle, Status};
+use crate::texts::Text;
 use std::collections::HashMap;
 use tokio::sync::watch;
 use zbus::interface;
 use zbus::object_server::SignalEmitter;
 use zbus::zvariant::OwnedValue;
-use crate::texts::Text;
 
 /// Longest program id accepted.
 const MAX_ID_LEN: usize = 64;

@@ -12,8 +12,8 @@ use super::StimdError;
 use crate::board::sim::{SimHandle, FAULT_KINDS};
 use crate::board::Button;
 use crate::safety::inject::FaultInjection;
-use zbus::interface;
 use crate::texts::Text;
+use zbus::interface;
 
 /// The `Sim` interface, served only with the simulated board.
 pub struct Sim {

@@ -41,7 +41,9 @@ impl StoreError {
             StoreError::Approval(ApprovalError::NothingToApprove { profile }) => {
                 t("approval.nothing_to_approve").quoted("profile", profile)
             }
-            StoreError::Serialize { name, .. } => t("profile.not_serialisable").quoted("name", name),
+            StoreError::Serialize { name, .. } => {
+                t("profile.not_serialisable").quoted("name", name)
+            }
             StoreError::Write { name, .. } => t("profile.not_stored").quoted("name", name),
             StoreError::Remove { name, .. } => t("profile.not_removed").quoted("name", name),
         }
@@ -54,7 +56,9 @@ pub fn setting(e: &SettingError) -> Text {
     match e {
         SettingError::TooMany { given } => t("setting.too_many").arg("given", *given),
         SettingError::Unknown { key } => t("setting.unknown").quoted("key", key),
-        SettingError::TooLong { key, given, max, .. } => t("setting.too_long")
+        SettingError::TooLong {
+            key, given, max, ..
+        } => t("setting.too_long")
             .arg("key", *key)
             .arg("given", *given)
             .arg("max", *max),
@@ -83,9 +87,13 @@ pub fn answers(e: &AnswersError) -> Text {
             .arg("given", *given)
             .arg("max", QUESTIONS.len()),
         AnswersError::Text(e) => text_error(e),
-        AnswersError::NotAQuestion { key } => t("answers.not_a_question")
-            .quoted("key", key)
-            .arg("questions", QUESTIONS.iter().map(|q| q.0.to_string()).collect::<Vec<_>>()),
+        AnswersError::NotAQuestion { key } => t("answers.not_a_question").quoted("key", key).arg(
+            "questions",
+            QUESTIONS
+                .iter()
+                .map(|q| q.0.to_string())
+                .collect::<Vec<_>>(),
+        ),
         AnswersError::Missing { missing } => t("answers.missing").arg("missing", &missing[..]),
         AnswersError::ClearsYes { profile, cleared } => t("answers.clears_yes")
             .quoted("profile", profile)

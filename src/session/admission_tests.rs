@@ -310,7 +310,10 @@ fn refuses_while_a_session_runs() {
     f.running = Some(7);
     assert_eq!(
         english(refused(StartOptions::default(), f)),
-        ("AlreadyRunning", "session 7 is running; stop it first".into())
+        (
+            "AlreadyRunning",
+            "session 7 is running; stop it first".into()
+        )
     );
 }
 

@@ -5,9 +5,9 @@
 
 use super::{Actor, Reply, SessionError, StartOptions};
 use crate::shared::Shared;
+use crate::texts::Text;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
-use crate::texts::Text;
 
 /// Requests to the manager; each carries the sender its answer goes to (an `Err` says why it
 /// was refused, in the D-Bus error's words).

@@ -17,10 +17,10 @@ use crate::history::{ClampRow, FaultRow, HistoryHandle, IntensityRow, SessionFig
 use crate::model::limits::ceiling::CHANNELS;
 use crate::safety::supervisor::Command;
 use crate::shared::Shared;
+use crate::texts::Text;
 use std::sync::{mpsc as std_mpsc, Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
-use crate::texts::Text;
 
 /// How long the supervisor has to answer an acknowledge (it answers within one of its loops,
 /// a few milliseconds, while it runs).
@@ -182,9 +182,7 @@ impl Outbox {
         if let Err(std_mpsc::SendError(job)) = self.storage.send(job) {
             tracing::error!("the storage worker is gone: a file was not written");
             if let Job::ReplacePads { reply, .. } = job {
-                let _ = reply.send(Err(SessionError::Failed(Text::new(
-                    "storage.worker_gone",
-                ))));
+                let _ = reply.send(Err(SessionError::Failed(Text::new("storage.worker_gone"))));
             }
         }
     }

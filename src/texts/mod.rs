@@ -170,8 +170,10 @@ impl Text {
     /// With a value someone sent, shown quoted and escaped.
     /// Kept to its first 65 characters: shown cut to 64 with `…` when longer.
     pub fn quoted(mut self, name: &'static str, value: &str) -> Text {
-        self.args
-            .push((name, Arg::Quoted(value.chars().take(MAX_QUOTED + 1).collect())));
+        self.args.push((
+            name,
+            Arg::Quoted(value.chars().take(MAX_QUOTED + 1).collect()),
+        ));
         self
     }
 

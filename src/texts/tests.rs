@@ -95,7 +95,12 @@ fn every_code_the_source_uses_exists() {
     while let Some(path) = stack.pop() {
         if path.is_dir() {
             if !path.ends_with("bin") {
-                stack.extend(std::fs::read_dir(&path).unwrap().flatten().map(|e| e.path()));
+                stack.extend(
+                    std::fs::read_dir(&path)
+                        .unwrap()
+                        .flatten()
+                        .map(|e| e.path()),
+                );
             }
             continue;
         }
@@ -126,7 +131,10 @@ fn every_code_the_source_uses_exists() {
         .iter()
         .chain(crate::model::sites::FORBIDDEN.iter().map(|(s, _)| s))
     {
-        assert!(en.contains_key(&format!("site-{}", site.replace(' ', "_"))), "{site}");
+        assert!(
+            en.contains_key(&format!("site-{}", site.replace(' ', "_"))),
+            "{site}"
+        );
     }
 }
 
@@ -144,10 +152,16 @@ fn a_text_renders_in_both_languages_with_its_arguments() {
         t.render_in(Lang::Nl),
         "profiel \"oma\": de volgende sessie mag vanaf 12:05 (minstens 120 minuten tussen sessies)"
     );
-    assert_eq!(t.clone().in_lang(Lang::Nl).in_lang(Lang::En).language(), Lang::Nl);
+    assert_eq!(
+        t.clone().in_lang(Lang::Nl).in_lang(Lang::En).language(),
+        Lang::Nl
+    );
     let args = t.dbus_args();
     assert_eq!(args["gap_min"], OwnedValue::from(120u64));
-    assert_eq!(args["next"], OwnedValue::try_from(Value::from("12:05")).unwrap());
+    assert_eq!(
+        args["next"],
+        OwnedValue::try_from(Value::from("12:05")).unwrap()
+    );
     let advice = Text::new("advice.best")
         .arg("profile", "anna")
         .arg("program", "massage")
@@ -155,7 +169,9 @@ fn a_text_renders_in_both_languages_with_its_arguments() {
         .arg("after", 2.25)
         .arg("reduction", 3.75)
         .arg("rated", 3u32);
-    assert!(advice.render_in(Lang::Nl).contains("pijn gemiddeld 6,0 → 2,2"));
+    assert!(advice
+        .render_in(Lang::Nl)
+        .contains("pijn gemiddeld 6,0 → 2,2"));
     assert!(advice.render_in(Lang::En).contains("pain 6.0 → 2.2"));
 }
 
@@ -176,7 +192,10 @@ fn a_value_someone_sent_is_shown_escaped_and_cut() {
     let shown = Text::new("placement.unknown")
         .quoted("placement", &long)
         .render_in(Lang::En);
-    assert!(shown.contains(&format!("\"{}\"…", "x".repeat(64))), "{shown}");
+    assert!(
+        shown.contains(&format!("\"{}\"…", "x".repeat(64))),
+        "{shown}"
+    );
     assert!(shown.len() < 200);
 }
 
@@ -191,16 +210,38 @@ fn placements_match_in_both_languages_strictly() {
     assert_eq!(match_site("low back"), SiteMatch::Allowed("low back"));
     assert_eq!(match_site("onderrug"), SiteMatch::Allowed("low back"));
     assert_eq!(match_site("knie"), SiteMatch::Allowed("knee"));
-    assert_eq!(match_site("voorkant van de hals"), SiteMatch::Forbidden("front of neck", "airway"));
+    assert_eq!(
+        match_site("voorkant van de hals"),
+        SiteMatch::Forbidden("front of neck", "airway")
+    );
     // Forbidden sites in any case and spacing, in either language.
     for chest in ["borst", "Borst", " BORST ", "chest", "Chest"] {
-        assert_eq!(match_site(chest), SiteMatch::Forbidden("chest", "heart_rhythm"), "{chest:?}");
+        assert_eq!(
+            match_site(chest),
+            SiteMatch::Forbidden("chest", "heart_rhythm"),
+            "{chest:?}"
+        );
     }
-    assert_eq!(match_site("Voorkant  van de\thals"), SiteMatch::Unknown, "a tab is a control character");
-    assert_eq!(match_site("Voorkant  van de hals"), SiteMatch::Forbidden("front of neck", "airway"));
+    assert_eq!(
+        match_site("Voorkant  van de\thals"),
+        SiteMatch::Unknown,
+        "a tab is a control character"
+    );
+    assert_eq!(
+        match_site("Voorkant  van de hals"),
+        SiteMatch::Forbidden("front of neck", "airway")
+    );
     assert_eq!(match_site("ogen"), SiteMatch::Forbidden("eyes", "eyes"));
     // Allowed sites only exactly.
-    for odd in ["Onderrug", "onderrug ", "onder rug", "onder\u{1b}rug", "low  back", "", "b\u{0}orst"] {
+    for odd in [
+        "Onderrug",
+        "onderrug ",
+        "onder rug",
+        "onder\u{1b}rug",
+        "low  back",
+        "",
+        "b\u{0}orst",
+    ] {
         assert_eq!(match_site(odd), SiteMatch::Unknown, "{odd:?}");
     }
     assert_eq!(match_site(&"borst ".repeat(20)), SiteMatch::Unknown);

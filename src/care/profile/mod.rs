@@ -14,9 +14,9 @@ pub use screening::{
 };
 
 use super::placement::NOT_IN_PREGNANCY;
-use crate::texts::Text;
 use crate::model::limits::ceiling;
 use crate::model::text::TextError;
+use crate::texts::Text;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -90,9 +90,7 @@ impl Core {
                 }
             }
             AckAnswer::Refused(cause) => Err(SessionError::FaultActive(refusal(&cause))),
-            AckAnswer::NotRunning => Err(SessionError::Failed(Text::new(
-                "supervisor.not_running",
-            ))),
+            AckAnswer::NotRunning => Err(SessionError::Failed(Text::new("supervisor.not_running"))),
             AckAnswer::Silent => Err(SessionError::Failed(Text::new("supervisor.silent"))),
         }
     }
@@ -141,10 +139,8 @@ mod tests {
         assert_eq!(
             core.acknowledged(AckAnswer::Refused(AckRefusal::OvercurrentActive)),
             Err(SessionError::FaultActive(
-                Text::new("fault.ack_overcurrent_active").arg(
-                    "detail",
-                    "the overcurrent input is still active"
-                )
+                Text::new("fault.ack_overcurrent_active")
+                    .arg("detail", "the overcurrent input is still active")
             ))
         );
         assert_eq!(
