@@ -29,6 +29,13 @@ site-head = head
 site-eyes = eyes
 site-face = face
 
+## Contraindication questions (Profiles.Questions)
+question-implant = Do you have a pacemaker, a defibrillator or another electronic implant?
+question-epilepsy = Do you have epilepsy?
+question-pregnancy = Are you pregnant?
+question-heart_disease = Do you have a heart condition?
+question-skin = Is the skin where the pads go broken, irritated or numb?
+
 ## Starting a session
 program-unknown = program = { $program } does not exist (known: { $known })
 program-over_limits = program { $program } does not fit the configured limits: { $problems }

@@ -30,6 +30,13 @@ site-head = hoofd
 site-eyes = ogen
 site-face = gezicht
 
+## Vragen over contra-indicaties (Profiles.Questions)
+question-implant = Heeft u een pacemaker, een defibrillator of een ander elektronisch implantaat?
+question-epilepsy = Heeft u epilepsie?
+question-pregnancy = Bent u zwanger?
+question-heart_disease = Heeft u een hartaandoening?
+question-skin = Is de huid waar de elektroden komen beschadigd, geïrriteerd of gevoelloos?
+
 ## Een sessie starten
 program-unknown = programma = { $program } bestaat niet (bekend: { $known })
 program-over_limits = programma { $program } past niet binnen de ingestelde grenzen: { $problems }

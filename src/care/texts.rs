@@ -89,10 +89,7 @@ pub fn answers(e: &AnswersError) -> Text {
         AnswersError::Text(e) => text_error(e),
         AnswersError::NotAQuestion { key } => t("answers.not_a_question").quoted("key", key).arg(
             "questions",
-            QUESTIONS
-                .iter()
-                .map(|q| q.0.to_string())
-                .collect::<Vec<_>>(),
+            QUESTIONS.iter().map(|q| q.to_string()).collect::<Vec<_>>(),
         ),
         AnswersError::Missing { missing } => t("answers.missing").arg("missing", &missing[..]),
         AnswersError::ClearsYes { profile, cleared } => t("answers.clears_yes")

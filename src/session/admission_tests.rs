@@ -20,7 +20,7 @@ pub(in crate::session) fn config() -> Config {
 /// A person who answered every question "no", with the leaflet's dose guidance.
 pub(in crate::session) fn anna() -> Profile {
     let mut p = Profile::new("anna", "en");
-    let no = QUESTIONS.iter().map(|q| (q.0.to_string(), false)).collect();
+    let no = QUESTIONS.iter().map(|q| (q.to_string(), false)).collect();
     p.screening = Some(screening(&no, 0).unwrap());
     p
 }
