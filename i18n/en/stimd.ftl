@@ -129,13 +129,13 @@ admin-only = { $action ->
    *[approve] recording a doctor's approval
   } is for root and members of the group { $group } only
 language-unknown = language = { $language } (allowed: nl, en)
-setting-too_many = { $detail }
-setting-unknown = { $detail }
+setting-too_many = settings has { $given } entries (allowed: at most { $max }, one per key: { $keys })
+setting-unknown = unknown setting { $key } (allowed: { $keys })
 setting-too_long = { $detail }
-setting-wrong_type = { $detail }
+setting-wrong_type = { $key }: expected { $expected }
 setting-not_allowed = { $detail }
 setting-out_of_range = { $key } = { $value } is out of range (allowed: { $min }..={ $max })
-setting-too_many_programs = { $detail }
+setting-too_many_programs = preferred_programs: { $given } programs (allowed: at most { $max })
 setting-no_such_program = preferred_programs: program { $program } does not exist
 answers-too_many = answers has { $given } entries (allowed: at most { $max }, one per question)
 answers-not_a_question = answers: { $key } is not a question (questions: { $questions })

@@ -64,8 +64,30 @@ dose-minutes_used = profiel { $profile }: { $used } van de { $allowed } minuten 
 dose-too_long = profiel { $profile }: { $used } van de { $allowed } minuten van vandaag gebruikt: vraag hoogstens { $left_s } s (duur)
 dose-too_soon = profiel { $profile }: de volgende sessie mag vanaf { $next } (minstens { $gap_min } minuten tussen sessies)
 battery-too_low_to_start = batterij op { $percent } % is onder { $low } % (battery.low_percent): laad het apparaat eerst op
-fault-latched = storing { $fault } staat vast ({ $detail }); bevestig die zodra de oorzaak weg is
-fault-latched_hardware = storing { $fault } staat vast ({ $detail }); herstel de hardware of de configuratie en start stimd opnieuw
+fault-latched = er is een storing ({ $fault ->
+    [over_limit] stroom boven de grens
+    [rise_rate] te snel stijgende stroom
+    [stuck_phase] een puls die bleef hangen
+    [engine_heartbeat] pulsgenerator reageert niet
+    [overcurrent] overstroom
+    [spi_error] fout in de verbinding met de DAC (SPI)
+    [gpio_error] fout in een stuurlijn (GPIO)
+    [supervisor_stall] veiligheidsbewaking te laat
+    [hardware_unavailable] hardware niet beschikbaar
+   *[other] { $fault }
+  }): de uitgang is uit; bevestig de storing zodra de oorzaak weg is
+fault-latched_hardware = er is een storing ({ $fault ->
+    [over_limit] stroom boven de grens
+    [rise_rate] te snel stijgende stroom
+    [stuck_phase] een puls die bleef hangen
+    [engine_heartbeat] pulsgenerator reageert niet
+    [overcurrent] overstroom
+    [spi_error] fout in de verbinding met de DAC (SPI)
+    [gpio_error] fout in een stuurlijn (GPIO)
+    [supervisor_stall] veiligheidsbewaking te laat
+    [hardware_unavailable] hardware niet beschikbaar
+   *[other] { $fault }
+  }): herstel de hardware of de configuratie en start stimd opnieuw
 session-already_running = sessie { $session } loopt; stop die eerst
 
 ## Een lopende sessie
@@ -75,7 +97,18 @@ channel-out_of_range = kanaal = { $channel } valt buiten het bereik (toegestaan:
 channel-not_in_use = kanaal = { $channel } wordt niet gebruikt door deze sessie (in gebruik: { $in_use })
 
 ## Storingen
-fault-latched_while_acknowledging = storing { $fault } trad op tijdens het bevestigen ({ $detail }); bevestig die zodra de oorzaak weg is
+fault-latched_while_acknowledging = tijdens het bevestigen trad een nieuwe storing op ({ $fault ->
+    [over_limit] stroom boven de grens
+    [rise_rate] te snel stijgende stroom
+    [stuck_phase] een puls die bleef hangen
+    [engine_heartbeat] pulsgenerator reageert niet
+    [overcurrent] overstroom
+    [spi_error] fout in de verbinding met de DAC (SPI)
+    [gpio_error] fout in een stuurlijn (GPIO)
+    [supervisor_stall] veiligheidsbewaking te laat
+    [hardware_unavailable] hardware niet beschikbaar
+   *[other] { $fault }
+  }); bevestig die zodra de oorzaak weg is
 fault-ack_hardware_unavailable = kan niet bevestigen: de hardware kon bij het starten niet worden geopend; herstel die of de [linux]-configuratie en start stimd opnieuw
 fault-ack_engine_not_running = kan niet bevestigen: de pulsgenerator draait niet
 fault-ack_dac_failing = kan niet bevestigen: de DAC neemt geen waarden aan
@@ -130,13 +163,13 @@ admin-only = { $action ->
    *[approve] de goedkeuring van een arts vastleggen
   } mag alleen root of een lid van de groep { $group }
 language-unknown = taal = { $language } (toegestaan: nl, en)
-setting-too_many = { $detail }
-setting-unknown = { $detail }
+setting-too_many = instellingen heeft { $given } items (toegestaan: hoogstens { $max }, één per sleutel: { $keys })
+setting-unknown = onbekende instelling { $key } (toegestaan: { $keys })
 setting-too_long = { $detail }
-setting-wrong_type = { $detail }
+setting-wrong_type = { $key }: type { $expected } verwacht
 setting-not_allowed = { $detail }
 setting-out_of_range = { $key } = { $value } valt buiten het bereik (toegestaan: { $min }..={ $max })
-setting-too_many_programs = { $detail }
+setting-too_many_programs = preferred_programs: { $given } programma's (toegestaan: hoogstens { $max })
 setting-no_such_program = preferred_programs: programma { $program } bestaat niet
 answers-too_many = antwoorden heeft { $given } items (toegestaan: hoogstens { $max }, één per vraag)
 answers-not_a_question = antwoorden: { $key } is geen vraag (vragen: { $questions })

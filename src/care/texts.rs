@@ -1,7 +1,7 @@
 //! The care side's refusals as texts (`crate::texts`): a stable code per kind, the values a
 //! client needs as arguments, and the English description as `detail`.
 
-use super::profile::{AnswersError, ApprovalError, QUESTIONS};
+use super::profile::{AnswersError, ApprovalError, MAX_PREFERRED, QUESTIONS};
 use super::settings::SettingError;
 use super::store::{StoreError, MAX_PROFILES};
 use crate::model::text::TextError;
@@ -53,9 +53,16 @@ impl StoreError {
 /// Refused settings as a text.
 pub fn setting(e: &SettingError) -> Text {
     let t = |code| Text::new(code).arg("detail", e.to_string());
+    let keys: Vec<String> = super::settings::SETTINGS
+        .iter()
+        .map(|s| s.key.to_string())
+        .collect();
     match e {
-        SettingError::TooMany { given } => t("setting.too_many").arg("given", *given),
-        SettingError::Unknown { key } => t("setting.unknown").quoted("key", key),
+        SettingError::TooMany { given } => t("setting.too_many")
+            .arg("given", *given)
+            .arg("max", keys.len())
+            .arg("keys", keys),
+        SettingError::Unknown { key } => t("setting.unknown").quoted("key", key).arg("keys", keys),
         SettingError::TooLong {
             key, given, max, ..
         } => t("setting.too_long")
@@ -63,7 +70,9 @@ pub fn setting(e: &SettingError) -> Text {
             .arg("given", *given)
             .arg("max", *max),
         SettingError::Text(e) => text_error(e),
-        SettingError::WrongType { key, .. } => t("setting.wrong_type").arg("key", *key),
+        SettingError::WrongType { key, expected } => t("setting.wrong_type")
+            .arg("key", *key)
+            .arg("expected", expected.signature()),
         SettingError::NotAllowed { key, value, .. } => t("setting.not_allowed")
             .arg("key", *key)
             .arg("value", value.as_str()),
@@ -72,9 +81,9 @@ pub fn setting(e: &SettingError) -> Text {
             .arg("value", *value)
             .arg("min", *range.start())
             .arg("max", *range.end()),
-        SettingError::TooManyPrograms { given } => {
-            t("setting.too_many_programs").arg("given", *given)
-        }
+        SettingError::TooManyPrograms { given } => t("setting.too_many_programs")
+            .arg("given", *given)
+            .arg("max", MAX_PREFERRED),
         SettingError::NoSuchProgram { id } => t("setting.no_such_program").quoted("program", id),
     }
 }

@@ -248,3 +248,18 @@ fn placements_match_in_both_languages_strictly() {
     assert_eq!(site_name("low back", Lang::Nl), "onderrug");
     assert_eq!(site_name("low back", Lang::En), "low back");
 }
+
+#[test]
+fn a_latched_fault_is_named_in_dutch() {
+    let t = Text::new("fault.latched")
+        .arg("fault", "overcurrent")
+        .arg("detail", "the overcurrent comparator fired");
+    assert_eq!(
+        t.render_in(Lang::En),
+        "fault overcurrent is latched (the overcurrent comparator fired); acknowledge it once the cause is gone"
+    );
+    assert_eq!(
+        t.render_in(Lang::Nl),
+        "er is een storing (overstroom): de uitgang is uit; bevestig de storing zodra de oorzaak weg is"
+    );
+}
