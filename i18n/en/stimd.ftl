@@ -5,6 +5,9 @@
 
 decimal-separator = .
 
+-printable = printable text: no control characters (NUL, tab, line breaks, escape …), no line or paragraph separators and no bidirectional controls
+
+
 ## Body sites (the placements a session may name, and the ones never allowed)
 site-neck = neck
 site-shoulder = shoulder
@@ -102,8 +105,8 @@ option-too_many_entries = option { $option } has { $given } entries (allowed: at
 option-too_many = { $given } options given (allowed: at most { $max })
 option-unknown = unknown option { $option } (allowed: channels, duration, intensity, profile, placement, keepalive)
 call-rate_limited = too many calls from { $sender } (allowed: { $per_second } a second, bursts of { $burst }); try again in { $wait_ms } ms
-text-too_long = { $detail }
-text-refused_character = { $detail }
+text-too_long = { $key } = { $value } is longer than { $max } characters (allowed: at most { $max } characters of { -printable })
+text-refused_character = { $key } = { $value } contains { $character } at character { $at } (allowed: { -printable }; at most { $max } characters)
 internal-failed = { $detail }
 manager-not_running = the session manager is not running
 manager-silent = the session manager did not answer

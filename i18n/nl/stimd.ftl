@@ -6,6 +6,9 @@
 
 decimal-separator = ,
 
+-printable = leesbare tekst: geen stuurtekens (NUL, tab, regeleinden, escape …), geen regel- of alineascheidingstekens en geen tekens die de schrijfrichting sturen
+
+
 ## Plaatsen op het lichaam (waar een sessie mag, en waar nooit)
 site-neck = nek
 site-shoulder = schouder
@@ -136,8 +139,8 @@ option-too_many_entries = optie { $option } heeft { $given } items (toegestaan: 
 option-too_many = { $given } opties gegeven (toegestaan: hoogstens { $max })
 option-unknown = onbekende optie { $option } (toegestaan: channels, duration, intensity, profile, placement, keepalive)
 call-rate_limited = te veel aanroepen van { $sender } (toegestaan: { $per_second } per seconde, pieken van { $burst }); probeer het over { $wait_ms } ms opnieuw
-text-too_long = { $detail }
-text-refused_character = { $detail }
+text-too_long = { $key } = { $value } is langer dan { $max } tekens (toegestaan: hoogstens { $max } tekens { -printable })
+text-refused_character = { $key } = { $value } bevat { $character } op teken { $at } (toegestaan: { -printable }; hoogstens { $max } tekens)
 internal-failed = { $detail }
 manager-not_running = de sessiebeheerder draait niet
 manager-silent = de sessiebeheerder antwoordde niet

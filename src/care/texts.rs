@@ -9,13 +9,28 @@ use crate::texts::Text;
 
 /// A text refused for its length or characters.
 pub fn text_error(e: &TextError) -> Text {
-    let (code, key) = match e {
-        TextError::TooLong { key, .. } => ("text.too_long", key),
-        TextError::Refused { key, .. } => ("text.refused_character", key),
-    };
-    Text::new(code)
-        .arg("key", key.as_str())
-        .arg("detail", e.to_string())
+    match e {
+        TextError::TooLong {
+            key,
+            shown,
+            max_chars,
+        } => Text::new("text.too_long")
+            .arg("key", key.as_str())
+            .arg("value", shown.as_str())
+            .arg("max", *max_chars),
+        TextError::Refused {
+            key,
+            shown,
+            at,
+            refused,
+            max_chars,
+        } => Text::new("text.refused_character")
+            .arg("key", key.as_str())
+            .arg("value", shown.as_str())
+            .arg("character", format!("U+{:04X}", u32::from(*refused)))
+            .arg("at", *at)
+            .arg("max", *max_chars),
+    }
 }
 
 impl StoreError {
@@ -104,5 +119,86 @@ pub fn answers(e: &AnswersError) -> Text {
         AnswersError::ClearsYes { profile, cleared } => t("answers.clears_yes")
             .quoted("profile", profile)
             .arg("cleared", cleared.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::care::settings::SettingType;
+    use crate::texts::Lang;
+
+    /// The English text made from the code and arguments is the error's own description,
+    /// word for word: clients that matched English messages see the same.
+    #[test]
+    fn the_english_texts_are_the_errors_own_words() {
+        let text = crate::model::text::check("name", "a\u{1b}b", 32).unwrap_err();
+        let long = crate::model::text::check("note", &"x".repeat(300), 200).unwrap_err();
+        let settings = [
+            SettingError::TooMany { given: 12 },
+            SettingError::Unknown {
+                key: "bo\u{1}gus".into(),
+            },
+            SettingError::WrongType {
+                key: "electrode_area_cm2",
+                expected: SettingType::F64,
+            },
+            SettingError::OutOfRange {
+                key: "sessions_per_day",
+                value: 99,
+                range: 0..=24,
+            },
+            SettingError::TooManyPrograms { given: 11 },
+            SettingError::NoSuchProgram { id: "nope".into() },
+            SettingError::Text(text.clone()),
+        ];
+        for e in &settings {
+            assert_eq!(setting(e).render_in(Lang::En), e.to_string());
+        }
+        for e in [&text, &long] {
+            assert_eq!(text_error(e).render_in(Lang::En), e.to_string());
+        }
+        let answers = [
+            AnswersError::TooMany { given: 9 },
+            AnswersError::NotAQuestion {
+                key: "diabetes".into(),
+            },
+            AnswersError::Missing {
+                missing: vec!["skin", "implant"],
+            },
+            AnswersError::ClearsYes {
+                profile: "oma".into(),
+                cleared: vec!["epilepsy".into()],
+            },
+        ];
+        for e in &answers {
+            assert_eq!(answers_text(e).render_in(Lang::En), e.to_string());
+        }
+        let store = [
+            StoreError::BadName("9x".into()),
+            StoreError::Exists("oma".into()),
+            StoreError::Unknown {
+                name: "lou".into(),
+                known: "default, oma".into(),
+            },
+            StoreError::Full { count: 16 },
+            StoreError::DefaultStays,
+            StoreError::Approval(ApprovalError::NothingToApprove {
+                profile: "oma".into(),
+            }),
+        ];
+        for e in &store {
+            let t = e.text();
+            assert_eq!(t.render_in(Lang::En), e.to_string());
+            assert!(!t.render_in(Lang::Nl).is_empty());
+        }
+        assert_eq!(
+            StoreError::Exists("oma".into()).text().render_in(Lang::Nl),
+            "profiel \"oma\" bestaat al; gebruik Update"
+        );
+    }
+
+    fn answers_text(e: &AnswersError) -> Text {
+        answers(e)
     }
 }
