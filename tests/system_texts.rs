@@ -95,6 +95,24 @@ async fn a_forbidden_placement_is_refused_in_the_persons_language_with_its_code(
     }
     assert_eq!(c.session.id().await.unwrap(), 0, "nothing started");
 
+    // A profile's refusals are in its language too.
+    for (profile, message) in [
+        ("oma", "preferred_programs: programma \"nope\" bestaat niet"),
+        ("ben", "preferred_programs: program \"nope\" does not exist"),
+    ] {
+        let settings = opts(vec![(
+            "preferred_programs",
+            Value::from(vec!["nope".to_string()]),
+        )]);
+        let e = c.profiles.update(profile, settings).await.unwrap_err();
+        assert_eq!(error_name(&e), "io.stimd.Stimd1.Error.InvalidArgument");
+        assert_eq!(
+            (e.code(), e.message().as_str()),
+            ("setting.no_such_program", message)
+        );
+        assert_eq!(arg::<String>(&e, "program"), "nope");
+    }
+
     // A number argument, and a refusal that names the range.
     let mut o = start_opts("oma", "nek");
     o.insert("duration".into(), OwnedValue::from(0u32));

@@ -4,7 +4,7 @@
 //! (docs/texts.md) for a client that words it itself.
 
 use crate::session::SessionError;
-use crate::texts::Text;
+use crate::texts::{Lang, Text};
 use std::collections::HashMap;
 use zbus::message::{Header, Message};
 use zbus::names::ErrorName;
@@ -20,6 +20,19 @@ pub struct Said {
     pub code: String,
     /// The code's arguments.
     pub args: HashMap<String, OwnedValue>,
+    /// The typed text it was rendered from (on stimd's side; `None` for an error read from the
+    /// bus).
+    pub text: Option<Box<Text>>,
+}
+
+impl Said {
+    /// Rendered again in `lang`, unless its text has a language already.
+    fn in_lang(self, lang: Lang) -> Said {
+        match self.text {
+            Some(t) => t.in_lang(lang).into(),
+            None => self,
+        }
+    }
 }
 
 impl From<Text> for Said {
@@ -28,6 +41,7 @@ impl From<Text> for Said {
             message: t.render(),
             code: t.code.to_string(),
             args: t.dbus_args(),
+            text: Some(Box::new(t)),
         }
     }
 }
@@ -42,12 +56,14 @@ impl From<&Message> for Said {
                 message,
                 code,
                 args,
+                text: None,
             };
         }
         Said {
             message: body.deserialize::<String>().unwrap_or_default(),
             code: String::new(),
             args: HashMap::new(),
+            text: None,
         }
     }
 }
@@ -179,6 +195,19 @@ impl StimdError {
             (StimdError::ZBus(e), _) => e.to_string(),
             _ => String::new(),
         }
+    }
+
+    /// The same error in `lang` (unless its text has a language already).
+    pub fn in_lang(self, lang: Lang) -> StimdError {
+        macro_rules! in_lang {
+            ($($v:ident),*) => {
+                match self {
+                    StimdError::ZBus(e) => StimdError::ZBus(e),
+                    $(StimdError::$v(s) => StimdError::$v(s.in_lang(lang)),)*
+                }
+            };
+        }
+        variants!(in_lang)
     }
 
     /// The stable code (docs/texts.md), empty for a transport error.

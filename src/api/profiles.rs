@@ -200,6 +200,18 @@ impl Profiles {
         .map_err(failed)?
     }
 
+    /// `e` in the language of profile `name`, if it has one.
+    fn localised(&self, name: &str, e: StimdError) -> StimdError {
+        let lang = self.profiles.read().ok().and_then(|s| {
+            let p = s.existing(name).ok()?;
+            crate::texts::Lang::parse(&p.language)
+        });
+        match lang {
+            Some(lang) => e.in_lang(lang),
+            None => e,
+        }
+    }
+
     fn existing(&self, name: &str) -> Result<Profile, StimdError> {
         let s = self.profiles.read().map_err(|_| unavailable())?;
         Ok(s.existing(name)?.clone())
@@ -321,7 +333,7 @@ impl Profiles {
         // applied again to the profile as it is under the lock.
         changes
             .apply(&mut self.existing(name)?, &ctx)
-            .map_err(|e| invalid(texts::setting(&e)))?;
+            .map_err(|e| self.localised(name, invalid(texts::setting(&e))))?;
         let limits = changes.touches_limits();
         let owned = name.to_string();
         let record = self
@@ -331,7 +343,8 @@ impl Profiles {
                     Ok(p.limits_record())
                 })
             })
-            .await?;
+            .await
+            .map_err(|e| self.localised(name, e))?;
         if limits {
             self.record(name, &actor, record);
         }
@@ -391,18 +404,24 @@ impl Profiles {
         let owned = name.to_string();
         let change = self
             .store(move |st| st.modify(&owned, |p| Ok(p.answer(s, admin)?)))
-            .await;
+            .await
+            .map_err(|e| self.localised(name, e));
         match change {
             Ok(c) => {
                 self.record(name, &actor, c.describe());
                 Ok(())
             }
             Err(e @ StimdError::NotPermitted(_)) => {
-                tracing::warn!(profile = name, actor, "refused: {}", e.message());
+                // The audit trail in English, whatever the person's language.
+                let english = e
+                    .said()
+                    .and_then(|s| s.text.as_ref())
+                    .map_or_else(|| e.message(), |t| t.render_in(crate::texts::Lang::En));
+                tracing::warn!(profile = name, actor, "refused: {english}");
                 self.record(
                     name,
                     &actor,
-                    format!("refused contraindication check: {}", e.message()),
+                    format!("refused contraindication check: {english}"),
                 );
                 Err(e)
             }
@@ -429,7 +448,8 @@ impl Profiles {
         let now = crate::clock::unix_now();
         let yes = self
             .store(move |s| s.modify(&owned, |p| Ok(p.approve(now, &by, &text)?)))
-            .await?;
+            .await
+            .map_err(|e| self.localised(name, e))?;
         self.record(name, &actor, format!("approved despite [{yes}]: {note}"));
         Ok(())
     }
