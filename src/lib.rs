@@ -30,3 +30,4 @@ pub mod safety;
 pub mod session;
 pub mod shared;
 pub mod sys;
+pub mod texts;

@@ -313,10 +313,11 @@ async fn stimctl_keeps_profiles_and_asks_the_questions() {
         "--placement",
         "chest",
     ]);
-    assert!(!ok && out.contains("never allowed"), "{out}");
+    // stimd answers in anna's language (nl).
+    assert!(!ok && out.contains("nooit toegestaan"), "{out}");
     let (ok, out) = stimctl(&["advice", "--profile", "anna"]);
     assert!(
-        ok && out.contains("not enough to go on yet for anna"),
+        ok && out.contains("nog te weinig gegevens voor anna"),
         "{out}"
     );
     let (ok, out) = stimctl(&["pads", "--replaced", "1"]);

@@ -22,7 +22,14 @@ async fn programs_are_listed_added_kept_across_a_restart_and_removed() {
     let dir = TempDir::new("programs");
     let bus = Bus::start();
     let state = dir.0.join("state");
-    let mut daemon = Daemon::start(&bus, &state, &dir.0.join("t.csv")).await;
+    // The device's default language, which the harness otherwise sets to English.
+    let mut daemon = Daemon::start_with_config(
+        &bus,
+        &state,
+        &dir.0.join("t.csv"),
+        "[device]\nlocale = \"nl\"\n",
+    )
+    .await;
     let c = Client::new(&bus).await;
 
     let list = c.programs.list().await.unwrap();
@@ -139,7 +146,14 @@ async fn programs_are_listed_added_kept_across_a_restart_and_removed() {
 async fn stimctl_lists_shows_adds_and_removes_programs() {
     let dir = TempDir::new("stimctl-programs");
     let bus = Bus::start();
-    let _d = Daemon::start(&bus, &dir.0.join("state"), &dir.0.join("t.csv")).await;
+    // The device's default language (Dutch names), which the harness otherwise sets to English.
+    let _d = Daemon::start_with_config(
+        &bus,
+        &dir.0.join("state"),
+        &dir.0.join("t.csv"),
+        "[device]\nlocale = \"nl\"\n",
+    )
+    .await;
     let stimctl = |args: &[&str]| {
         run(Command::new(env!("CARGO_BIN_EXE_stimctl"))
             .env("LC_ALL", "C.UTF-8")

@@ -4,6 +4,7 @@
 use super::StimdError;
 use crate::history::export::{export, FORMATS};
 use crate::history::{ChangeRow, HistoryError, HistoryHandle, SessionRow, Summary};
+use crate::texts::Text;
 use std::collections::HashMap;
 use tokio::sync::watch;
 use zbus::interface;
@@ -18,11 +19,18 @@ pub struct History {
     pub history: HistoryHandle,
     /// The history's status, shown as the `Status` property.
     pub status: watch::Receiver<String>,
+    /// A profile's language (its advice is in it; the device's for an unknown profile).
+    pub language_of: std::sync::Arc<dyn Fn(&str) -> crate::texts::Lang + Send + Sync>,
 }
 
 fn entry(v: Value<'_>) -> Result<OwnedValue, StimdError> {
-    v.try_into()
-        .map_err(|e: zbus::zvariant::Error| StimdError::Failed(e.to_string()))
+    v.try_into().map_err(|e: zbus::zvariant::Error| {
+        StimdError::Failed(
+            Text::new("internal.failed")
+                .arg("detail", e.to_string())
+                .into(),
+        )
+    })
 }
 
 fn session_dict(r: SessionRow) -> Result<HashMap<String, OwnedValue>, StimdError> {
@@ -111,17 +119,26 @@ fn summary_dict(s: Summary) -> Result<HashMap<String, OwnedValue>, StimdError> {
 impl From<HistoryError> for StimdError {
     fn from(e: HistoryError) -> Self {
         match e {
-            HistoryError::NoSuchSession(_) => StimdError::InvalidArgument(e.to_string()),
-            _ => StimdError::HistoryUnavailable(e.to_string()),
+            HistoryError::NoSuchSession(id) => StimdError::InvalidArgument(
+                Text::new("history.no_such_session").arg("id", id).into(),
+            ),
+            _ => StimdError::HistoryUnavailable(
+                Text::new("history.unavailable")
+                    .arg("detail", e.to_string())
+                    .into(),
+            ),
         }
     }
 }
 
 fn check_period(since: i64, until: i64) -> Result<(), StimdError> {
     if since < 0 || until < 0 || (until != 0 && until < since) {
-        return Err(StimdError::InvalidArgument(format!(
-            "since = {since}, until = {until}: Unix seconds, 0 = unbounded, until ≥ since"
-        )));
+        return Err(StimdError::InvalidArgument(
+            Text::new("history.bad_period")
+                .arg("since", since)
+                .arg("until", until)
+                .into(),
+        ));
     }
     Ok(())
 }
@@ -213,9 +230,12 @@ impl History {
         self.limiter.take(&hdr)?;
         for (name, v) in [("before", before), ("after", after)] {
             if v > 10 {
-                return Err(StimdError::InvalidArgument(format!(
-                    "{name} = {v} is out of range (allowed: 0..=10)"
-                )));
+                return Err(StimdError::InvalidArgument(
+                    Text::new("history.pain_out_of_range")
+                        .arg("name", name)
+                        .arg("value", v as u32)
+                        .into(),
+                ));
             }
         }
         Ok(self.history.rate_pain(id, before, after).await?)
@@ -247,14 +267,17 @@ impl History {
     ) -> Result<HashMap<String, OwnedValue>, StimdError> {
         self.limiter.take(&hdr)?;
         if !crate::care::profile::valid_name(profile) {
-            return Err(StimdError::InvalidArgument(format!(
-                "profile = {:?} is not a profile name",
-                profile.chars().take(40).collect::<String>()
-            )));
+            return Err(StimdError::InvalidArgument(
+                Text::new("profile.not_a_name")
+                    .quoted("profile", profile)
+                    .into(),
+            ));
         }
         let s = self.history.profile_summary(profile).await?;
         let best = crate::care::advice::recommend(&s).cloned();
-        let message = crate::care::advice::message(profile, &s);
+        let lang = (self.language_of)(profile);
+        let text = crate::care::advice::text(profile, &s).in_lang(lang);
+        let message = text.render();
         let mut d = summary_dict(s)?;
         let put = |d: &mut HashMap<String, OwnedValue>, k: &str, v: Value<'_>| {
             d.insert(
@@ -278,6 +301,8 @@ impl History {
             Value::U32(best.as_ref().map_or(0, |b| b.rated)),
         );
         put(&mut d, "message", Value::from(message));
+        put(&mut d, "code", Value::from(text.code));
+        put(&mut d, "args", Value::from(text.dbus_args()));
         Ok(d)
     }
 
@@ -293,15 +318,22 @@ impl History {
     ) -> Result<String, StimdError> {
         self.limiter.take(&hdr)?;
         if !FORMATS.contains(&format) {
-            return Err(StimdError::InvalidArgument(format!(
-                "format = {:?} is not supported (allowed: {})",
-                format.chars().take(32).collect::<String>(),
-                FORMATS.join(", ")
-            )));
+            return Err(StimdError::InvalidArgument(
+                Text::new("history.unknown_format")
+                    .quoted("format", format)
+                    .arg("allowed", &FORMATS[..])
+                    .into(),
+            ));
         }
         let rows = self.history.sessions(0, 0, 0).await?;
         let changes = self.history.changes(0, 0, 0).await?;
-        export(&rows, &changes, format).map_err(|e| StimdError::Failed(e.to_string()))
+        export(&rows, &changes, format).map_err(|e| {
+            StimdError::Failed(
+                Text::new("history.export_failed")
+                    .arg("detail", e.to_string())
+                    .into(),
+            )
+        })
     }
 
     /// `ok`, or what is wrong with the history: `degraded: …` (writes failing or dropped, or

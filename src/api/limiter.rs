@@ -4,6 +4,7 @@
 //! never limited.
 
 use super::StimdError;
+use crate::texts::Text;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -49,9 +50,14 @@ impl Limiter {
             Ok(())
         } else {
             let wait_ms = ((1.0 - *tokens) / PER_SECOND * 1000.0).ceil();
-            Err(StimdError::RateLimited(format!(
-                "too many calls from {sender} (allowed: {PER_SECOND} a second, bursts of {BURST}); try again in {wait_ms} ms"
-            )))
+            Err(StimdError::RateLimited(
+                Text::new("call.rate_limited")
+                    .arg("sender", sender.to_string())
+                    .arg("per_second", PER_SECOND as u32)
+                    .arg("burst", BURST as u32)
+                    .arg("wait_ms", wait_ms as u32)
+                    .into(),
+            ))
         }
     }
 

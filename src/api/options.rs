@@ -3,6 +3,7 @@
 
 use super::StimdError;
 use crate::session::StartOptions;
+use crate::texts::Text;
 use std::collections::HashMap;
 use zbus::zvariant::{OwnedValue, Value};
 
@@ -12,10 +13,13 @@ const MAX_OPTIONS: usize = 16;
 const MAX_LIST: usize = 16;
 
 fn wrong_type(key: &str, want: &str, got: &OwnedValue) -> StimdError {
-    StimdError::InvalidArgument(format!(
-        "option {key:?} must have type {want}, got {}",
-        got.value_signature()
-    ))
+    StimdError::InvalidArgument(
+        Text::new("option.wrong_type")
+            .quoted("option", key)
+            .arg("want", want)
+            .arg("got", got.value_signature().to_string())
+            .into(),
+    )
 }
 
 fn as_u32(key: &str, v: &OwnedValue) -> Result<u32, StimdError> {
@@ -47,10 +51,13 @@ fn as_u32_list(key: &str, v: &OwnedValue) -> Result<Vec<u32>, StimdError> {
         _ => return Err(wrong_type(key, "au", v)),
     };
     if list.len() > MAX_LIST {
-        return Err(StimdError::InvalidArgument(format!(
-            "option {key:?} has {} entries (allowed: at most {MAX_LIST})",
-            list.len()
-        )));
+        return Err(StimdError::InvalidArgument(
+            Text::new("option.too_many_entries")
+                .quoted("option", key)
+                .arg("given", list.len())
+                .arg("max", MAX_LIST)
+                .into(),
+        ));
     }
     Ok(list)
 }
@@ -58,10 +65,12 @@ fn as_u32_list(key: &str, v: &OwnedValue) -> Result<Vec<u32>, StimdError> {
 /// Parses the options of `Session.Start`.
 pub fn start_options(options: &HashMap<String, OwnedValue>) -> Result<StartOptions, StimdError> {
     if options.len() > MAX_OPTIONS {
-        return Err(StimdError::InvalidArgument(format!(
-            "{} options given (allowed: at most {MAX_OPTIONS})",
-            options.len()
-        )));
+        return Err(StimdError::InvalidArgument(
+            Text::new("option.too_many")
+                .arg("given", options.len())
+                .arg("max", MAX_OPTIONS)
+                .into(),
+        ));
     }
     let mut o = StartOptions::default();
     for (key, v) in options {
@@ -73,10 +82,9 @@ pub fn start_options(options: &HashMap<String, OwnedValue>) -> Result<StartOptio
             "placement" => o.placement = Some(as_string(key, v)?),
             "keepalive" => o.keepalive_s = Some(as_u32(key, v)?),
             other => {
-                return Err(StimdError::InvalidArgument(format!(
-                    "unknown option {:?} (allowed: channels, duration, intensity, profile, placement, keepalive)",
-                    other.chars().take(64).collect::<String>()
-                )))
+                return Err(StimdError::InvalidArgument(
+                    Text::new("option.unknown").quoted("option", other).into(),
+                ))
             }
         }
     }
@@ -113,12 +121,12 @@ mod tests {
     fn wrong_type_and_unknown_key_are_named() {
         let e = start_options(&opts(vec![("duration", Value::I32(5))])).unwrap_err();
         assert!(
-            matches!(&e, StimdError::InvalidArgument(m) if m.contains("\"duration\"") && m.contains("type u")),
+            matches!(&e, StimdError::InvalidArgument(m) if m.message.contains("\"duration\"") && m.message.contains("type u")),
             "{e:?}"
         );
         let e = start_options(&opts(vec![("speed", Value::U32(5))])).unwrap_err();
         assert!(
-            matches!(&e, StimdError::InvalidArgument(m) if m.contains("unknown option \"speed\"")),
+            matches!(&e, StimdError::InvalidArgument(m) if m.message.contains("unknown option \"speed\"")),
             "{e:?}"
         );
     }

@@ -15,10 +15,12 @@ use crate::care::admin::{self, Action, AdminOnly};
 use crate::care::profile::{self, AnswersError, Profile};
 use crate::care::settings::{self, Changes, Context, SettingValue, MAX_LIST_LEN};
 use crate::care::store::StoreError;
+use crate::care::texts;
 use crate::care::ProfileStore;
 use crate::catalog::Catalog;
 use crate::history::{HistoryHandle, ProfileChangeRow};
 use crate::model::limits::Limits;
+use crate::texts::Text;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 use zbus::interface;
@@ -42,7 +44,7 @@ pub struct Profiles {
 
 impl From<StoreError> for StimdError {
     fn from(e: StoreError) -> Self {
-        let m = e.to_string();
+        let m = e.text().into();
         match e {
             StoreError::Full { .. }
             | StoreError::DefaultStays
@@ -55,12 +57,21 @@ impl From<StoreError> for StimdError {
     }
 }
 
-fn invalid(e: impl std::fmt::Display) -> StimdError {
-    StimdError::InvalidArgument(e.to_string())
+fn invalid(t: Text) -> StimdError {
+    StimdError::InvalidArgument(t.into())
 }
 
 fn unavailable() -> StimdError {
-    StimdError::Failed("the profiles are unavailable".into())
+    StimdError::Failed(Text::new("profiles.unavailable").into())
+}
+
+/// An internal failure (a task gone, a value that cannot be sent).
+fn failed(e: impl std::fmt::Display) -> StimdError {
+    StimdError::Failed(
+        Text::new("internal.failed")
+            .arg("detail", e.to_string())
+            .into(),
+    )
 }
 
 /// A setting's value as care takes it; a list longer than any setting takes is not copied.
@@ -111,12 +122,12 @@ fn changes(settings: HashMap<String, OwnedValue>) -> Result<Changes, StimdError>
         .iter()
         .map(|(k, v)| (k.clone(), setting_value(v)))
         .collect();
-    Changes::new(entries).map_err(invalid)
+    Changes::new(entries).map_err(|e| invalid(texts::setting(&e)))
 }
 
 /// A profile name argument, checked before anything else (care's rule for arguments).
 fn check_name(name: &str) -> Result<(), StimdError> {
-    profile::check_name_arg(name).map_err(invalid)
+    profile::check_name_arg(name).map_err(|e| invalid(texts::text_error(&e)))
 }
 
 impl Profiles {
@@ -140,10 +151,17 @@ impl Profiles {
 
     /// An administrator's action refused, naming the administrators' group.
     fn not_permitted(&self, e: AdminOnly) -> StimdError {
-        StimdError::NotPermitted(format!(
-            "{} is for root and members of the group {:?} only",
-            e.0, self.admin_group
-        ))
+        let action = match e.0 {
+            Action::SetLimits => "set_limits",
+            Action::RemoveProfile => "remove_profile",
+            Action::Approve => "approve",
+        };
+        StimdError::NotPermitted(
+            Text::new("admin.only")
+                .arg("action", action)
+                .quoted("group", &self.admin_group)
+                .into(),
+        )
     }
 
     /// Who the caller is, refused unless `permitted` by care's rules given whether the
@@ -181,7 +199,19 @@ impl Profiles {
             f(&mut s).map_err(StimdError::from)
         })
         .await
-        .map_err(|e| StimdError::Failed(e.to_string()))?
+        .map_err(failed)?
+    }
+
+    /// `e` in the language of profile `name`, if it has one.
+    fn localised(&self, name: &str, e: StimdError) -> StimdError {
+        let lang = self.profiles.read().ok().and_then(|s| {
+            let p = s.existing(name).ok()?;
+            crate::texts::Lang::parse(&p.language)
+        });
+        match lang {
+            Some(lang) => e.in_lang(lang),
+            None => e,
+        }
     }
 
     fn existing(&self, name: &str) -> Result<Profile, StimdError> {
@@ -257,7 +287,7 @@ impl Profiles {
             ]);
         values
             .map(|(k, v)| {
-                let v = OwnedValue::try_from(v).map_err(|e| StimdError::Failed(e.to_string()))?;
+                let v = OwnedValue::try_from(v).map_err(failed)?;
                 Ok((k.to_string(), v))
             })
             .collect()
@@ -280,7 +310,7 @@ impl Profiles {
         let mut p = self.profiles.read().map_err(|_| unavailable())?.fresh(name);
         changes
             .apply(&mut p, &self.context(&changes)?)
-            .map_err(invalid)?;
+            .map_err(|e| invalid(texts::setting(&e)))?;
         let record = p.created_record();
         self.store(move |s| s.create(p)).await?;
         self.record(name, &actor, "profile_created", record);
@@ -305,7 +335,7 @@ impl Profiles {
         // applied again to the profile as it is under the lock.
         changes
             .apply(&mut self.existing(name)?, &ctx)
-            .map_err(invalid)?;
+            .map_err(|e| self.localised(name, invalid(texts::setting(&e))))?;
         let limits = changes.touches_limits();
         let owned = name.to_string();
         let record = self
@@ -315,7 +345,8 @@ impl Profiles {
                     Ok(p.limits_record())
                 })
             })
-            .await?;
+            .await
+            .map_err(|e| self.localised(name, e))?;
         if limits {
             self.record(name, &actor, "profile_limits", record);
         }
@@ -343,7 +374,8 @@ impl Profiles {
 
     /// The contraindication questions in `language` (`nl`, `en`): (id, question).
     async fn questions(&self, language: &str) -> Result<Vec<(String, String)>, StimdError> {
-        let questions = profile::questions(language).map_err(invalid)?;
+        let questions = profile::questions(language)
+            .map_err(|e| invalid(Text::new("language.unknown").quoted("language", &e.language)))?;
         Ok(questions
             .into_iter()
             .map(|(id, q)| (id.to_string(), q.to_string()))
@@ -363,28 +395,36 @@ impl Profiles {
         answers: HashMap<String, bool>,
     ) -> Result<(), StimdError> {
         check_name(name)?;
-        profile::check_answer_keys(answers.keys().map(String::as_str)).map_err(invalid)?;
+        profile::check_answer_keys(answers.keys().map(String::as_str))
+            .map_err(|e| invalid(texts::answers(&e)))?;
         self.limiter.take(&hdr)?;
         let answers: BTreeMap<String, bool> = answers.into_iter().collect();
-        let s = profile::screening(&answers, crate::clock::unix_now()).map_err(invalid)?;
+        let s = profile::screening(&answers, crate::clock::unix_now())
+            .map_err(|e| invalid(texts::answers(&e)))?;
         self.existing(name)?;
         let (admin, actor) = self.caller_is_admin(conn, &hdr).await;
         let owned = name.to_string();
         let change = self
             .store(move |st| st.modify(&owned, |p| Ok(p.answer(s, admin)?)))
-            .await;
+            .await
+            .map_err(|e| self.localised(name, e));
         match change {
             Ok(c) => {
                 self.record(name, &actor, "screening", c.describe());
                 Ok(())
             }
             Err(e @ StimdError::NotPermitted(_)) => {
-                tracing::warn!(profile = name, actor, "refused: {}", e.message());
+                // The audit trail in English, whatever the person's language.
+                let english = e
+                    .said()
+                    .and_then(|s| s.text.as_ref())
+                    .map_or_else(|| e.message(), |t| t.render_in(crate::texts::Lang::En));
+                tracing::warn!(profile = name, actor, "refused: {english}");
                 self.record(
                     name,
                     &actor,
                     "screening_refused",
-                    format!("refused contraindication check: {}", e.message()),
+                    format!("refused contraindication check: {english}"),
                 );
                 Err(e)
             }
@@ -402,7 +442,7 @@ impl Profiles {
         note: &str,
     ) -> Result<(), StimdError> {
         check_name(name)?;
-        profile::check_note(note).map_err(invalid)?;
+        profile::check_note(note).map_err(|e| invalid(texts::text_error(&e)))?;
         self.limiter.take(&hdr)?;
         let actor = self
             .actor(conn, &hdr, |a| admin::require(a, Action::Approve))
@@ -411,7 +451,8 @@ impl Profiles {
         let now = crate::clock::unix_now();
         let yes = self
             .store(move |s| s.modify(&owned, |p| Ok(p.approve(now, &by, &text)?)))
-            .await?;
+            .await
+            .map_err(|e| self.localised(name, e))?;
         self.record(
             name,
             &actor,

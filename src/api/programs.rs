@@ -8,6 +8,7 @@ use crate::catalog::Catalog;
 use crate::catalog::CatalogError;
 use crate::program::text::{check_file_text, to_toml};
 use crate::program::{Param, Program};
+use crate::texts::Text;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use zbus::interface;
@@ -54,9 +55,31 @@ impl Programs {
     }
 }
 
+/// A catalogue refusal as a text: a code per kind, the ids as arguments, the English
+/// description (a program file's problems name its keys) as `detail`.
+fn catalog_text(e: &CatalogError) -> Text {
+    let t = |code| Text::new(code).arg("detail", e.to_string());
+    match e {
+        CatalogError::Refused(problems) => {
+            t("program.refused").arg("problems", problems.join("; "))
+        }
+        CatalogError::Preset(id) => t("program.is_preset").quoted("program", id),
+        CatalogError::Exists(id) => t("program.exists").quoted("program", id),
+        CatalogError::Full { count } => t("program.full")
+            .arg("count", *count)
+            .arg("max", crate::catalog::MAX_CUSTOM),
+        CatalogError::BuiltIn(id) => t("program.built_in").quoted("program", id),
+        CatalogError::Unknown { id, custom } => t("program.not_custom")
+            .quoted("program", id)
+            .arg("custom", custom.as_str()),
+        CatalogError::Write { id, .. } => t("program.not_stored").quoted("program", id),
+        CatalogError::Remove { id, .. } => t("program.not_removed").quoted("program", id),
+    }
+}
+
 impl From<CatalogError> for StimdError {
     fn from(e: CatalogError) -> Self {
-        let m = e.to_string();
+        let m = catalog_text(&e).into();
         match e {
             CatalogError::Refused(_) | CatalogError::Exists(_) => StimdError::InvalidArgument(m),
             CatalogError::Unknown { .. } => StimdError::UnknownProgram(m),
@@ -76,7 +99,16 @@ fn ov(v: Value<'_>) -> OwnedValue {
 }
 
 fn unavailable() -> StimdError {
-    StimdError::Failed("the program catalogue is unavailable".into())
+    StimdError::Failed(Text::new("programs.unavailable").into())
+}
+
+/// An internal failure (a task gone).
+fn failed(e: impl std::fmt::Display) -> StimdError {
+    StimdError::Failed(
+        Text::new("internal.failed")
+            .arg("detail", e.to_string())
+            .into(),
+    )
 }
 
 /// A one-line description of a program's segments.
@@ -123,7 +155,7 @@ fn segment_dict(
 /// Checks an id argument before anything else: at most 64 characters, no control characters.
 fn check_id(id: &str) -> Result<(), StimdError> {
     crate::model::text::check("id", id, MAX_ID_LEN)
-        .map_err(|e| StimdError::InvalidArgument(e.to_string()))
+        .map_err(|e| StimdError::InvalidArgument(crate::care::texts::text_error(&e).into()))
 }
 
 #[interface(
@@ -171,10 +203,12 @@ impl Programs {
         self.limiter.take(&hdr)?;
         let cat = self.catalog.read().map_err(|_| unavailable())?;
         let (p, builtin) = cat.get(id).ok_or_else(|| {
-            StimdError::UnknownProgram(format!(
-                "program = {id:?} does not exist (known: {})",
-                cat.ids().join(", ")
-            ))
+            StimdError::UnknownProgram(
+                Text::new("program.unknown")
+                    .quoted("program", id)
+                    .arg("known", cat.ids())
+                    .into(),
+            )
         })?;
         let mut d: HashMap<String, OwnedValue> = HashMap::new();
         let mut put = |k: &str, v: Value<'_>| {
@@ -214,8 +248,13 @@ impl Programs {
         program_toml: &str,
     ) -> Result<String, StimdError> {
         // Size and control characters first: nothing big or bad is copied further.
-        check_file_text(program_toml)
-            .map_err(|m| StimdError::InvalidArgument(format!("program_toml: {m}")))?;
+        check_file_text(program_toml).map_err(|m| {
+            StimdError::InvalidArgument(
+                Text::new("program.bad_text")
+                    .arg("detail", format!("program_toml: {m}"))
+                    .into(),
+            )
+        })?;
         self.limiter.take(&hdr)?;
         let catalog = self.catalog.clone();
         let text = program_toml.to_string();
@@ -227,7 +266,7 @@ impl Programs {
                 .map_err(StimdError::from)
         })
         .await
-        .map_err(|e| StimdError::Failed(e.to_string()))??;
+        .map_err(failed)??;
         self.record(conn, &hdr, "program_added", &id).await;
         Ok(id)
     }
@@ -251,7 +290,7 @@ impl Programs {
                 .map_err(StimdError::from)
         })
         .await
-        .map_err(|e| StimdError::Failed(e.to_string()))??;
+        .map_err(failed)??;
         self.record(conn, &hdr, "program_removed", id).await;
         Ok(())
     }

@@ -7,6 +7,7 @@
 
 use super::{options, StimdError};
 use crate::session::{SessionHandle, Status};
+use crate::texts::Text;
 use std::collections::HashMap;
 use tokio::sync::watch;
 use zbus::interface;
@@ -47,10 +48,12 @@ impl Session {
     ) -> Result<u64, StimdError> {
         self.limiter.take(&hdr)?;
         if program.chars().count() > MAX_ID_LEN {
-            return Err(StimdError::InvalidArgument(format!(
-                "program id is {} characters long (allowed: at most {MAX_ID_LEN})",
-                program.chars().count()
-            )));
+            return Err(StimdError::InvalidArgument(
+                Text::new("program.id_too_long")
+                    .arg("length", program.chars().count())
+                    .arg("max", MAX_ID_LEN)
+                    .into(),
+            ));
         }
         let o = options::start_options(&options)?;
         let actor = super::caller(conn, &hdr).await;
@@ -202,4 +205,15 @@ impl Session {
     /// placement the program does not recommend.
     #[zbus(signal)]
     pub async fn notice(emitter: &SignalEmitter<'_>, id: u64, message: &str) -> zbus::Result<()>;
+
+    /// The same as `Notice`, sent right after it, for a client that words it itself: the
+    /// notice's stable code and its arguments (docs/texts.md), e.g. `notice.battery_low`
+    /// with `percent` and `critical`.
+    #[zbus(signal)]
+    pub async fn notice_raised(
+        emitter: &SignalEmitter<'_>,
+        id: u64,
+        code: &str,
+        args: HashMap<String, OwnedValue>,
+    ) -> zbus::Result<()>;
 }

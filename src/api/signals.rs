@@ -75,8 +75,13 @@ async fn emit_event(device: &InterfaceRef<Device>, session: &InterfaceRef<Sessio
         Event::PadsWorn { channel, sessions } => {
             Device::pads_worn(device.signal_emitter(), *channel, *sessions).await
         }
-        Event::Notice { id, notice } => {
-            Session::notice(session.signal_emitter(), *id, &notice.to_string()).await
+        Event::Notice { id, notice, lang } => {
+            let text = notice.text().in_lang(*lang);
+            let e = session.signal_emitter();
+            match Session::notice(e, *id, &text.render()).await {
+                Ok(()) => Session::notice_raised(e, *id, text.code, text.dbus_args()).await,
+                err => err,
+            }
         }
     };
     if let Err(err) = r {

@@ -12,6 +12,7 @@ use super::StimdError;
 use crate::board::sim::{SimHandle, FAULT_KINDS};
 use crate::board::Button;
 use crate::safety::inject::FaultInjection;
+use crate::texts::Text;
 use zbus::interface;
 
 /// The `Sim` interface, served only with the simulated board.
@@ -43,10 +44,12 @@ impl Sim {
     /// Puts a channel's pads on (`true`) or takes them off.
     async fn set_contact(&self, channel: u32, present: bool) -> Result<(), StimdError> {
         if channel >= self.channels {
-            return Err(StimdError::InvalidArgument(format!(
-                "channel = {channel} is out of range (allowed: 0..={})",
-                self.channels - 1
-            )));
+            return Err(StimdError::InvalidArgument(
+                Text::new("channel.out_of_range")
+                    .arg("channel", channel)
+                    .arg("max", self.channels - 1)
+                    .into(),
+            ));
         }
         self.sim.set_contact(channel as usize, present);
         Ok(())
@@ -56,10 +59,11 @@ impl Sim {
     /// raw edge, so a test can also bounce the line.
     async fn set_button(&self, button: &str, pressed: bool) -> Result<(), StimdError> {
         let Some(b) = Button::ALL.into_iter().find(|b| b.as_str() == button) else {
-            return Err(StimdError::InvalidArgument(format!(
-                "button = {:?} is unknown (allowed: up, down, stop)",
-                button.chars().take(32).collect::<String>()
-            )));
+            return Err(StimdError::InvalidArgument(
+                Text::new("sim.unknown_button")
+                    .quoted("button", button)
+                    .into(),
+            ));
         };
         self.sim.set_button(b, pressed);
         Ok(())
@@ -68,9 +72,11 @@ impl Sim {
     /// Sets the simulated battery level (percent, −1 = unknown).
     async fn set_battery(&self, percent: i32) -> Result<(), StimdError> {
         if !(-1..=100).contains(&percent) {
-            return Err(StimdError::InvalidArgument(format!(
-                "percent = {percent} is out of range (allowed: -1..=100)"
-            )));
+            return Err(StimdError::InvalidArgument(
+                Text::new("sim.battery_out_of_range")
+                    .arg("percent", percent)
+                    .into(),
+            ));
         }
         self.sim.set_battery(percent);
         Ok(())
@@ -80,9 +86,12 @@ impl Sim {
     /// `engine_stall`, `phase_stall`, `supervisor_stall`, `over_limit`.
     async fn inject_fault(&self, kind: &str, duration_ms: u32) -> Result<(), StimdError> {
         if !(1..=MAX_FAULT_MS).contains(&duration_ms) {
-            return Err(StimdError::InvalidArgument(format!(
-                "duration_ms = {duration_ms} is out of range (allowed: 1..={MAX_FAULT_MS})"
-            )));
+            return Err(StimdError::InvalidArgument(
+                Text::new("sim.fault_duration_out_of_range")
+                    .arg("duration_ms", duration_ms)
+                    .arg("max", MAX_FAULT_MS)
+                    .into(),
+            ));
         }
         match kind {
             OVER_LIMIT => {
@@ -90,7 +99,14 @@ impl Sim {
                     .faults
                     .over_limit(duration_ms)
                     .map(|_| ())
-                    .map_err(|e| StimdError::Failed(format!("cannot inject {OVER_LIMIT}: {e}")));
+                    .map_err(|e| {
+                        StimdError::Failed(
+                            Text::new("sim.inject_failed")
+                                .arg("kind", OVER_LIMIT)
+                                .arg("detail", e.to_string())
+                                .into(),
+                        )
+                    });
             }
             ENGINE_STALL => {
                 self.faults.engine_stall(duration_ms);
@@ -99,11 +115,14 @@ impl Sim {
             _ => {}
         }
         if !self.sim.inject(kind, duration_ms) {
-            return Err(StimdError::InvalidArgument(format!(
-                "kind = {:?} is unknown (allowed: {}, {ENGINE_STALL}, {OVER_LIMIT})",
-                kind.chars().take(32).collect::<String>(),
-                FAULT_KINDS.join(", ")
-            )));
+            let mut allowed = FAULT_KINDS.map(String::from).to_vec();
+            allowed.extend([ENGINE_STALL.to_string(), OVER_LIMIT.to_string()]);
+            return Err(StimdError::InvalidArgument(
+                Text::new("sim.unknown_fault")
+                    .quoted("kind", kind)
+                    .arg("allowed", allowed)
+                    .into(),
+            ));
         }
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! reduction — once every program compared has enough rated sessions to say so.
 
 use crate::history::{ProgramSummary, Summary};
+use crate::texts::Text;
 
 /// Rated sessions a program needs before it is compared.
 pub const MIN_RATED: u32 = 3;
@@ -15,17 +16,25 @@ pub fn recommend(s: &Summary) -> Option<&ProgramSummary> {
         .max_by(|a, b| a.mean_reduction.total_cmp(&b.mean_reduction))
 }
 
-/// The advice in words, with the numbers.
-pub fn message(profile: &str, s: &Summary) -> String {
+/// The advice as a text (`advice.best` or `advice.not_enough`), with the numbers.
+pub fn text(profile: &str, s: &Summary) -> Text {
     match recommend(s) {
-        Some(p) => format!(
-            "for {profile}, {} helped most: pain {:.1} → {:.1} on average ({:.1} points less) over {} rated sessions",
-            p.program, p.mean_before, p.mean_after, p.mean_reduction, p.rated
-        ),
-        None => format!(
-            "not enough to go on yet for {profile}: rate the pain before and after at least {MIN_RATED} sessions of a program"
-        ),
+        Some(p) => Text::new("advice.best")
+            .arg("profile", profile)
+            .arg("program", p.program.as_str())
+            .arg("before", p.mean_before)
+            .arg("after", p.mean_after)
+            .arg("reduction", p.mean_reduction)
+            .arg("rated", p.rated),
+        None => Text::new("advice.not_enough")
+            .arg("profile", profile)
+            .arg("min", MIN_RATED),
     }
+}
+
+/// The advice in words, in the device's language.
+pub fn message(profile: &str, s: &Summary) -> String {
+    text(profile, s).render()
 }
 
 #[cfg(test)]

@@ -107,6 +107,33 @@ pub enum DoseRefusal {
     },
 }
 
+impl DoseRefusal {
+    /// The refusal as a text for the person with profile `profile`.
+    pub fn text(&self, profile: &str) -> crate::texts::Text {
+        use crate::texts::Text;
+        let t = |code| Text::new(code).quoted("profile", profile);
+        match self {
+            DoseRefusal::SessionsToday { today, allowed } => t("dose.sessions_today")
+                .arg("today", *today)
+                .arg("allowed", *allowed),
+            DoseRefusal::MinutesUsed { used_min, allowed } => t("dose.minutes_used")
+                .arg("used", *used_min)
+                .arg("allowed", *allowed),
+            DoseRefusal::TooLong {
+                used_min,
+                allowed,
+                left_s,
+            } => t("dose.too_long")
+                .arg("used", *used_min)
+                .arg("allowed", *allowed)
+                .arg("left_s", *left_s),
+            DoseRefusal::TooSoon { next, gap_min } => t("dose.too_soon")
+                .arg("next", next.as_str())
+                .arg("gap_min", *gap_min),
+        }
+    }
+}
+
 /// Whether a session of `requested_s` may start at `now`, given the profile's sessions
 /// `past` and the start of today (`midnight`, local). Sessions count only once they
 /// delivered [`Dose::counts_after_minutes`] of stimulation; minutes are minutes of

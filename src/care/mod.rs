@@ -14,6 +14,7 @@ pub mod placement;
 pub mod profile;
 pub mod settings;
 pub mod store;
+pub mod texts;
 
 pub use profile::Profile;
 pub use store::ProfileStore;

@@ -6,29 +6,47 @@
 //! The names of the sites (and the leaflet's reason each forbidden one is) are vocabulary in
 //! `model::sites`; the rules for a session are here.
 
-use crate::model::sites::{self, SiteError};
 pub use crate::model::sites::{ALLOWED, FORBIDDEN};
+use crate::texts::{match_site, SiteMatch, Text};
 
 /// Placements ruled out during pregnancy.
 pub const NOT_IN_PREGNANCY: [&str; 2] = ["abdomen", "low back"];
 
-/// Why a placement is refused, or `None` if it is allowed. Unknown names are refused too.
-pub fn problem(placement: &str) -> Option<Refusal> {
-    match sites::check(placement) {
-        Ok(()) => None,
-        Err(e @ SiteError::Forbidden { .. }) => Some(Refusal::Forbidden(e.to_string())),
-        Err(e @ SiteError::Unknown { .. }) => Some(Refusal::Unknown(e.to_string())),
+/// The site a placement names (in Dutch or English), or why it is refused. Unknown names are
+/// refused too.
+pub fn site(placement: &str) -> Result<&'static str, Refusal> {
+    match match_site(placement) {
+        SiteMatch::Allowed(site) => Ok(site),
+        SiteMatch::Forbidden(site, reason) => Err(Refusal::Forbidden(
+            Text::new("placement.forbidden")
+                .quoted("placement", placement)
+                .site("site", site)
+                .arg("reason", reason),
+        )),
+        SiteMatch::Unknown => Err(Refusal::Unknown(
+            Text::new("placement.unknown")
+                .quoted("placement", placement)
+                .sites(
+                    "allowed",
+                    &ALLOWED.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                ),
+        )),
     }
 }
 
+/// Why a placement is refused, or `None` if it is allowed.
+pub fn problem(placement: &str) -> Option<Refusal> {
+    site(placement).err()
+}
+
 /// A refused placement: a safety refusal or a name stimd does not know.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Refusal {
     /// A body site where stimulation is never allowed (`model::sites::FORBIDDEN`, e.g. the
-    /// chest); the message names the site and why.
-    Forbidden(String),
-    /// A name that is not one of the body sites stimd knows; the message lists them.
-    Unknown(String),
+    /// chest, `borst`); the text names the site and why.
+    Forbidden(Text),
+    /// A name that is not one of the body sites stimd knows; the text lists them.
+    Unknown(Text),
 }
 
 #[cfg(test)]
@@ -41,6 +59,7 @@ mod tests {
         let Some(Refusal::Forbidden(m)) = problem("chest") else {
             panic!("chest allowed");
         };
+        let m = m.render_in(crate::texts::Lang::En);
         assert!(m.contains("heart"), "{m}");
         assert!(matches!(
             problem("front of neck"),
@@ -50,6 +69,7 @@ mod tests {
         let Some(Refusal::Unknown(m)) = problem("elbowz") else {
             panic!("unknown allowed");
         };
+        let m = m.render_in(crate::texts::Lang::En);
         assert!(m.contains("allowed: neck, shoulder"), "{m}");
         for p in NOT_IN_PREGNANCY {
             assert!(ALLOWED.contains(&p));

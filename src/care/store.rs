@@ -335,7 +335,7 @@ pub(crate) mod tests {
         let mut p = s.get(DEFAULT).unwrap().clone();
         let no = crate::care::profile::QUESTIONS
             .iter()
-            .map(|q| (q.0.to_string(), false))
+            .map(|q| (q.to_string(), false))
             .collect();
         p.screening = Some(crate::care::profile::screening(&no, 0).unwrap());
         p.dose = crate::care::dose::Dose {

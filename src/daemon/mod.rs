@@ -192,6 +192,17 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
         tracing::warn!("profile {w}");
     }
     let profiles = Arc::new(RwLock::new(profiles));
+    crate::texts::set_default(crate::texts::Lang::of(&o.config.device.locale));
+    let language_of = {
+        let profiles = profiles.clone();
+        Arc::new(move |name: &str| {
+            let store = profiles.read().ok();
+            let language = store
+                .as_ref()
+                .and_then(|s| s.existing(name).ok().map(|p| p.language.clone()));
+            crate::texts::Lang::of(language.as_deref().unwrap_or_default())
+        })
+    };
     let (pads, warning) = crate::care::pads::Pads::load(&o.state_dir, o.config.care.pad_uses);
     if let Some(w) = warning {
         tracing::warn!("pad counts start from zero: {w}");
@@ -300,6 +311,7 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
                 limiter: limiter.clone(),
                 history: history.clone(),
                 status: history.status(),
+                language_of,
             },
         )?;
     if let Some(sim) = sim {

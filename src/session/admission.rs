@@ -14,6 +14,7 @@ use crate::model::units::{MicroAmps, SquareCm};
 use crate::program::Program;
 use crate::safety::armed::ArmedLimits;
 use crate::safety::fault::FaultCode;
+use crate::texts::{Lang, Text};
 
 /// The longest keepalive interval a client may ask for.
 pub const MAX_KEEPALIVE_S: u32 = 3_600;
@@ -33,7 +34,7 @@ pub enum ProfileLookup {
     /// The person's profile.
     Found(Box<Profile>),
     /// Unknown or damaged: the store's message.
-    Refused(String),
+    Refused(Text),
     /// The store's lock is poisoned.
     Unavailable,
 }
@@ -90,7 +91,25 @@ pub struct Plan {
 
 /// Admits `program_id` with `o`, or says why not (the first reason in the order clients have
 /// always seen: the request's own faults first, then whether the device can take it).
+/// Every refusal is in the profile's language when the profile is known.
 pub fn admit(
+    program_id: &str,
+    o: StartOptions,
+    facts: Facts<'_>,
+    config: &Config,
+) -> Result<Plan, SessionError> {
+    let lang = match &facts.profile {
+        ProfileLookup::Found(p) => Some(Lang::of(&p.language)),
+        _ => None,
+    };
+    let r = admit_in(program_id, o, facts, config);
+    match lang {
+        Some(lang) => r.map_err(|e| e.in_lang(lang)),
+        None => r,
+    }
+}
+
+fn admit_in(
     program_id: &str,
     o: StartOptions,
     facts: Facts<'_>,
@@ -99,50 +118,55 @@ pub fn admit(
     let program = match facts.program {
         ProgramLookup::Found(p) => p,
         ProgramLookup::Unknown { known } => {
-            return Err(SessionError::UnknownProgram(format!(
-                "program = {program_id:?} does not exist (known: {})",
-                known.join(", ")
-            )))
+            return Err(SessionError::UnknownProgram(
+                Text::new("program.unknown")
+                    .quoted("program", program_id)
+                    .arg("known", known),
+            ))
         }
     };
     program.check(&config.limits).map_err(|p| {
-        SessionError::InvalidArgument(format!(
-            "program {program_id:?} does not fit the configured limits: {}",
-            p.join("; ")
-        ))
+        SessionError::InvalidArgument(
+            Text::new("program.over_limits")
+                .quoted("program", program_id)
+                .arg("problems", p.join("; ")),
+        )
     })?;
     let channels = parse_channels(o.channels, config.channels)?;
     let duration_s = o.duration_s.unwrap_or(config.session_default_s);
     if !(1..=config.session_max_s).contains(&duration_s) {
-        return Err(SessionError::InvalidArgument(format!(
-            "duration = {duration_s} s is out of range (allowed: 1..={} s)",
-            config.session_max_s
-        )));
+        return Err(SessionError::InvalidArgument(
+            Text::new("start.duration_out_of_range")
+                .arg("duration", duration_s)
+                .arg("max", config.session_max_s),
+        ));
     }
     if let Some(t) = &o.intensity {
         if t.len() != channels.len() {
-            return Err(SessionError::InvalidArgument(format!(
-                "intensity has {} value(s) but {} channel(s) are in use (one µA value per channel)",
-                t.len(),
-                channels.len()
-            )));
+            return Err(SessionError::InvalidArgument(
+                Text::new("start.intensity_count")
+                    .arg("given", t.len())
+                    .arg("channels", channels.len()),
+            ));
         }
     }
     let profile = match facts.profile {
         ProfileLookup::Found(p) => *p,
         ProfileLookup::Refused(m) => return Err(SessionError::InvalidArgument(m)),
         ProfileLookup::Unavailable => {
-            return Err(SessionError::Failed("the profiles are unavailable".into()))
+            return Err(SessionError::Failed(Text::new("profiles.unavailable")))
         }
     };
-    let placement = o.placement.unwrap_or_default();
+
+    let given = o.placement.unwrap_or_default();
+    let mut placement = String::new();
     let mut notice = None;
-    if !placement.is_empty() {
-        use crate::care::placement::{problem, Refusal};
-        match problem(&placement) {
-            Some(Refusal::Forbidden(m)) => return Err(SessionError::Contraindicated(m)),
-            Some(Refusal::Unknown(m)) => return Err(SessionError::InvalidArgument(m)),
-            None => {}
+    if !given.is_empty() {
+        use crate::care::placement::{site, Refusal};
+        match site(&given) {
+            Err(Refusal::Forbidden(m)) => return Err(SessionError::Contraindicated(m)),
+            Err(Refusal::Unknown(m)) => return Err(SessionError::InvalidArgument(m)),
+            Ok(id) => placement = id.to_string(),
         }
         if !program.placements.is_empty() && !program.placements.contains(&placement) {
             notice = Some(Notice::PlacementNotMeant {
@@ -153,7 +177,7 @@ pub fn admit(
         }
     }
     if let Some(why) = profile.contraindication(&placement) {
-        return Err(SessionError::Contraindicated(why.to_string()));
+        return Err(SessionError::Contraindicated(why));
     }
     let past: Vec<Past> = facts
         .recent
@@ -169,38 +193,41 @@ pub fn admit(
         duration_s,
         facts.clock,
     )
-    .map_err(|why| SessionError::DoseLimit(format!("profile {:?}: {why}", profile.name)))?;
+    .map_err(|why| SessionError::DoseLimit(why.text(&profile.name)))?;
     let keepalive_s = o.keepalive_s.unwrap_or(0);
     if keepalive_s > MAX_KEEPALIVE_S {
-        return Err(SessionError::InvalidArgument(format!(
-            "keepalive = {keepalive_s} s is out of range (allowed: 0..={MAX_KEEPALIVE_S} s, 0 = none)"
-        )));
+        return Err(SessionError::InvalidArgument(
+            Text::new("start.keepalive_out_of_range")
+                .arg("keepalive", keepalive_s)
+                .arg("max", MAX_KEEPALIVE_S),
+        ));
     }
 
     // The request is well-formed; now whether the device can take it.
     let low = config.battery_low_percent;
     if facts.battery >= 0 && (facts.battery as u32) < low {
-        return Err(SessionError::NotPermitted(format!(
-            "battery at {} % is below {low} % (battery.low_percent): charge the device first",
-            facts.battery
-        )));
+        return Err(SessionError::NotPermitted(
+            Text::new("battery.too_low_to_start")
+                .arg("percent", facts.battery)
+                .arg("low", low),
+        ));
     }
     if let Some(f) = facts.fault {
-        let what_next = if f.code == FaultCode::HardwareUnavailable {
-            "fix the hardware or the configuration, then restart stimd"
+        let code = if f.code == FaultCode::HardwareUnavailable {
+            "fault.latched_hardware"
         } else {
-            "acknowledge it once the cause is gone"
+            "fault.latched"
         };
-        return Err(SessionError::FaultActive(format!(
-            "fault {} is latched ({}); {what_next}",
-            f.code.as_str(),
-            f.message
-        )));
+        return Err(SessionError::FaultActive(
+            Text::new(code)
+                .arg("fault", f.code.as_str())
+                .arg("detail", f.message.as_str()),
+        ));
     }
     if let Some(id) = facts.running {
-        return Err(SessionError::AlreadyRunning(format!(
-            "session {id} is running; stop it first"
-        )));
+        return Err(SessionError::AlreadyRunning(
+            Text::new("session.already_running").arg("session", id),
+        ));
     }
 
     let cap = profile_cap(&profile);
@@ -248,23 +275,28 @@ fn parse_channels(
     let Some(list) = requested else {
         return Ok((0..channels).collect());
     };
-    let allowed = format!("0..={}", channels - 1);
+    let max = channels - 1;
     if list.is_empty() || list.len() > channels {
-        return Err(SessionError::InvalidArgument(format!(
-            "channels = {list:?} must list 1 to {channels} distinct channel(s) in {allowed}"
-        )));
+        return Err(SessionError::InvalidArgument(
+            Text::new("start.channels_count")
+                .arg("given", format!("{list:?}"))
+                .arg("channels", channels)
+                .arg("max", max),
+        ));
     }
     let mut out: Vec<usize> = Vec::with_capacity(list.len());
     for &c in &list {
         if c as usize >= channels {
-            return Err(SessionError::InvalidArgument(format!(
-                "channels: channel {c} is out of range (allowed: {allowed})"
-            )));
+            return Err(SessionError::InvalidArgument(
+                Text::new("start.channel_out_of_range")
+                    .arg("channel", c)
+                    .arg("max", max),
+            ));
         }
         if out.contains(&(c as usize)) {
-            return Err(SessionError::InvalidArgument(format!(
-                "channels: channel {c} is listed twice"
-            )));
+            return Err(SessionError::InvalidArgument(
+                Text::new("start.channel_twice").arg("channel", c),
+            ));
         }
         out.push(c as usize);
     }

@@ -20,7 +20,7 @@ pub(in crate::session) fn config() -> Config {
 /// A person who answered every question "no", with the leaflet's dose guidance.
 pub(in crate::session) fn anna() -> Profile {
     let mut p = Profile::new("anna", "en");
-    let no = QUESTIONS.iter().map(|q| (q.0.to_string(), false)).collect();
+    let no = QUESTIONS.iter().map(|q| (q.to_string(), false)).collect();
     p.screening = Some(screening(&no, 0).unwrap());
     p
 }
@@ -42,6 +42,17 @@ pub(in crate::session) fn facts(program: &str, profile: Profile) -> Facts<'stati
         fault: None,
         running: None,
     }
+}
+
+/// A refusal's kind and its English text.
+fn english(e: SessionError) -> (&'static str, String) {
+    let kind = match &e {
+        SessionError::NotPermitted(_) => "NotPermitted",
+        SessionError::FaultActive(_) => "FaultActive",
+        SessionError::AlreadyRunning(_) => "AlreadyRunning",
+        _ => "other",
+    };
+    (kind, e.text().render_in(Lang::En))
 }
 
 fn refused(o: StartOptions, f: Facts<'_>) -> SessionError {
@@ -83,11 +94,11 @@ fn refuses_an_unknown_program() {
         facts("nope", anna()),
         &config(),
     );
-    assert_eq!(
-        e,
-        Err(SessionError::UnknownProgram(
-            "program = \"nope\" does not exist (known: low-back, neck)".into()
-        ))
+    assert!(
+        matches!(&e, Err(SessionError::UnknownProgram(t))
+            if t.code == "program.unknown"
+                && t.contains("program = \"nope\" does not exist (known: low-back, neck)")),
+        "{e:?}"
     );
 }
 
@@ -150,7 +161,11 @@ fn refuses_an_intensity_per_channel_mismatch() {
 #[test]
 fn refuses_an_unknown_or_damaged_profile() {
     let mut f = facts("low-back", anna());
-    f.profile = ProfileLookup::Refused("profile = \"lou\" does not exist".into());
+    f.profile = ProfileLookup::Refused(
+        Text::new("profile.unknown")
+            .quoted("name", "lou")
+            .arg("known", "anna"),
+    );
     invalid(
         refused(StartOptions::default(), f),
         "\"lou\" does not exist",
@@ -224,6 +239,7 @@ fn refuses_over_the_dose() {
     f.recent = &recent;
     match refused(StartOptions::default(), f) {
         SessionError::DoseLimit(m) => {
+            let m = m.render_in(Lang::En);
             assert!(m.starts_with("profile \"anna\": 2 session(s)"), "{m}")
         }
         e => panic!("{e:?}"),
@@ -247,8 +263,9 @@ fn refuses_on_a_low_battery_but_not_an_unknown_one() {
     let mut f = facts("low-back", anna());
     f.battery = 14;
     assert_eq!(
-        refused(StartOptions::default(), f),
-        SessionError::NotPermitted(
+        english(refused(StartOptions::default(), f)),
+        (
+            "NotPermitted",
             "battery at 14 % is below 15 % (battery.low_percent): charge the device first".into()
         )
     );
@@ -267,8 +284,9 @@ fn refuses_while_a_fault_is_latched_saying_what_clears_it() {
     let mut f = facts("low-back", anna());
     f.fault = Some(&latched);
     assert_eq!(
-        refused(StartOptions::default(), f),
-        SessionError::FaultActive(
+        english(refused(StartOptions::default(), f)),
+        (
+            "FaultActive",
             "fault overcurrent is latched (why); acknowledge it once the cause is gone".into()
         )
     );
@@ -276,8 +294,9 @@ fn refuses_while_a_fault_is_latched_saying_what_clears_it() {
     let mut f = facts("low-back", anna());
     f.fault = Some(&hw);
     assert_eq!(
-        refused(StartOptions::default(), f),
-        SessionError::FaultActive(
+        english(refused(StartOptions::default(), f)),
+        (
+            "FaultActive",
             "fault hardware_unavailable is latched (why); fix the hardware or the \
              configuration, then restart stimd"
                 .into()
@@ -290,8 +309,11 @@ fn refuses_while_a_session_runs() {
     let mut f = facts("low-back", anna());
     f.running = Some(7);
     assert_eq!(
-        refused(StartOptions::default(), f),
-        SessionError::AlreadyRunning("session 7 is running; stop it first".into())
+        english(refused(StartOptions::default(), f)),
+        (
+            "AlreadyRunning",
+            "session 7 is running; stop it first".into()
+        )
     );
 }
 

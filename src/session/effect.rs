@@ -9,6 +9,7 @@ use crate::model::units::MicroAmps;
 use crate::pulse::pattern::Pattern;
 use crate::safety::armed::ArmedLimits;
 use crate::safety::fault::FaultCode;
+use crate::texts::{Lang, Text};
 use std::fmt;
 
 /// The time a request or tick happens at: the monotonic clock the session runs on, and the
@@ -106,43 +107,50 @@ pub enum Notice {
     },
 }
 
-impl fmt::Display for Notice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Notice {
+    /// What to tell, as a text with a stable code (docs/texts.md).
+    pub fn text(&self) -> Text {
         match self {
             Notice::PlacementNotMeant {
                 program,
                 meant_for,
                 placement,
-            } => write!(
-                f,
-                "program {program:?} is meant for {}, not for the {placement}",
-                meant_for.join(", ")
-            ),
+            } => Text::new("notice.placement_not_meant")
+                .quoted("program", program)
+                .sites("meant_for", meant_for)
+                .site("placement", placement),
             Notice::WornPadsLostContact {
                 channel,
                 sessions,
                 uses,
-            } => write!(
-                f,
-                "channel {channel} lost contact; its pads have had {sessions} sessions (worn after \
-                 {uses}): fit new pads, then Device.PadsReplaced({channel})"
-            ),
+            } => Text::new("notice.worn_pads_lost_contact")
+                .arg("channel", *channel)
+                .arg("sessions", *sessions)
+                .arg("uses", *uses),
             Notice::BatteryLow {
                 percent,
                 critical,
                 minutes_left,
             } => {
-                write!(
-                    f,
-                    "battery at {percent} %: the session ends at {critical} %"
-                )?;
+                let t = Text::new(match minutes_left {
+                    Some(_) => "notice.battery_low_minutes",
+                    None => "notice.battery_low",
+                })
+                .arg("percent", *percent)
+                .arg("critical", *critical);
                 match minutes_left {
-                    Some(m) => write!(f, ", in about {m} minute(s) at this rate"),
-                    None => Ok(()),
-                }?;
-                f.write_str("; connect the charger to go on")
+                    Some(m) => t.arg("minutes", *m),
+                    None => t,
+                }
             }
         }
+    }
+}
+
+/// In English, for the journal.
+impl fmt::Display for Notice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text().render_in(Lang::En))
     }
 }
 
@@ -181,6 +189,8 @@ pub enum Event {
         id: u64,
         /// What to tell.
         notice: Notice,
+        /// In the session's language.
+        lang: Lang,
     },
     /// The supervisor tripped and the fault latched (`Device.FaultRaised`).
     FaultRaised {

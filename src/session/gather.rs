@@ -5,6 +5,7 @@ use super::admission::{ProfileLookup, ProgramLookup};
 use super::core::Gathered;
 use super::{SessionError, Wiring};
 use crate::care::dose;
+use crate::texts::Text;
 
 /// What admission needs from the stores (under their locks), the battery and the clock.
 pub fn gather(w: &Wiring, program: &str, profile: Option<&str>) -> Result<Gathered, SessionError> {
@@ -12,7 +13,7 @@ pub fn gather(w: &Wiring, program: &str, profile: Option<&str>) -> Result<Gather
         let catalog = w
             .catalog
             .read()
-            .map_err(|_| SessionError::Failed("the program catalogue is unavailable".into()))?;
+            .map_err(|_| SessionError::Failed(Text::new("programs.unavailable")))?;
         match catalog.get(program) {
             Some((p, _)) => ProgramLookup::Found(p.clone()),
             None => ProgramLookup::Unknown {
@@ -24,7 +25,7 @@ pub fn gather(w: &Wiring, program: &str, profile: Option<&str>) -> Result<Gather
     let profile = match w.profiles.read() {
         Ok(store) => match store.existing(name) {
             Ok(p) => ProfileLookup::Found(Box::new(p.clone())),
-            Err(e) => ProfileLookup::Refused(e.to_string()),
+            Err(e) => ProfileLookup::Refused(e.text()),
         },
         Err(_) => ProfileLookup::Unavailable,
     };

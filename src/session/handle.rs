@@ -5,6 +5,7 @@
 
 use super::{Actor, Reply, SessionError, StartOptions};
 use crate::shared::Shared;
+use crate::texts::Text;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -110,9 +111,9 @@ impl SessionHandle {
         self.tx
             .send(make(reply))
             .await
-            .map_err(|_| SessionError::Failed("the session manager is not running".into()))?;
+            .map_err(|_| SessionError::Failed(Text::new("manager.not_running")))?;
         rx.await
-            .map_err(|_| SessionError::Failed("the session manager did not answer".into()))?
+            .map_err(|_| SessionError::Failed(Text::new("manager.silent")))?
     }
 
     /// Starts a session. `actor` is who asked (`uid:<n>`, `button`, …): it is recorded with

@@ -215,6 +215,11 @@ impl Manager {
     /// status shows it.
     fn answer<T>(&mut self, reply: Reply<T>, r: Result<T, SessionError>) {
         self.flush();
+        // A refusal in the running session's language (a start's is in its profile's).
+        let r = match self.core.language() {
+            Some(lang) => r.map_err(|e| e.in_lang(lang)),
+            None => r,
+        };
         let _ = reply.send(r);
     }
 

@@ -25,6 +25,7 @@ mod ramp;
 mod state;
 
 use crate::model::units::MicroAmps;
+use crate::texts::Text;
 pub use effect::{Actor, Event, Notice};
 pub(crate) use handle::Request;
 pub use handle::SessionHandle;
@@ -119,41 +120,77 @@ pub struct StartOptions {
 
 /// Why a request was refused. Each message names the argument, the value and what is allowed;
 /// `api::errors` maps each variant to its D-Bus error name.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SessionError {
     /// An argument is out of range or malformed (a channel, a duration, a profile, …).
     #[error("{0}")]
-    InvalidArgument(String),
+    InvalidArgument(Text),
     /// `Start` named a program the catalogue does not have.
     #[error("{0}")]
-    UnknownProgram(String),
+    UnknownProgram(Text),
     /// The request needs a running session and none runs.
     #[error("{0}")]
-    NotRunning(String),
+    NotRunning(Text),
     /// `Start` while a session runs.
     #[error("{0}")]
-    AlreadyRunning(String),
+    AlreadyRunning(Text),
     /// A fault is latched (no start until it is acknowledged), or the supervisor refused to
     /// acknowledge it because its cause is still there.
     #[error("{0}")]
-    FaultActive(String),
+    FaultActive(Text),
     /// The device cannot do it now: battery too low, or raising a channel without contact.
     #[error("{0}")]
-    NotPermitted(String),
+    NotPermitted(Text),
     /// Refused for the person's safety: a contraindication or a forbidden placement.
     #[error("{0}")]
-    Contraindicated(String),
+    Contraindicated(Text),
     /// The profile's dose guidance: too many sessions or minutes today, or too soon.
     #[error("{0}")]
-    DoseLimit(String),
+    DoseLimit(Text),
     /// Something inside the daemon did not work (a task gone, a store unavailable, the
     /// supervisor silent); the request may be retried.
     #[error("{0}")]
-    Failed(String),
+    Failed(Text),
     /// A change could not be written durably (a full or failing disk): refused, and the old
     /// value stays in force.
     #[error("{0}")]
-    StorageFailed(String),
+    StorageFailed(Text),
+}
+
+impl SessionError {
+    /// The same refusal in `lang` (unless its text has a language already).
+    pub fn in_lang(self, lang: crate::texts::Lang) -> SessionError {
+        use SessionError as E;
+        match self {
+            E::InvalidArgument(t) => E::InvalidArgument(t.in_lang(lang)),
+            E::UnknownProgram(t) => E::UnknownProgram(t.in_lang(lang)),
+            E::NotRunning(t) => E::NotRunning(t.in_lang(lang)),
+            E::AlreadyRunning(t) => E::AlreadyRunning(t.in_lang(lang)),
+            E::FaultActive(t) => E::FaultActive(t.in_lang(lang)),
+            E::NotPermitted(t) => E::NotPermitted(t.in_lang(lang)),
+            E::Contraindicated(t) => E::Contraindicated(t.in_lang(lang)),
+            E::DoseLimit(t) => E::DoseLimit(t.in_lang(lang)),
+            E::Failed(t) => E::Failed(t.in_lang(lang)),
+            E::StorageFailed(t) => E::StorageFailed(t.in_lang(lang)),
+        }
+    }
+
+    /// The refusal's text.
+    pub fn text(&self) -> &Text {
+        use SessionError as E;
+        match self {
+            E::InvalidArgument(t)
+            | E::UnknownProgram(t)
+            | E::NotRunning(t)
+            | E::AlreadyRunning(t)
+            | E::FaultActive(t)
+            | E::NotPermitted(t)
+            | E::Contraindicated(t)
+            | E::DoseLimit(t)
+            | E::Failed(t)
+            | E::StorageFailed(t) => t,
+        }
+    }
 }
 
 type Reply<T> = oneshot::Sender<Result<T, SessionError>>;

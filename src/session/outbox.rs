@@ -17,6 +17,7 @@ use crate::history::{ClampRow, FaultRow, HistoryHandle, IntensityRow, SessionFig
 use crate::model::limits::ceiling::CHANNELS;
 use crate::safety::supervisor::Command;
 use crate::shared::Shared;
+use crate::texts::Text;
 use std::sync::{mpsc as std_mpsc, Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
@@ -181,9 +182,7 @@ impl Outbox {
         if let Err(std_mpsc::SendError(job)) = self.storage.send(job) {
             tracing::error!("the storage worker is gone: a file was not written");
             if let Job::ReplacePads { reply, .. } = job {
-                let _ = reply.send(Err(SessionError::Failed(
-                    "the storage worker is not running".into(),
-                )));
+                let _ = reply.send(Err(SessionError::Failed(Text::new("storage.worker_gone"))));
             }
         }
     }
@@ -328,9 +327,11 @@ fn store(
                     Some((Ok(()), p)) => Ok(Some(PadCounts::of(p))),
                     Some((Err(e), _)) => {
                         tracing::error!(channel, "new pads not recorded: {e}");
-                        Err(SessionError::StorageFailed(format!(
-                            "{e}; the pad counts of channel {channel} are unchanged"
-                        )))
+                        Err(SessionError::StorageFailed(
+                            Text::new("pads.not_stored")
+                                .arg("channel", channel)
+                                .arg("detail", e.to_string()),
+                        ))
                     }
                 };
                 let _ = done.send(Completion::PadsReplaced {

@@ -192,7 +192,7 @@ impl Daemon {
         } else {
             log_dir.join(format!("stimd-{}.toml", chrono_tag()))
         };
-        std::fs::write(&config, config_text).expect("write config");
+        std::fs::write(&config, english_unless_told(config_text)).expect("write config");
         cmd.arg("--config")
             .arg(&config)
             .args(["--bus", &bus.address])
@@ -591,6 +591,18 @@ pub fn run(cmd: &mut Command) -> (bool, String) {
     let text =
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     (out.status.success(), text)
+}
+
+/// `config` with `[device] locale = "en"` added unless it names a locale: the daemon under
+/// test speaks English (its texts in the tests are English) unless a test asks for Dutch.
+fn english_unless_told(config: &str) -> String {
+    if config.contains("locale") {
+        config.to_string()
+    } else if config.contains("[device]") {
+        config.replacen("[device]", "[device]\nlocale = \"en\"", 1)
+    } else {
+        format!("{config}\n[device]\nlocale = \"en\"\n")
+    }
 }
 
 /// The D-Bus error name of a failed call, e.g. `io.stimd.Stimd1.Error.InvalidArgument`.

@@ -16,6 +16,7 @@ pub use screening::{
 use super::placement::NOT_IN_PREGNANCY;
 use crate::model::limits::ceiling;
 use crate::model::text::TextError;
+use crate::texts::Text;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -92,34 +93,26 @@ impl Profile {
     }
 
     /// Why this profile may not start a session at `placement` ("" = not given), if so.
-    pub fn contraindication(&self, placement: &str) -> Option<String> {
-        let n = &self.name;
+    pub fn contraindication(&self, placement: &str) -> Option<Text> {
+        let t = |code| Text::new(code).quoted("profile", &self.name);
         let Some(s) = &self.screening else {
-            return Some(format!(
-                "profile {n:?} has not answered the contraindication questions yet \
-                 (stimctl check --profile {n})"
-            ));
+            return Some(t("contraindication.unanswered").arg("name", self.name.as_str()));
         };
         let yes = s.yes();
         if !yes.is_empty() && self.approval.is_none() {
-            return Some(format!(
-                "profile {n:?} answered yes to: {}; a doctor must approve use first, and an \
-                 administrator must record that approval",
-                yes.join(", ")
-            ));
+            return Some(t("contraindication.needs_approval").arg("answers", &yes[..]));
         }
         if yes.contains(&"pregnancy") {
+            let not = NOT_IN_PREGNANCY.map(String::from);
             if placement.is_empty() {
-                return Some(format!(
-                    "profile {n:?} is pregnant: name the placement (not {})",
-                    NOT_IN_PREGNANCY.join(" or ")
-                ));
+                return Some(t("contraindication.pregnant_name_placement").sites("not", &not));
             }
             if NOT_IN_PREGNANCY.contains(&placement) {
-                return Some(format!(
-                    "placement = {placement:?} is not allowed during pregnancy (not {})",
-                    NOT_IN_PREGNANCY.join(" or ")
-                ));
+                return Some(
+                    Text::new("contraindication.pregnancy_placement")
+                        .site("placement", placement)
+                        .sites("not", &not),
+                );
             }
         }
         None

@@ -3,29 +3,13 @@
 
 use super::{Profile, LANGUAGES};
 use crate::model::text::TextError;
+use crate::texts::{Lang, Text};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The leaflet's contraindication questions: (id, English, Dutch).
-pub const QUESTIONS: [(&str, &str, &str); 5] = [
-    (
-        "implant",
-        "Do you have a pacemaker, a defibrillator or another electronic implant?",
-        "Heeft u een pacemaker, een defibrillator of een ander elektronisch implantaat?",
-    ),
-    ("epilepsy", "Do you have epilepsy?", "Heeft u epilepsie?"),
-    ("pregnancy", "Are you pregnant?", "Bent u zwanger?"),
-    (
-        "heart_disease",
-        "Do you have a heart condition?",
-        "Heeft u een hartaandoening?",
-    ),
-    (
-        "skin",
-        "Is the skin where the pads go broken, irritated or numb?",
-        "Is de huid waar de elektroden komen beschadigd, geïrriteerd of gevoelloos?",
-    ),
-];
+/// The leaflet's contraindication questions, by id; their words are the catalogues'
+/// `question.<id>` (`i18n/<lang>/stimd.ftl`).
+pub const QUESTIONS: [&str; 5] = ["implant", "epilepsy", "pregnancy", "heart_disease", "skin"];
 
 /// The answers, and when they were given (Unix seconds).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,7 +26,7 @@ impl Screening {
     pub fn yes(&self) -> Vec<&str> {
         QUESTIONS
             .iter()
-            .map(|q| q.0)
+            .copied()
             .filter(|id| self.answers.get(*id) == Some(&true))
             .collect()
     }
@@ -176,7 +160,7 @@ pub enum AnswersError {
 }
 
 fn question_ids() -> Vec<&'static str> {
-    QUESTIONS.iter().map(|q| q.0).collect()
+    QUESTIONS.to_vec()
 }
 
 /// Checks the keys of answers as a client sent them before anything else: no more than there
@@ -220,20 +204,27 @@ pub fn screening(answers: &BTreeMap<String, bool>, date: i64) -> Result<Screenin
 
 /// The contraindication questions in `language` (`nl`, `en`): (id, question); refused for
 /// another language.
-pub fn questions(language: &str) -> Result<Vec<(&'static str, &'static str)>, LanguageError> {
-    let nl = match language {
-        "nl" => true,
-        "en" => false,
-        _ => {
-            return Err(LanguageError {
-                language: language.chars().take(MAX_LANGUAGE_SHOWN).collect(),
-            })
-        }
+pub fn questions(language: &str) -> Result<Vec<(&'static str, String)>, LanguageError> {
+    let Some(lang) = Lang::parse(language) else {
+        return Err(LanguageError {
+            language: language.chars().take(MAX_LANGUAGE_SHOWN).collect(),
+        });
     };
     Ok(QUESTIONS
         .iter()
-        .map(|(id, en, nl_text)| (*id, if nl { *nl_text } else { *en }))
+        .map(|id| (*id, question(id).render_in(lang)))
         .collect())
+}
+
+/// Question `id` as a text (`question.<id>`).
+fn question(id: &str) -> Text {
+    Text::new(match id {
+        "implant" => "question.implant",
+        "epilepsy" => "question.epilepsy",
+        "pregnancy" => "question.pregnancy",
+        "heart_disease" => "question.heart_disease",
+        _ => "question.skin",
+    })
 }
 
 /// Most characters of an unknown language quoted in [`LanguageError`].

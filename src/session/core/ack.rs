@@ -10,6 +10,23 @@
 use super::Core;
 use crate::safety::supervisor::AckRefusal;
 use crate::session::SessionError;
+use crate::texts::Text;
+
+/// Why the supervisor refused to acknowledge, as a text: a code per cause, the supervisor's
+/// own (English) description as `detail`.
+fn refusal(cause: &AckRefusal) -> Text {
+    let code = match cause {
+        AckRefusal::HardwareUnavailable => "fault.ack_hardware_unavailable",
+        AckRefusal::EngineNotRunning => "fault.ack_engine_not_running",
+        AckRefusal::DacFailing => "fault.ack_dac_failing",
+        AckRefusal::DacNotZero => "fault.ack_dac_not_zero",
+        AckRefusal::LevelAbovePeak { .. } => "fault.ack_level_above_peak",
+        AckRefusal::OvercurrentActive => "fault.ack_overcurrent_active",
+        AckRefusal::OvercurrentUnreadable(_) => "fault.ack_overcurrent_unreadable",
+        AckRefusal::InterlockFailing(_) => "fault.ack_interlock_failing",
+    };
+    Text::new(code).arg("detail", cause.to_string())
+}
 
 /// What the manager does with an `AcknowledgeFault`, as the core decides it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,23 +82,16 @@ impl Core {
                 // so: "acknowledged" would tell the caregiver the opposite of the truth.
                 match &self.fault {
                     None => Ok(()),
-                    Some(f) => Err(SessionError::FaultActive(format!(
-                        "fault {} latched while acknowledging ({}); acknowledge it once the \
-                         cause is gone",
-                        f.code.as_str(),
-                        f.message
-                    ))),
+                    Some(f) => Err(SessionError::FaultActive(
+                        Text::new("fault.latched_while_acknowledging")
+                            .arg("fault", f.code.as_str())
+                            .arg("detail", f.message.as_str()),
+                    )),
                 }
             }
-            AckAnswer::Refused(cause) => Err(SessionError::FaultActive(format!(
-                "cannot acknowledge: {cause}"
-            ))),
-            AckAnswer::NotRunning => Err(SessionError::Failed(
-                "the safety supervisor is not running".into(),
-            )),
-            AckAnswer::Silent => Err(SessionError::Failed(
-                "the safety supervisor did not answer".into(),
-            )),
+            AckAnswer::Refused(cause) => Err(SessionError::FaultActive(refusal(&cause))),
+            AckAnswer::NotRunning => Err(SessionError::Failed(Text::new("supervisor.not_running"))),
+            AckAnswer::Silent => Err(SessionError::Failed(Text::new("supervisor.silent"))),
         }
     }
 }
@@ -129,7 +139,8 @@ mod tests {
         assert_eq!(
             core.acknowledged(AckAnswer::Refused(AckRefusal::OvercurrentActive)),
             Err(SessionError::FaultActive(
-                "cannot acknowledge: the overcurrent input is still active".into()
+                Text::new("fault.ack_overcurrent_active")
+                    .arg("detail", "the overcurrent input is still active")
             ))
         );
         assert_eq!(
@@ -146,16 +157,12 @@ mod tests {
         core.acknowledge();
         assert_eq!(
             core.acknowledged(AckAnswer::NotRunning),
-            Err(SessionError::Failed(
-                "the safety supervisor is not running".into()
-            ))
+            Err(SessionError::Failed(Text::new("supervisor.not_running")))
         );
         core.acknowledge();
         assert_eq!(
             core.acknowledged(AckAnswer::Silent),
-            Err(SessionError::Failed(
-                "the safety supervisor did not answer".into()
-            ))
+            Err(SessionError::Failed(Text::new("supervisor.silent")))
         );
         assert!(core.fault.as_ref().is_some());
     }
@@ -170,9 +177,9 @@ mod tests {
         assert_eq!(
             core.acknowledged(AckAnswer::Cleared),
             Err(SessionError::FaultActive(
-                "fault overcurrent latched while acknowledging (again); acknowledge it once the \
-                 cause is gone"
-                    .into()
+                Text::new("fault.latched_while_acknowledging")
+                    .arg("fault", "overcurrent")
+                    .arg("detail", "again")
             )),
             "the waiting clients are told the new fault is latched"
         );

@@ -8,7 +8,7 @@
 //! above zero, and every end disarms first.
 
 use super::admission::{self, Facts, Plan};
-use super::effect::{Actor, Effect, Event, Now, Record};
+use super::effect::{Actor, Effect, Event, Notice, Now, Record};
 use super::state::{EndReason, Session};
 use super::{SessionError, StartOptions};
 use crate::care::dose::Past;
@@ -17,6 +17,7 @@ use crate::care::pads::PadSet;
 use crate::model::limits::{ceiling::CHANNELS, Limits};
 use crate::model::units::MicroAmps;
 use crate::safety::fault::FaultCode;
+use crate::texts::{Lang, Text};
 
 mod ack;
 mod battery;
@@ -128,6 +129,8 @@ pub struct Core {
     logged_levels: Vec<u32>,
     last_level_ms: u64,
     effects: Vec<Effect>,
+    /// The running session's language (its profile's), for its refusals and notices.
+    lang: Lang,
 }
 
 impl Core {
@@ -149,7 +152,21 @@ impl Core {
             logged_levels: Vec::new(),
             last_level_ms: 0,
             effects: Vec::new(),
+            lang: crate::texts::default(),
         }
+    }
+
+    /// The running session's language, if a session runs.
+    pub fn language(&self) -> Option<Lang> {
+        self.session.as_ref().map(|_| self.lang)
+    }
+
+    /// Tells the person something about session `id`, in its language.
+    fn notice(&mut self, id: u64, notice: Notice) {
+        tracing::warn!(id, "{notice}");
+        let lang = self.lang;
+        self.effects
+            .push(Effect::Signal(Event::Notice { id, notice, lang }));
     }
 
     /// The effects decided since the last call, in order.
@@ -199,6 +216,7 @@ impl Core {
             armed,
             battery,
         } = plan;
+        self.lang = Lang::of(&profile.language);
         let habituation = Habituation::new(
             &profile.habituation,
             profile.comfort.get(&program.id).copied(),
@@ -262,9 +280,7 @@ impl Core {
         self.effects.extend(pattern.map(Effect::Pattern));
         self.effects.push(Effect::Arm(armed));
         if let Some(notice) = notice {
-            tracing::warn!(id, "{notice}");
-            self.effects
-                .push(Effect::Signal(Event::Notice { id, notice }));
+            self.notice(id, notice);
         }
     }
 
@@ -325,9 +341,9 @@ impl Core {
         let limits = self.limits_for(self.session.as_ref());
         let s = self.running_mut()?;
         if s.contact_lost(ch) && requested > s.targets()[ch] {
-            return Err(SessionError::NotPermitted(format!(
-                "channel {channel} has no electrode contact: check the pads, then Resume (it ramps from zero)"
-            )));
+            return Err(SessionError::NotPermitted(
+                Text::new("channel.no_contact").arg("channel", channel),
+            ));
         }
         if requested < s.targets()[ch] && s.lowered() {
             tracing::info!(
@@ -422,10 +438,11 @@ impl Core {
     fn device_channel(&self, channel: u32) -> Result<usize, SessionError> {
         let ch = channel as usize;
         if ch >= self.config.channels {
-            return Err(SessionError::InvalidArgument(format!(
-                "channel = {channel} is out of range (allowed: 0..={})",
-                self.config.channels - 1
-            )));
+            return Err(SessionError::InvalidArgument(
+                Text::new("channel.out_of_range")
+                    .arg("channel", channel)
+                    .arg("max", self.config.channels - 1),
+            ));
         }
         Ok(ch)
     }
@@ -435,10 +452,11 @@ impl Core {
         let s = self.session.as_ref().ok_or_else(not_running)?;
         let ch = self.device_channel(channel)?;
         if !s.channels().contains(&ch) {
-            return Err(SessionError::InvalidArgument(format!(
-                "channel = {channel} is not in use by this session (in use: {:?})",
-                s.channels()
-            )));
+            return Err(SessionError::InvalidArgument(
+                Text::new("channel.not_in_use")
+                    .arg("channel", channel)
+                    .arg("in_use", format!("{:?}", s.channels())),
+            ));
         }
         Ok(ch)
     }
@@ -454,7 +472,7 @@ impl Core {
 }
 
 fn not_running() -> SessionError {
-    SessionError::NotRunning("no session is running".into())
+    SessionError::NotRunning(Text::new("session.not_running"))
 }
 
 #[cfg(test)]

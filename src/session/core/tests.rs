@@ -297,6 +297,7 @@ fn contact_loss_zeroes_the_target_pauses_refuses_raising_and_mentions_worn_pads(
             sessions: 2,
             uses: 2
         },
+        lang: crate::texts::Lang::En,
     })));
     assert!(e.contains(&Effect::Levels([MicroAmps::ZERO; CHANNELS])));
     assert_eq!(

@@ -44,9 +44,7 @@ impl Core {
                 .battery_watch
                 .observe(now.ms, self.battery, low, critical)
             {
-                tracing::warn!(id, "{notice}");
-                self.effects
-                    .push(Effect::Signal(Event::Notice { id, notice }));
+                self.notice(id, notice);
             }
         }
         let limits = self.limits_for(self.session.as_ref());
@@ -74,8 +72,7 @@ impl Core {
                     sessions: p.get(ch).sessions,
                     uses: p.uses,
                 };
-                self.effects
-                    .push(Effect::Signal(Event::Notice { id, notice }));
+                self.notice(id, notice);
             }
         }
         let Some(s) = self.session.as_mut() else {
