@@ -501,8 +501,9 @@ async fn keepalive_lost_stops_the_session() {
     .await;
 }
 
-/// Below `battery.low_percent` no session starts; a running session that falls to it is told
-/// (a `Notice`) before `battery.critical_percent` ends it with `battery_low`.
+/// At or below `battery.critical_percent` no session starts; a running session that falls to
+/// `battery.low_percent` is told (a `Notice`) before `battery.critical_percent` ends it with
+/// `battery_low`; one started between the two is told at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn battery_low_refuses_and_critical_ends_the_session() {
     retry_on_timing_trip("battery", |dir| async move {
@@ -510,10 +511,10 @@ async fn battery_low_refuses_and_critical_ends_the_session() {
         let _d = Daemon::start(&bus, &dir.join("state"), &dir.join("t.csv")).await;
         let c = Client::new(&bus).await;
         let mut ended = c.session.receive_ended().await.unwrap();
-        c.sim.set_battery(10).await.unwrap();
+        c.sim.set_battery(5).await.unwrap();
         let start = Instant::now();
-        while c.device.battery().await.unwrap() != 10 {
-            assert!(start.elapsed() < DEADLINE, "Battery never showed 10 %");
+        while c.device.battery().await.unwrap() != 5 {
+            assert!(start.elapsed() < DEADLINE, "Battery never showed 5 %");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let e = c
@@ -523,7 +524,7 @@ async fn battery_low_refuses_and_critical_ends_the_session() {
             .unwrap_err();
         assert_eq!(e.kind(), "NotPermitted");
         assert!(
-            e.message().contains("battery at 10 % is below 15 %"),
+            e.message().contains("battery at 5 %, at or below 5 %"),
             "{}",
             e.message()
         );
@@ -558,6 +559,27 @@ async fn battery_low_refuses_and_critical_ends_the_session() {
         let a = sig.args().unwrap();
         assert_eq!((*a.id(), *a.reason()), (id, "battery_low"));
         c.wait_state("idle").await;
+
+        // Started between critical (5 %) and low (15 %): allowed, and told at once.
+        c.sim.set_battery(10).await.unwrap();
+        while c.device.battery().await.unwrap() != 10 {
+            assert!(start.elapsed() < DEADLINE, "Battery never showed 10 %");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let id = c.session.start("low-back", running_opts()).await.unwrap();
+        let sig = tokio::time::timeout(DEADLINE, notices.next())
+            .await
+            .expect("Notice at start")
+            .expect("stream");
+        let a = sig.args().unwrap();
+        assert_eq!(*a.id(), id);
+        assert!(
+            a.message()
+                .starts_with("battery at 10 %: the session ends at 5 %"),
+            "{}",
+            a.message()
+        );
+        c.session.stop().await.unwrap();
     })
     .await;
 }

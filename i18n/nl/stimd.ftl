@@ -66,7 +66,7 @@ dose-sessions_today = profiel { $profile }: vandaag al { $today } sessie(s) (toe
 dose-minutes_used = profiel { $profile }: { $used } van de { $allowed } minuten van vandaag gebruikt; de volgende sessie mag morgen
 dose-too_long = profiel { $profile }: { $used } van de { $allowed } minuten van vandaag gebruikt: vraag hoogstens { $left_s } s (duur)
 dose-too_soon = profiel { $profile }: de volgende sessie mag vanaf { $next } (minstens { $gap_min } minuten tussen sessies)
-battery-too_low_to_start = batterij op { $percent } % is onder { $low } % (battery.low_percent): laad het apparaat eerst op
+battery-too_low_to_start = batterij op { $percent } %, op of onder { $critical } % (battery.critical_percent) waar een sessie stopt: laad het apparaat eerst op
 fault-latched = er is een storing ({ $fault ->
     [over_limit] stroom boven de grens
     [rise_rate] te snel stijgende stroom

@@ -204,12 +204,14 @@ fn admit_in(
     }
 
     // The request is well-formed; now whether the device can take it.
-    let low = config.battery_low_percent;
-    if facts.battery >= 0 && (facts.battery as u32) < low {
+    // At or below critical a session would end at once. Between critical and low it may
+    // start: the person is told (a `Notice`) that it ends at critical.
+    let critical = config.battery_critical_percent;
+    if facts.battery >= 0 && (facts.battery as u32) <= critical {
         return Err(SessionError::NotPermitted(
             Text::new("battery.too_low_to_start")
                 .arg("percent", facts.battery)
-                .arg("low", low),
+                .arg("critical", critical),
         ));
     }
     if let Some(f) = facts.fault {

@@ -259,19 +259,24 @@ fn refuses_a_keepalive_out_of_range() {
 }
 
 #[test]
-fn refuses_on_a_low_battery_but_not_an_unknown_one() {
-    let mut f = facts("low-back", anna());
-    f.battery = 14;
-    assert_eq!(
-        english(refused(StartOptions::default(), f)),
-        (
-            "NotPermitted",
-            "battery at 14 % is below 15 % (battery.low_percent): charge the device first".into()
-        )
-    );
-    let mut f = facts("low-back", anna());
-    f.battery = -1;
-    assert!(admit("low-back", StartOptions::default(), f, &config()).is_ok());
+fn refuses_on_a_critical_battery_but_not_a_low_or_unknown_one() {
+    for level in [5, 0] {
+        let mut f = facts("low-back", anna());
+        f.battery = level;
+        assert_eq!(
+            english(refused(StartOptions::default(), f)),
+            (
+                "NotPermitted",
+                format!("battery at {level} %, at or below 5 % (battery.critical_percent) where a session ends: charge the device first")
+            )
+        );
+    }
+    // Between critical (5) and low (15) it starts (the core tells the person); unknown too.
+    for level in [6, 14, -1] {
+        let mut f = facts("low-back", anna());
+        f.battery = level;
+        assert!(admit("low-back", StartOptions::default(), f, &config()).is_ok());
+    }
 }
 
 #[test]

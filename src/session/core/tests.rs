@@ -349,6 +349,39 @@ fn keepalive_loss_ends_the_session_disarmed() {
 }
 
 #[test]
+fn a_start_between_low_and_critical_is_told_at_once_and_once() {
+    let mut core = Core::new(config(), Vec::new(), Some(pads(0)));
+    let mut f = facts("low-back", anna());
+    f.battery = 12;
+    let plan = admission::admit("low-back", StartOptions::default(), f, &config()).unwrap();
+    core.begin(plan, 7, Actor::Uid(1000), at(0));
+    let notices = |e: &[Effect]| {
+        e.iter()
+            .filter_map(|x| match x {
+                Effect::Signal(Event::Notice { id: 7, notice, .. }) => Some(notice.clone()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        notices(&core.drain()),
+        [Notice::BatteryLow {
+            percent: 12,
+            critical: 5,
+            minutes_left: None
+        }]
+    );
+    core.tick(
+        at(20),
+        TickInputs {
+            battery: Some(11),
+            ..TickInputs::default()
+        },
+    );
+    assert_eq!(notices(&core.drain()), []);
+}
+
+#[test]
 fn a_critical_battery_ends_the_session() {
     let (mut core, _) = running("low-back", anna(), StartOptions::default());
     core.tick(
