@@ -432,6 +432,21 @@ async fn bus_refusals_are_explained() {
     assert_eq!(code, 1, "NotRunning: {err}");
     let (code, _, err) = stimctl(&bus.address, "C.UTF-8", &["step", "0", "x"]);
     assert_eq!(code, 2, "{err}");
+    // `NotPermitted` for the device's state (a flat battery) is a refusal (1), not "you may
+    // not" (4).
+    let c = Client::new(&bus).await;
+    c.sim.set_battery(3).await.unwrap();
+    let deadline = Instant::now() + DEADLINE;
+    while c.device.battery().await.unwrap() != 3 {
+        assert!(Instant::now() < deadline, "Battery never showed 3 %");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (code, _, err) = stimctl(&bus.address, "C.UTF-8", &["start", "low-back"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("NotPermitted") && err.contains("battery at 3 %"),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

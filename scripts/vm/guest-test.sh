@@ -46,7 +46,9 @@ retrying() {
       echo "$out"
       return 0
     fi
-    if ! echo "$out" | grep -Eq "FaultActive.*($TIMING_CODES)"; then
+    # The refusal is in the device's language; the latched fault's code is read from status.
+    if ! echo "$out" | grep -q "FaultActive" \
+      || ! stimctl status --json 2>/dev/null | grep -Eq "\"code\": *\"($TIMING_CODES)\""; then
       echo "$out"
       return 1
     fi

@@ -191,9 +191,10 @@ impl CalibrationConfig {
 pub struct BatteryConfig {
     /// `/sys/class/power_supply/<supply>/capacity` on the linux board; empty: no battery.
     pub supply: String,
-    /// No new session below this level, %.
+    /// A session is told the battery is low (a `Notice`) when it starts below this level or
+    /// falls to it, %.
     pub low_percent: u32,
-    /// A running session ends (`battery_low`) at or below this level, %.
+    /// No new session at or below this level, and a running one ends (`battery_low`), %.
     pub critical_percent: u32,
 }
 

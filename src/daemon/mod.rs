@@ -193,6 +193,7 @@ pub async fn run(o: Options) -> Result<(), DaemonError> {
     }
     let profiles = Arc::new(RwLock::new(profiles));
     crate::texts::set_default(crate::texts::Lang::of(&o.config.device.locale));
+    crate::texts::preload();
     let language_of = {
         let profiles = profiles.clone();
         Arc::new(move |name: &str| {

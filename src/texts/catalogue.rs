@@ -22,6 +22,12 @@ fn bundles() -> &'static [(Lang, Option<Bundle>)] {
     BUNDLES.get_or_init(|| SOURCES.iter().map(|(l, s)| (*l, load(*l, s))).collect())
 }
 
+/// Parses the catalogues now, so the first text rendered later (on the session manager's
+/// path) does not pay for it.
+pub fn preload() {
+    bundles();
+}
+
 fn load(lang: Lang, source: &str) -> Option<Bundle> {
     let id: unic_langid::LanguageIdentifier = lang.as_str().parse().ok()?;
     let resource = FluentResource::try_new(source.to_string()).ok()?;

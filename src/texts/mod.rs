@@ -11,7 +11,7 @@
 mod catalogue;
 mod sites;
 
-pub use catalogue::render;
+pub use catalogue::{preload, render};
 pub use sites::{match_site, site_name, Site, SiteMatch};
 
 use std::collections::HashMap;

@@ -54,6 +54,9 @@ fn error_reply(e: &StimdError) -> Option<(String, String)> {
     }
 }
 
+/// `NotPermitted` codes that refuse the caller rather than the request: exit 4.
+const CALLER_REFUSALS: [&str; 2] = ["admin.only", "answers.clears_yes"];
+
 /// One line for an error from stimd or the bus; records its exit code.
 pub fn describe(e: impl Into<StimdError>) -> String {
     let e = e.into();
@@ -75,7 +78,9 @@ pub fn describe(e: impl Into<StimdError>) -> String {
                 &[("error", s(&clean(&e.to_string())))],
             ),
         ),
-        (None, other @ StimdError::NotPermitted(_)) => (
+        // The caller may not (exit 4); the device will not now — battery, contact, presets,
+        // a full store — is a refusal (exit 1).
+        (None, other @ StimdError::NotPermitted(_)) if CALLER_REFUSALS.contains(&other.code()) => (
             exit::UNREACHABLE,
             format!("{}: {}", other.kind(), clean(&other.message())),
         ),

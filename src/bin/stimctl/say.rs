@@ -38,8 +38,7 @@ pub fn clean(s: &str) -> String {
     s.chars()
         .take(MAX)
         .map(|c| {
-            let bidi = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
-            if c.is_control() || bidi {
+            if stimd::model::text::is_refused(c) {
                 '\u{FFFD}'
             } else {
                 c
@@ -66,6 +65,7 @@ mod tests {
     fn control_characters_never_reach_the_terminal() {
         assert_eq!(clean("ok\x1b[2Jx\r\n"), "ok\u{FFFD}[2Jx\u{FFFD}\u{FFFD}");
         assert_eq!(clean("a\u{202E}b"), "a\u{FFFD}b");
+        assert_eq!(clean("a\u{2028}b\u{2029}"), "a\u{FFFD}b\u{FFFD}");
         assert_eq!(clean("rug — lage rug"), "rug — lage rug");
     }
 }
