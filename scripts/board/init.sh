@@ -74,12 +74,12 @@ state() { status && sed -n 's/^state: *//p' $STATUS; }
 fault() { status && sed -n 's/^fault: *//p' $STATUS; }
 is_state() { [ "$(state)" = "$1" ]; }
 # both_at_least MA: both channels' intensity, as `status` prints it ("channel 0: 6.0 mA
-# (target 6.0 mA)"), is at least MA.
+# (target 6.0 mA), contact ok"), is at least MA.
 both_at_least() {
   status && [ "$(awk -v m="$1" '/^channel [01]: / && $3 + 0 >= m + 0 { n++ } END { print n + 0 }' $STATUS)" = 2 ]
 }
 targets_are() {
-  status && [ "$(sed -n 's/^channel [01]: .*(target \([0-9.]*\) mA)/\1/p' $STATUS | sort -u)" = "$1" ]
+  status && [ "$(sed -n 's/^channel [01]: .*(target \([0-9.]*\) mA).*/\1/p' $STATUS | sort -u)" = "$1" ]
 }
 
 # Under TCG a guest can still miss the engine's 15 ms heartbeat (the test runs it with -icount,
