@@ -24,6 +24,22 @@ pub fn parse_day(arg: &str, text: &str) -> Result<i64, String> {
     })
 }
 
+/// `--since DATE`: its local midnight (Unix s), 0 (unbounded) without one.
+pub fn since_day(since: Option<String>) -> Result<i64, String> {
+    Ok(since
+        .map(|s| parse_day("--since", &s))
+        .transpose()?
+        .unwrap_or(0))
+}
+
+/// `--until DATE`: the last second of that local day (Unix s), 0 (unbounded) without one.
+pub fn until_day(until: Option<String>) -> Result<i64, String> {
+    Ok(until
+        .map(|s| parse_day("--until", &s).map(|t| t + 86_399))
+        .transpose()?
+        .unwrap_or(0))
+}
+
 /// `YYYY-MM-DD HH:MM` in local time.
 fn local(t: i64) -> String {
     stimd::clock::local_date_minute(t).unwrap_or_else(|| t.to_string())
@@ -41,10 +57,7 @@ pub async fn list(
     since: Option<String>,
     json: bool,
 ) -> Result<(), String> {
-    let since = since
-        .map(|s| parse_day("--since", &s))
-        .transpose()?
-        .unwrap_or(0);
+    let since = since_day(since)?;
     let h = HistoryProxy::new(conn).await.map_err(crate::unreachable)?;
     if json {
         // The sessions of `export`'s JSON, limited to the period.
@@ -134,14 +147,8 @@ pub async fn summary(
     since: Option<String>,
     until: Option<String>,
 ) -> Result<(), String> {
-    let since = since
-        .map(|s| parse_day("--since", &s))
-        .transpose()?
-        .unwrap_or(0);
-    let until = until
-        .map(|s| parse_day("--until", &s).map(|t| t + 86_399))
-        .transpose()?
-        .unwrap_or(0);
+    let since = since_day(since)?;
+    let until = until_day(until)?;
     let h = HistoryProxy::new(conn).await.map_err(crate::unreachable)?;
     let s = h.summary(since, until).await.map_err(describe)?;
     println!(
@@ -272,10 +279,7 @@ pub async fn changes(
     since: Option<String>,
     json: bool,
 ) -> Result<(), String> {
-    let since = since
-        .map(|s| parse_day("--since", &s))
-        .transpose()?
-        .unwrap_or(0);
+    let since = since_day(since)?;
     let h = HistoryProxy::new(conn).await.map_err(crate::unreachable)?;
     let rows = h.changes(since, 0, 0).await.map_err(describe)?;
     if json {

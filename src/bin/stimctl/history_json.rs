@@ -10,14 +10,8 @@ pub async fn summary(
     since: Option<String>,
     until: Option<String>,
 ) -> Result<(), String> {
-    let since = since
-        .map(|s| crate::history::parse_day("--since", &s))
-        .transpose()?
-        .unwrap_or(0);
-    let until = until
-        .map(|s| crate::history::parse_day("--until", &s).map(|t| t + 86_399))
-        .transpose()?
-        .unwrap_or(0);
+    let since = crate::history::since_day(since)?;
+    let until = crate::history::until_day(until)?;
     let h = HistoryProxy::new(conn).await.map_err(unreachable)?;
     let s = h.summary(since, until).await.map_err(describe)?;
     json::print(&json::dict(&s), true);
