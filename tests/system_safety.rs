@@ -505,7 +505,7 @@ async fn keepalive_lost_stops_the_session() {
 /// `battery.low_percent` is told (a `Notice`) before `battery.critical_percent` ends it with
 /// `battery_low`; one started between the two is told at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn battery_low_refuses_and_critical_ends_the_session() {
+async fn a_critical_battery_refuses_a_low_one_warns_and_critical_ends_the_session() {
     retry_on_timing_trip("battery", |dir| async move {
         let bus = Bus::start();
         let _d = Daemon::start(&bus, &dir.join("state"), &dir.join("t.csv")).await;

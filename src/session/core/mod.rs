@@ -283,16 +283,7 @@ impl Core {
             self.notice(id, notice);
         }
         // Started between `low_percent` and `critical_percent`: told at once.
-        let (low, critical) = (
-            self.config.battery_low_percent,
-            self.config.battery_critical_percent,
-        );
-        if let Some(notice) = self
-            .battery_watch
-            .observe(now.ms, self.battery, low, critical)
-        {
-            self.notice(id, notice);
-        }
+        self.watch_battery(id, now);
     }
 
     /// Ends the running session, if any (`Stop`, and the manager's own end).

@@ -23,6 +23,21 @@ const LEVEL_EVERY_MS: u64 = 1_000;
 const RECENT_S: i64 = 2 * 86_400;
 
 impl Core {
+    /// The low-battery notice for session `id`, once, when the level is at or below
+    /// `battery.low_percent` and above `battery.critical_percent` (at the start, or later).
+    pub(super) fn watch_battery(&mut self, id: u64, now: Now) {
+        let (low, critical) = (
+            self.config.battery_low_percent,
+            self.config.battery_critical_percent,
+        );
+        if let Some(notice) = self
+            .battery_watch
+            .observe(now.ms, self.battery, low, critical)
+        {
+            self.notice(id, notice);
+        }
+    }
+
     /// Time passes: the battery, contact, the session's own end, segments, habituation, the
     /// ramp, and what the history keeps of it.
     pub fn tick(&mut self, now: Now, inputs: TickInputs) {
@@ -39,13 +54,7 @@ impl Core {
             self.end(EndReason::BatteryLow, now);
         }
         if let Some(id) = self.session.as_ref().map(Session::id) {
-            let low = self.config.battery_low_percent;
-            if let Some(notice) = self
-                .battery_watch
-                .observe(now.ms, self.battery, low, critical)
-            {
-                self.notice(id, notice);
-            }
+            self.watch_battery(id, now);
         }
         let limits = self.limits_for(self.session.as_ref());
         let Some(s) = self.session.as_mut() else {
